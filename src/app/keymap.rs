@@ -1,0 +1,332 @@
+//! The keymap: the one table that turns keys into intents. Help (`?`) and the key-hint bar are
+//! generated from it, so they never drift from the bindings.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::state::Focus;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Collapse,
+    Expand,
+    Filter,
+    ClearFilter,
+    Search,
+    NextMatch,
+    PrevMatch,
+    Refresh,
+    Suspend,
+}
+
+/// Where a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Pane(Focus),
+}
+
+pub struct Binding {
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    /// How the keys are written in help.
+    pub label: &'static str,
+    pub context: Context,
+    pub action: Action,
+    pub help: &'static str,
+    /// Shown in the key-hint bar.
+    pub hint: bool,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SIDEBAR: Context = Context::Pane(Focus::Sidebar);
+const LIST: Context = Context::Pane(Focus::List);
+const DETAIL: Context = Context::Pane(Focus::Detail);
+
+macro_rules! b {
+    ($label:expr, $ctx:expr, $action:expr, $help:expr, $hint:expr, [$($k:expr),+]) => {
+        Binding { keys: &[$($k),+], label: $label, context: $ctx, action: $action, help: $help, hint: $hint }
+    };
+}
+
+/// Every binding, in the order help shows them. Pane bindings are looked up before global ones.
+pub static BINDINGS: &[Binding] = &[
+    b!(
+        "q",
+        Context::Global,
+        Action::Quit,
+        "quit",
+        true,
+        [(KeyCode::Char('q'), NONE)]
+    ),
+    b!(
+        "?",
+        Context::Global,
+        Action::Help,
+        "show or hide this help",
+        true,
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)]
+    ),
+    b!(
+        "Tab",
+        Context::Global,
+        Action::FocusNext,
+        "next pane",
+        true,
+        [(KeyCode::Tab, NONE)]
+    ),
+    b!(
+        "S-Tab",
+        Context::Global,
+        Action::FocusPrev,
+        "previous pane",
+        false,
+        [(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE)]
+    ),
+    b!(
+        "j ↓",
+        Context::Global,
+        Action::Down,
+        "down",
+        false,
+        [(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)]
+    ),
+    b!(
+        "k ↑",
+        Context::Global,
+        Action::Up,
+        "up",
+        false,
+        [(KeyCode::Char('k'), NONE), (KeyCode::Up, NONE)]
+    ),
+    b!(
+        "C-d PgDn",
+        Context::Global,
+        Action::PageDown,
+        "page down",
+        false,
+        [(KeyCode::PageDown, NONE), (KeyCode::Char('d'), CTRL)]
+    ),
+    b!(
+        "C-u PgUp",
+        Context::Global,
+        Action::PageUp,
+        "page up",
+        false,
+        [(KeyCode::PageUp, NONE), (KeyCode::Char('u'), CTRL)]
+    ),
+    b!(
+        "g Home",
+        Context::Global,
+        Action::Top,
+        "first",
+        false,
+        [(KeyCode::Char('g'), NONE), (KeyCode::Home, NONE)]
+    ),
+    b!(
+        "G End",
+        Context::Global,
+        Action::Bottom,
+        "last (loads every page)",
+        false,
+        [
+            (KeyCode::Char('G'), SHIFT),
+            (KeyCode::Char('G'), NONE),
+            (KeyCode::End, NONE)
+        ]
+    ),
+    b!(
+        "r",
+        Context::Global,
+        Action::Refresh,
+        "reload",
+        false,
+        [(KeyCode::Char('r'), NONE)]
+    ),
+    b!(
+        "C-z",
+        Context::Global,
+        Action::Suspend,
+        "suspend to the shell",
+        false,
+        [(KeyCode::Char('z'), CTRL)]
+    ),
+    b!(
+        "C-c",
+        Context::Global,
+        Action::Quit,
+        "quit",
+        false,
+        [(KeyCode::Char('c'), CTRL)]
+    ),
+    b!(
+        "Enter l →",
+        SIDEBAR,
+        Action::Open,
+        "show this provider's or agent's calls",
+        true,
+        [
+            (KeyCode::Enter, NONE),
+            (KeyCode::Char('l'), NONE),
+            (KeyCode::Right, NONE)
+        ]
+    ),
+    b!(
+        "h ←",
+        SIDEBAR,
+        Action::Collapse,
+        "fold a provider",
+        false,
+        [(KeyCode::Char('h'), NONE), (KeyCode::Left, NONE)]
+    ),
+    b!(
+        "/",
+        SIDEBAR,
+        Action::Filter,
+        "search agents",
+        true,
+        [(KeyCode::Char('/'), NONE)]
+    ),
+    b!(
+        "Enter l →",
+        LIST,
+        Action::Open,
+        "open the call",
+        true,
+        [
+            (KeyCode::Enter, NONE),
+            (KeyCode::Char('l'), NONE),
+            (KeyCode::Right, NONE)
+        ]
+    ),
+    b!(
+        "h ←",
+        LIST,
+        Action::Back,
+        "back to the sidebar",
+        false,
+        [(KeyCode::Char('h'), NONE), (KeyCode::Left, NONE)]
+    ),
+    b!(
+        "/",
+        LIST,
+        Action::Filter,
+        "filter (text, key:value)",
+        true,
+        [(KeyCode::Char('/'), NONE)]
+    ),
+    b!(
+        "Esc",
+        LIST,
+        Action::ClearFilter,
+        "clear the filter",
+        false,
+        [(KeyCode::Esc, NONE)]
+    ),
+    b!(
+        "/",
+        DETAIL,
+        Action::Search,
+        "search the transcript",
+        true,
+        [(KeyCode::Char('/'), NONE)]
+    ),
+    b!(
+        "n",
+        DETAIL,
+        Action::NextMatch,
+        "next match",
+        true,
+        [(KeyCode::Char('n'), NONE)]
+    ),
+    b!(
+        "N",
+        DETAIL,
+        Action::PrevMatch,
+        "previous match",
+        true,
+        [(KeyCode::Char('N'), SHIFT), (KeyCode::Char('N'), NONE)]
+    ),
+    b!(
+        "Esc h ←",
+        DETAIL,
+        Action::Back,
+        "back to the list",
+        true,
+        [
+            (KeyCode::Esc, NONE),
+            (KeyCode::Char('h'), NONE),
+            (KeyCode::Left, NONE)
+        ]
+    ),
+];
+
+fn matches(b: &Binding, key: &KeyEvent) -> bool {
+    b.keys
+        .iter()
+        .any(|(code, mods)| *code == key.code && *mods == key.modifiers)
+}
+
+/// The action a key means in the focused pane (pane bindings win over global ones).
+pub fn action_for(focus: Focus, key: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == Context::Pane(focus))
+        .chain(BINDINGS.iter().filter(|b| b.context == Context::Global))
+        .find(|b| matches(b, key))
+        .map(|b| b.action)
+}
+
+/// The bindings that apply in a pane, pane ones first (for help and hints).
+pub fn bindings_for(focus: Focus) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS
+        .iter()
+        .filter(move |b| b.context == Context::Pane(focus))
+        .chain(BINDINGS.iter().filter(|b| b.context == Context::Global))
+}
+
+/// Pairs of bindings in one context that share a key (a bug in the table).
+pub fn conflicts() -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    for (i, a) in BINDINGS.iter().enumerate() {
+        for b in &BINDINGS[i + 1..] {
+            if a.context == b.context && a.keys.iter().any(|k| b.keys.contains(k)) {
+                out.push((a.help, b.help));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_conflicts() {
+        assert_eq!(conflicts(), vec![]);
+    }
+
+    #[test]
+    fn pane_bindings_win() {
+        let slash = KeyEvent::new(KeyCode::Char('/'), NONE);
+        assert_eq!(action_for(Focus::List, &slash), Some(Action::Filter));
+        assert_eq!(action_for(Focus::Detail, &slash), Some(Action::Search));
+        let q = KeyEvent::new(KeyCode::Char('q'), NONE);
+        assert_eq!(action_for(Focus::Detail, &q), Some(Action::Quit));
+        let x = KeyEvent::new(KeyCode::Char('x'), NONE);
+        assert_eq!(action_for(Focus::List, &x), None);
+    }
+}

@@ -1,0 +1,240 @@
+//! The loop: one channel carries every event (keys, resizes, signals, answers of background
+//! work). The loop waits for one, drains what else is queued, updates, and draws only if
+//! something changed. All I/O runs in spawned tasks; the loop never waits for one.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::msg::{Effect, Msg};
+use super::state::State;
+use super::update::{init, update};
+use crate::providers::Provider;
+
+/// Runs effects as tasks. Only the newest request of each kind runs: starting a new list or
+/// detail load aborts the one before (its answer would be dropped anyway).
+pub struct Executor {
+    providers: Vec<Option<Arc<dyn Provider>>>,
+    tx: UnboundedSender<Msg>,
+    calls: Option<JoinHandle<()>>,
+    detail: Option<JoinHandle<()>>,
+    scopes: HashMap<usize, JoinHandle<()>>,
+}
+
+impl Executor {
+    pub fn new(state: &State, tx: UnboundedSender<Msg>) -> Executor {
+        Executor {
+            providers: state.providers.iter().map(|p| p.provider.clone()).collect(),
+            tx,
+            calls: None,
+            detail: None,
+            scopes: HashMap::new(),
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::LoadScopes {
+                req,
+                provider,
+                page,
+            } => {
+                let Some(p) = self.providers.get(provider).cloned().flatten() else {
+                    return;
+                };
+                let task = tokio::spawn(async move {
+                    let result = p.list_scopes(None, page).await;
+                    let _ = tx.send(Msg::Scopes {
+                        req,
+                        provider,
+                        result,
+                    });
+                });
+                if let Some(old) = self.scopes.insert(provider, task) {
+                    old.abort();
+                }
+            }
+            Effect::LoadCalls {
+                req,
+                provider,
+                scope,
+                filter,
+                page,
+            } => {
+                let Some(p) = self.providers.get(provider).cloned().flatten() else {
+                    return;
+                };
+                let task = tokio::spawn(async move {
+                    let result = p.list_calls(scope.as_deref(), &filter, page).await;
+                    let _ = tx.send(Msg::Calls { req, result });
+                });
+                if let Some(old) = self.calls.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::LoadDetail { req, provider, key } => {
+                let Some(p) = self.providers.get(provider).cloned().flatten() else {
+                    return;
+                };
+                let task = tokio::spawn(async move {
+                    let result = Box::new(p.get_call(&key).await);
+                    let _ = tx.send(Msg::Detail { req, result });
+                });
+                if let Some(old) = self.detail.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::Suspend => {}
+        }
+    }
+}
+
+/// Start-up timings for the measuring harness (`CALLBROWSER_TRACE=file`): one line per event,
+/// milliseconds since the process started.
+struct Trace {
+    file: Option<std::fs::File>,
+    started: Instant,
+    frames: u64,
+    first_calls_seen: bool,
+}
+
+impl Trace {
+    fn new(path: Option<PathBuf>, started: Instant) -> Trace {
+        let file = path.and_then(|p| std::fs::File::create(p).ok());
+        Trace {
+            file,
+            started,
+            frames: 0,
+            first_calls_seen: false,
+        }
+    }
+
+    fn frame(&mut self, state: &State) {
+        self.frames += 1;
+        let Some(f) = &mut self.file else { return };
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let _ = writeln!(f, "frame {} {ms:.1}", self.frames);
+        if self.frames == 1 {
+            let _ = writeln!(f, "first_frame_ms {ms:.1}");
+        }
+        if !self.first_calls_seen && !state.list.visible.is_empty() {
+            self.first_calls_seen = true;
+            let _ = writeln!(f, "first_calls_frame_ms {ms:.1}");
+        }
+    }
+}
+
+/// Restores the terminal when dropped, whatever the exit path (panics are covered by the hook
+/// `ratatui::init` installs).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Sends terminal input and signals into the channel.
+fn spawn_inputs(tx: UnboundedSender<Msg>) {
+    let keys = tx.clone();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            let msg = match ev {
+                Ok(Event::Key(k)) => Msg::Key(k),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => Msg::Quit,
+            };
+            if keys.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+        ] {
+            let tx = tx.clone();
+            if let Ok(mut s) = signal(kind) {
+                tokio::spawn(async move {
+                    if s.recv().await.is_some() {
+                        let _ = tx.send(Msg::Quit);
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again when continued.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    ratatui::restore();
+    #[cfg(unix)]
+    // SAFETY: raising a signal on our own process has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    terminal.clear()
+}
+
+/// Runs the TUI until the user quits; the terminal is restored on every exit path. The caller
+/// makes the channel, so that providers' HTTP notices can go into it.
+pub async fn run(
+    state: &mut State,
+    tx: UnboundedSender<Msg>,
+    rx: &mut UnboundedReceiver<Msg>,
+    started: Instant,
+    trace: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    let mut trace = Trace::new(trace, started);
+    let size = terminal.size()?;
+    state.size = (size.width, size.height);
+    let mut exec = Executor::new(state, tx.clone());
+    spawn_inputs(tx);
+    for e in init(state) {
+        exec.run(e);
+    }
+    terminal.draw(|f| crate::ui::draw(f, state))?;
+    trace.frame(state);
+    state.dirty = false;
+    while let Some(first) = rx.recv().await {
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            for e in update(state, msg) {
+                if e == Effect::Suspend {
+                    suspend(&mut terminal)?;
+                    state.dirty = true;
+                } else {
+                    exec.run(e);
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        if state.quit {
+            break;
+        }
+        if state.dirty {
+            terminal.draw(|f| crate::ui::draw(f, state))?;
+            trace.frame(state);
+            state.dirty = false;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,409 @@
+//! Configuration: one TOML file read over built-in defaults, with secrets from an environment
+//! variable or a command. Errors quote the file, the line and what was expected.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::http::HttpLimits;
+use crate::model::ProviderKind;
+
+pub const TEMPLATE: &str = include_str!("../../assets/config-template.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {cause}")]
+    Read { path: String, cause: String },
+    #[error("config file {path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error(
+        "config file {path} holds a secret (api_key) but others can read it; run: chmod 600 {path}"
+    )]
+    Permissions { path: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A secret: never shown by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub ui: UiConfig,
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub providers: Vec<ProviderConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    pub time_zone: TimeZoneSetting,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeZoneSetting {
+    Local,
+    Utc,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub connect_timeout_secs: u64,
+    pub read_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_retries: u32,
+    pub max_rate_limit_wait_secs: u64,
+    pub page_size: u32,
+}
+
+/// The built-in defaults; `assets/config-template.toml` documents the same values.
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            time_zone: TimeZoneSetting::Local,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout_secs: 5,
+            read_timeout_secs: 15,
+            request_timeout_secs: 30,
+            max_retries: 3,
+            max_rate_limit_wait_secs: 90,
+            page_size: 100,
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn limits(&self) -> HttpLimits {
+        HttpLimits {
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+            read_timeout: Duration::from_secs(self.read_timeout_secs),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_retries: self.max_retries,
+            max_rate_limit_wait: Duration::from_secs(self.max_rate_limit_wait_secs),
+            ..HttpLimits::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KindSetting {
+    Talkpilot,
+}
+
+impl KindSetting {
+    pub fn kind(&self) -> ProviderKind {
+        match self {
+            KindSetting::Talkpilot => ProviderKind::TalkPilot,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub name: toml::Spanned<String>,
+    pub kind: KindSetting,
+    pub label: Option<String>,
+    pub base_url: String,
+    pub api_key_env: Option<String>,
+    pub api_key_command: Option<String>,
+    pub api_key: Option<String>,
+    /// A pinned parent (TalkPilot agent id).
+    pub agent: Option<String>,
+}
+
+impl ProviderConfig {
+    pub fn label(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| self.kind.kind().label().to_string())
+    }
+
+    /// What to tell the user when the key is rejected.
+    pub fn key_hint(&self) -> String {
+        if let Some(env) = &self.api_key_env {
+            format!("check {env}")
+        } else if let Some(cmd) = &self.api_key_command {
+            format!("check what `{cmd}` prints")
+        } else {
+            format!("check api_key of provider '{}'", self.name.get_ref())
+        }
+    }
+
+    /// Reads the secret from the environment or runs the command (10 s at most).
+    pub async fn resolve_key(&self) -> Result<Secret, String> {
+        let name = self.name.get_ref();
+        if let Some(env) = &self.api_key_env {
+            return match std::env::var(env) {
+                Ok(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
+                _ => Err(format!(
+                    "{}: the environment variable {env} is not set (it should hold the API key)",
+                    self.label()
+                )),
+            };
+        }
+        if let Some(cmd) = &self.api_key_command {
+            let run = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(cmd)
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                .output();
+            return match tokio::time::timeout(Duration::from_secs(10), run).await {
+                Err(_) => Err(format!(
+                    "{}: `{cmd}` did not finish within 10 s",
+                    self.label()
+                )),
+                Ok(Err(e)) => Err(format!("{}: cannot run `{cmd}`: {e}", self.label())),
+                Ok(Ok(out)) if !out.status.success() => Err(format!(
+                    "{}: `{cmd}` failed ({}): {}",
+                    self.label(),
+                    out.status,
+                    crate::display::body_safe(&String::from_utf8_lossy(&out.stderr))
+                )),
+                Ok(Ok(out)) => {
+                    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                    if key.is_empty() {
+                        Err(format!("{}: `{cmd}` printed nothing", self.label()))
+                    } else {
+                        Ok(Secret(key))
+                    }
+                }
+            };
+        }
+        match &self.api_key {
+            Some(k) if !k.is_empty() => Ok(Secret(k.clone())),
+            _ => Err(format!(
+                "provider '{name}' has no key: set api_key_env or api_key_command"
+            )),
+        }
+    }
+}
+
+/// Where things live on this platform.
+pub struct Dirs {
+    pub config_file: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+pub fn dirs() -> Dirs {
+    match directories::ProjectDirs::from("", "", "callbrowser") {
+        Some(p) => Dirs {
+            config_file: p.config_dir().join("config.toml"),
+            state_dir: p.state_dir().unwrap_or(p.data_local_dir()).to_path_buf(),
+        },
+        None => Dirs {
+            config_file: PathBuf::from("callbrowser.toml"),
+            state_dir: std::env::temp_dir().join("callbrowser"),
+        },
+    }
+}
+
+fn line_of(src: &str, offset: usize) -> usize {
+    src[..offset.min(src.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// The built-in defaults alone (the demo, and the base for every file).
+    pub fn defaults() -> Config {
+        Config::default()
+    }
+
+    /// Parses a config text over the built-in defaults; `path` is only for messages. Errors
+    /// carry the line and what was expected.
+    pub fn parse_str(src: &str, path: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(src).map_err(|e| ConfigError::Invalid {
+            path: path.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        cfg.validate(src, path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, src: &str, path: &str) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.providers {
+            let name = p.name.get_ref();
+            let line = line_of(src, src.find(&format!("\"{name}\"")).unwrap_or(0));
+            let invalid = |message: String| ConfigError::Invalid {
+                path: path.to_string(),
+                message: format!("line {line}: {message}"),
+            };
+            if name.trim().is_empty() {
+                return Err(invalid("provider name must not be empty".into()));
+            }
+            if !seen.insert(name.clone()) {
+                return Err(invalid(format!(
+                    "provider name '{name}' is used twice; each [[providers]] needs its own name"
+                )));
+            }
+            let sources = [&p.api_key_env, &p.api_key_command, &p.api_key]
+                .iter()
+                .filter(|s| s.is_some())
+                .count();
+            if sources == 0 {
+                return Err(invalid(format!(
+                    "provider '{name}' needs api_key_env = \"VAR\" or api_key_command = \"…\""
+                )));
+            }
+            if sources > 1 {
+                return Err(invalid(format!(
+                    "provider '{name}': give only one of api_key_env, api_key_command, api_key"
+                )));
+            }
+            if url::Url::parse(&p.base_url).is_err() {
+                return Err(invalid(format!(
+                    "provider '{name}': base_url {:?} is not a URL (expected https://…)",
+                    p.base_url
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads a file. A file holding a secret must not be readable by group or others.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let shown = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: shown.clone(),
+            cause: e.to_string(),
+        })?;
+        let cfg = Config::parse_str(&src, &shown)?;
+        if cfg.providers.iter().any(|p| p.api_key.is_some()) && readable_by_others(path) {
+            return Err(ConfigError::Permissions { path: shown });
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> bool {
+    false
+}
+
+/// Writes the commented template; refuses to overwrite an existing file.
+pub fn write_template(path: &Path) -> Result<(), ConfigError> {
+    let shown = path.display().to_string();
+    if path.exists() {
+        return Err(ConfigError::Other(format!(
+            "{shown} exists already; remove it first or pass --config with another path"
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| ConfigError::Read {
+            path: dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+    }
+    std::fs::write(path, TEMPLATE).map_err(|e| ConfigError::Read {
+        path: shown.clone(),
+        cause: e.to_string(),
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_template_parse() {
+        let d = Config::defaults();
+        assert_eq!(d.http.page_size, 100);
+        assert!(Config::parse_str(TEMPLATE, "t").is_ok());
+    }
+
+    #[test]
+    fn user_values_override_defaults() {
+        let c = Config::parse_str("[http]\nmax_retries = 1\n", "f").unwrap();
+        assert_eq!(c.ui.time_zone, TimeZoneSetting::Local);
+        assert_eq!(c.http.max_retries, 1);
+        assert_eq!(c.http.connect_timeout_secs, 5);
+    }
+
+    #[test]
+    fn errors_quote_file_line_and_expectation() {
+        let src = "[ui]\ntime_zone = \"utc\"\n\n[[providers]]\nname = \"tp\"\nkind = \"talkpliot\"\nbase_url = \"http://x\"\napi_key_env = \"K\"\n";
+        let e = Config::parse_str(src, "/home/u/c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/home/u/c.toml"), "{e}");
+        assert!(e.contains("line 6"), "{e}");
+        assert!(e.contains("talkpilot"), "{e}");
+
+        let src = "[[providers]]\nname = \"tp\"\nkind = \"talkpilot\"\nbase_url = \"http://x\"\n";
+        let e = Config::parse_str(src, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("api_key_env"), "{e}");
+
+        let e = Config::parse_str("[ui]\ntime_zone = 3\n", "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let block = "[[providers]]\nname = \"tp\"\nkind = \"talkpilot\"\nbase_url = \"http://x\"\napi_key_env = \"K\"\n";
+        let e = Config::parse_str(&format!("{block}{block}"), "c.toml").unwrap_err();
+        assert!(e.to_string().contains("used twice"));
+    }
+
+    #[test]
+    fn secrets_in_readable_files_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "[[providers]]\nname = \"tp\"\nkind = \"talkpilot\"\nbase_url = \"http://x\"\napi_key = \"s\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Config::load(&p).unwrap_err().to_string();
+        assert!(e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(&p).is_ok());
+    }
+
+    #[tokio::test]
+    async fn keys_from_env_and_command() {
+        let src = "[[providers]]\nname = \"a\"\nkind = \"talkpilot\"\nbase_url = \"http://x\"\napi_key_command = \"echo tp_live_x\"\n";
+        let c = Config::parse_str(src, "c").unwrap();
+        assert_eq!(c.providers[0].resolve_key().await.unwrap().0, "tp_live_x");
+        let src = "[[providers]]\nname = \"a\"\nkind = \"talkpilot\"\nbase_url = \"http://x\"\napi_key_env = \"CALLBROWSER_TEST_UNSET_VAR\"\n";
+        let c = Config::parse_str(src, "c").unwrap();
+        let e = c.providers[0].resolve_key().await.unwrap_err();
+        assert!(e.contains("CALLBROWSER_TEST_UNSET_VAR is not set"), "{e}");
+    }
+}

@@ -1,0 +1,320 @@
+//! Deterministic model data and an in-memory provider, for screen tests, `update` tests and
+//! benchmarks (which must not depend on the network). The emulators serve the real HTTP APIs.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::model::{
+    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageRequest,
+    ProviderKind, RecordingRef, Scope, Speaker, Transcript, Turn,
+};
+use crate::providers::{Provider, ProviderError, RecordingStream};
+
+const FIRST: &[&str] = &[
+    "Jürgen",
+    "Renée",
+    "Hans",
+    "Zoë",
+    "François",
+    "Grete",
+    "Björn",
+    "Ömer",
+    "Anna",
+    "Lukas",
+];
+const LAST: &[&str] = &[
+    "Müller",
+    "Lefèvre",
+    "Meier",
+    "Schröder",
+    "Weiß",
+    "Dubois",
+    "Kowalski",
+    "Öztürk",
+    "Brandt",
+];
+const SUMMARIES: &[&str] = &[
+    "Kunde fragte nach Rechnung #1234. Agent konnte die Frage beantworten.",
+    "Terminvereinbarung für Donnerstag, 10:30 Uhr, bei Dr. Weiß bestätigt.",
+    "Rezeptanfrage für Ibuprofen 600 aufgenommen; Rückruf durch die Praxis zugesagt.",
+    "Anrufer wollte Öffnungszeiten über die Feiertage wissen.",
+    "Stornierung des Termins am Montag; neuer Termin noch offen.",
+];
+const LINES: &[(&str, &str)] = &[
+    (
+        "agent",
+        "Guten Tag, Praxis Dr. Weiß, Sie sprechen mit dem digitalen Assistenten. Wie kann ich Ihnen helfen?",
+    ),
+    (
+        "user",
+        "Hallo, ich hätte gern einen Termin für nächste Woche, am liebsten vormittags.",
+    ),
+    (
+        "agent",
+        "Sehr gern. Darf ich Ihren vollständigen Namen und Ihr Geburtsdatum erfahren?",
+    ),
+    ("user", "Jürgen Müller, geboren am 3. März 1961."),
+    (
+        "agent",
+        "Danke, Herr Müller. Ich sehe freie Termine am Dienstag um 9:15 Uhr und am Donnerstag um 10:30 Uhr.",
+    ),
+    ("user", "Donnerstag passt mir gut."),
+    (
+        "user",
+        "Muss ich etwas mitbringen? Meine Versichertenkarte habe ich erst letzten Monat bekommen.",
+    ),
+    (
+        "agent",
+        "Bitte bringen Sie Ihre Versichertenkarte und, falls vorhanden, aktuelle Befunde mit. Ich habe den Termin am Donnerstag um 10:30 Uhr für Sie eingetragen.",
+    ),
+    ("user", "Prima, vielen Dank. Auf Wiederhören!"),
+    ("agent", "Gern geschehen, Herr Müller. Auf Wiederhören!"),
+];
+
+/// The fixed clock of fixtures: 2026-03-20 15:00:00 UTC.
+pub fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 20, 15, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+pub fn scopes() -> Vec<Scope> {
+    vec![
+        Scope {
+            id: "550e8400-e29b-41d4-a716-446655440000".into(),
+            name: "Rezeption Bot".into(),
+            detail: Some("+4930123456 · de".into()),
+        },
+        Scope {
+            id: "6f1c2a9e-1111-4c3b-9d2e-000000000002".into(),
+            name: "Front Desk Assistant".into(),
+            detail: Some("+14155550100 · en".into()),
+        },
+        Scope {
+            id: "7a2d3b8f-2222-4d4c-8e3f-000000000003".into(),
+            name: "Assistant Accueil".into(),
+            detail: Some("+33142000000 · fr".into()),
+        },
+    ]
+}
+
+/// `n` calls, newest first, one every 37 minutes back from [`fixed_now`].
+pub fn calls(provider: &str, scope: &str, n: usize) -> Vec<Call> {
+    (0..n)
+        .map(|i| {
+            let mut c = Call::new(provider, Some(scope), &format!("call-{i:06}"));
+            c.started_at = Some(
+                fixed_now()
+                    - Duration::minutes(37 * i as i64 + 5)
+                    - Duration::seconds((i * 13 % 60) as i64),
+            );
+            c.duration_secs = Some((45 + (i * 97) % 900) as f64);
+            c.caller_name = (i % 7 != 3)
+                .then(|| format!("{} {}", FIRST[i % FIRST.len()], LAST[(i / 3) % LAST.len()]));
+            c.caller_number = Some(format!("+49170{:07}", (i * 7919) % 10_000_000));
+            c.summary = Some(SUMMARIES[i % SUMMARIES.len()].to_string());
+            c.status = Some(if i % 3 == 0 { "open" } else { "done" }.to_string());
+            c.purged = i % 41 == 40;
+            c.deleted = i % 53 == 52;
+            c.fields = vec![
+                ("call_id".into(), format!("lk_call_{i:08x}")),
+                ("customer_request".into(), "Frage zu Rechnung #1234".into()),
+                ("disconnection_reason".into(), "user_hangup".into()),
+                ("done".into(), (i % 3 != 0).to_string()),
+            ];
+            c
+        })
+        .collect()
+}
+
+/// A German conversation of `turns` turns (the ten-turn script repeated).
+pub fn german_turns(turns: usize) -> Vec<Turn> {
+    (0..turns)
+        .map(|i| {
+            let (role, text) = LINES[i % LINES.len()];
+            Turn {
+                speaker: if role == "agent" {
+                    Speaker::Agent
+                } else {
+                    Speaker::Caller
+                },
+                text: if i >= LINES.len() {
+                    format!("{text} ({})", i / LINES.len() + 1)
+                } else {
+                    text.to_string()
+                },
+            }
+        })
+        .collect()
+}
+
+pub fn detail(call: Call, turns: usize) -> CallDetail {
+    CallDetail {
+        call,
+        other_summaries: Vec::new(),
+        score: Some("8/10".into()),
+        outcome: Some("successful".into()),
+        sentiment: None,
+        intent: Some("Terminvereinbarung".into()),
+        handled_by: Some("Max Mustermann".into()),
+        transcript: Transcript::Turns(german_turns(turns)),
+        recording: RecordingRef::SignedUrl {
+            url: "http://127.0.0.1:9/storage/a.wav?token=x".into(),
+            expires_at: None,
+        },
+        warnings: Vec::new(),
+    }
+}
+
+const KEYS: &[FilterKey] = &[FilterKey {
+    name: "done",
+    kind: FilterKind::Bool,
+    help: "done:true|false",
+}];
+
+/// An in-memory provider with agents as its parent level.
+pub struct MemoryProvider {
+    pub name: String,
+    pub caps: Capabilities,
+    pub scopes: Vec<Scope>,
+    pub calls: Vec<Call>,
+    pub turns: usize,
+}
+
+impl MemoryProvider {
+    pub fn new(name: &str, calls: usize) -> MemoryProvider {
+        let scopes = scopes();
+        MemoryProvider {
+            name: name.into(),
+            caps: Capabilities {
+                scope_noun: Some("agent"),
+                has_detail: true,
+                has_transcripts: true,
+                has_recordings: true,
+                max_page_size: 100,
+                server_filters: &["text", "done"],
+                provider_keys: KEYS,
+            },
+            calls: self::calls(name, &scopes[0].id, calls),
+            scopes,
+            turns: 24,
+        }
+    }
+
+    pub fn arc(self) -> Arc<dyn Provider> {
+        Arc::new(self)
+    }
+}
+
+#[async_trait]
+impl Provider for MemoryProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn label(&self) -> &str {
+        "TalkPilot"
+    }
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::TalkPilot
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+    async fn list_scopes(
+        &self,
+        _: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Scope>, ProviderError> {
+        Ok(page_of(&self.scopes, page))
+    }
+    async fn list_calls(
+        &self,
+        _: Option<&str>,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Call>, ProviderError> {
+        let matching: Vec<Call> = self
+            .calls
+            .iter()
+            .filter(|c| {
+                filter.matches_local(
+                    c,
+                    &Capabilities {
+                        server_filters: &[],
+                        ..self.caps.clone()
+                    },
+                )
+            })
+            .cloned()
+            .collect();
+        Ok(page_of(&matching, page))
+    }
+    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
+        match self.calls.iter().find(|c| c.id == key.id) {
+            Some(c) => Ok(detail(c.clone(), self.turns)),
+            None => Err(ProviderError::NotFound {
+                provider: "TalkPilot".into(),
+                message: "Call not found".into(),
+            }),
+        }
+    }
+    async fn open_recording(&self, _: &CallKey, _: u64) -> Result<RecordingStream, ProviderError> {
+        Err(ProviderError::NotOffered {
+            provider: "TalkPilot".into(),
+            what: "recordings in memory".into(),
+        })
+    }
+    async fn check(&self) -> Result<String, ProviderError> {
+        Ok("in memory".into())
+    }
+}
+
+fn page_of<T: Clone>(all: &[T], req: PageRequest) -> Page<T> {
+    let size = req.size.max(1) as usize;
+    let start = (req.page.max(1) as usize - 1) * size;
+    let items: Vec<T> = all.iter().skip(start).take(size).cloned().collect();
+    let pages = all.len().div_ceil(size) as u32;
+    Page {
+        items,
+        page: req.page.max(1),
+        page_size: size as u32,
+        total_items: Some(all.len() as u64),
+        total_pages: Some(pages),
+        has_more: req.page < pages,
+        unreadable: 0,
+    }
+}
+
+/// A state as the TUI has it after `n` calls of one agent were loaded (for benchmarks).
+pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
+    use crate::app::state::{ProviderEntry, SidebarRow, Source, State};
+    let mut provider = MemoryProvider::new("talkpilot", 0);
+    provider.calls = calls("talkpilot", &scopes()[0].id, n);
+    let scopes = provider.scopes.clone();
+    let mut entry = ProviderEntry::new("talkpilot", "TalkPilot", Ok(Arc::new(provider)));
+    entry.health = crate::providers::Health::Ok;
+    entry.scopes.items = scopes.clone();
+    let mut s = State::new(vec![entry], true, crate::config::TimeZoneSetting::Utc);
+    s.now = fixed_now;
+    s.size = size;
+    s.list.source = Some(Source {
+        provider: 0,
+        scope: Some(scopes[0].id.clone()),
+        scope_name: scopes[0].name.clone(),
+    });
+    s.list.calls = calls("talkpilot", &scopes[0].id, n);
+    s.list.ids = s.list.calls.iter().map(|c| c.id.clone()).collect();
+    s.list.visible = (0..n).collect();
+    s.list.page_size = 100;
+    s.list.next_page = (n / 100) as u32 + 1;
+    s.list.total_items = Some(n as u64);
+    s.list.total_pages = Some(n.div_ceil(100) as u32);
+    s.sidebar_cursor = s
+        .sidebar_rows()
+        .iter()
+        .position(|r| *r == SidebarRow::Scope(0, 0))
+        .unwrap_or(0);
+    s
+}

@@ -1,0 +1,16 @@
+//! callbrowser: a terminal call browser for the call records of AI phone agent and telephony APIs.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod display;
+pub mod emulators;
+pub mod fixtures;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod output;
+pub mod providers;
+pub mod setup;
+pub mod ui;

@@ -1,0 +1,513 @@
+//! The filter line: free text plus `key:value` tokens, one vocabulary across providers.
+//!
+//! A provider declares which keys its server applies ([`super::Capabilities::server_filters`]);
+//! the rest of a valid filter is applied to what was loaded ([`Filter::matches_local`]).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+
+use super::{Call, Capabilities, Direction};
+
+/// The value a provider-specific key takes.
+#[derive(Clone, Copy, Debug)]
+pub enum FilterKind {
+    Bool,
+    Text,
+    Int,
+    Enum(&'static [&'static str]),
+}
+
+/// A provider-specific filter key.
+#[derive(Clone, Copy, Debug)]
+pub struct FilterKey {
+    pub name: &'static str,
+    pub kind: FilterKind,
+    pub help: &'static str,
+}
+
+/// Keys every provider understands (applied locally where the server cannot).
+pub const GENERIC_KEYS: &[(&str, &str)] = &[
+    (
+        "from",
+        "from:2026-03-01 — calls on or after a date (or RFC 3339 time)",
+    ),
+    ("to", "to:2026-03-31 — calls on or before a date"),
+    (
+        "since",
+        "since:7d — the last N days (d), hours (h) or weeks (w)",
+    ),
+    ("today", "today — calls since local midnight"),
+    ("yesterday", "yesterday — calls of the previous local day"),
+    ("dir", "dir:in|out|web — direction"),
+    ("status", "status:… — the vendor's status"),
+    ("phone", "phone:+4930… — the caller's number"),
+    ("dur", "dur>60, dur<2m — duration in seconds (or m)"),
+    ("has", "has:recording|transcript"),
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("unknown filter key '{key}': allowed are {allowed}")]
+    UnknownKey { key: String, allowed: String },
+    #[error("bad value '{value}' for '{key}': expected {expected}")]
+    BadValue {
+        key: String,
+        value: String,
+        expected: String,
+    },
+    #[error("unclosed quote in filter")]
+    UnclosedQuote,
+}
+
+/// A parsed filter. Empty fields mean "no constraint".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filter {
+    /// Free text (all bare words joined with single spaces).
+    pub text: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub direction: Option<Direction>,
+    pub status: Option<String>,
+    pub phone: Option<String>,
+    pub min_duration_secs: Option<f64>,
+    pub max_duration_secs: Option<f64>,
+    pub has_recording: Option<bool>,
+    pub has_transcript: Option<bool>,
+    /// Provider-specific keys, validated against the provider's [`FilterKey`]s.
+    pub extra: BTreeMap<String, String>,
+}
+
+fn tokenize(input: &str) -> Result<Vec<String>, FilterError> {
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut in_quote = false;
+    let mut any = false;
+    for ch in input.chars() {
+        match ch {
+            '"' => {
+                in_quote = !in_quote;
+                any = true;
+            }
+            c if c.is_whitespace() && !in_quote => {
+                if any {
+                    tokens.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if in_quote {
+        return Err(FilterError::UnclosedQuote);
+    }
+    if any {
+        tokens.push(cur);
+    }
+    Ok(tokens)
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool, FilterError> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Ok(true),
+        "false" | "no" | "0" => Ok(false),
+        _ => Err(FilterError::BadValue {
+            key: key.into(),
+            value: v.into(),
+            expected: "true or false".into(),
+        }),
+    }
+}
+
+fn parse_secs(key: &str, v: &str) -> Result<f64, FilterError> {
+    let bad = || FilterError::BadValue {
+        key: key.into(),
+        value: v.into(),
+        expected: "a number of seconds, or minutes with m (90, 2m)".into(),
+    };
+    let (num, mult) = match v.strip_suffix('m') {
+        Some(n) => (n, 60.0),
+        None => (v.strip_suffix('s').unwrap_or(v), 1.0),
+    };
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(bad());
+    }
+    Ok(n * mult)
+}
+
+/// A date (`2026-03-01`, local midnight) or an RFC 3339 time. `end_of_day` moves a bare date to
+/// the last second of that local day (for `to:`).
+fn parse_when<Tz: TimeZone>(
+    key: &str,
+    v: &str,
+    tz: &Tz,
+    end_of_day: bool,
+) -> Result<DateTime<Utc>, FilterError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| FilterError::BadValue {
+        key: key.into(),
+        value: v.into(),
+        expected: "a date like 2026-03-01 or a time like 2026-03-01T09:00:00Z".into(),
+    })?;
+    Ok(if end_of_day {
+        local_midnight(tz, date + Duration::days(1)) - Duration::seconds(1)
+    } else {
+        local_midnight(tz, date)
+    })
+}
+
+fn local_midnight<Tz: TimeZone>(tz: &Tz, date: NaiveDate) -> DateTime<Utc> {
+    let naive = date.and_time(NaiveTime::MIN);
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        // A day that starts inside a DST gap: fall back to UTC midnight of that date.
+        None => Utc.from_utc_datetime(&naive),
+    }
+}
+
+impl Filter {
+    /// Parses a filter line against a provider's capabilities, with `now` in the user's time zone.
+    pub fn parse<Tz: TimeZone>(
+        input: &str,
+        caps: &Capabilities,
+        now: DateTime<Tz>,
+    ) -> Result<Filter, FilterError> {
+        let tz = now.timezone();
+        let mut f = Filter::default();
+        let mut words: Vec<String> = Vec::new();
+        for tok in tokenize(input)? {
+            let lower = tok.to_ascii_lowercase();
+            if lower == "today" || lower == "yesterday" {
+                let today = now.date_naive();
+                let start = local_midnight(&tz, today);
+                if lower == "today" {
+                    f.from = Some(start);
+                } else {
+                    f.from = Some(local_midnight(&tz, today - Duration::days(1)));
+                    f.to = Some(start - Duration::seconds(1));
+                }
+                continue;
+            }
+            if let Some(rest) = lower.strip_prefix("dur")
+                && let Some(op) = ["<=", ">=", "<", ">"]
+                    .iter()
+                    .find(|op| rest.starts_with(**op))
+            {
+                {
+                    let v = &tok[3 + op.len()..];
+                    let secs = parse_secs("dur", v)?;
+                    match *op {
+                        ">" | ">=" => f.min_duration_secs = Some(secs),
+                        _ => f.max_duration_secs = Some(secs),
+                    }
+                    continue;
+                }
+            }
+            let Some((key, value)) = tok.split_once(':') else {
+                words.push(tok);
+                continue;
+            };
+            // "https://…" or a time "10:30" in free text is not a key.
+            if key.is_empty() || value.starts_with("//") || key.chars().any(|c| c.is_ascii_digit())
+            {
+                words.push(tok);
+                continue;
+            }
+            let key_l = key.to_ascii_lowercase();
+            let bad = |expected: &str| FilterError::BadValue {
+                key: key_l.clone(),
+                value: value.to_string(),
+                expected: expected.to_string(),
+            };
+            match key_l.as_str() {
+                "from" => f.from = Some(parse_when("from", value, &tz, false)?),
+                "to" => f.to = Some(parse_when("to", value, &tz, true)?),
+                "since" => {
+                    let n: i64 = value[..value.len().saturating_sub(1)]
+                        .parse()
+                        .map_err(|_| bad("a count with d, h or w (7d, 12h, 2w)"))?;
+                    let span = match value.chars().last() {
+                        Some('d') => Duration::days(n),
+                        Some('h') => Duration::hours(n),
+                        Some('w') => Duration::weeks(n),
+                        _ => return Err(bad("a count with d, h or w (7d, 12h, 2w)")),
+                    };
+                    f.from = Some(now.with_timezone(&Utc) - span);
+                }
+                "dir" => {
+                    f.direction = Some(match value.to_ascii_lowercase().as_str() {
+                        "in" | "inbound" => Direction::Inbound,
+                        "out" | "outbound" => Direction::Outbound,
+                        "web" => Direction::Web,
+                        _ => return Err(bad("in, out or web")),
+                    })
+                }
+                "status" if !value.is_empty() => f.status = Some(value.to_string()),
+                "phone" if !value.is_empty() => f.phone = Some(value.to_string()),
+                "has" => match value.to_ascii_lowercase().as_str() {
+                    "recording" => f.has_recording = Some(true),
+                    "transcript" => f.has_transcript = Some(true),
+                    _ => return Err(bad("recording or transcript")),
+                },
+                _ => {
+                    let Some(pk) = caps.provider_keys.iter().find(|k| k.name == key_l) else {
+                        if GENERIC_KEYS.iter().any(|(k, _)| *k == key_l) {
+                            return Err(bad("a value"));
+                        }
+                        return Err(FilterError::UnknownKey {
+                            key: key.to_string(),
+                            allowed: allowed_keys(caps),
+                        });
+                    };
+                    let v = match pk.kind {
+                        FilterKind::Bool => parse_bool(pk.name, value)?.to_string(),
+                        FilterKind::Int => value
+                            .parse::<i64>()
+                            .map_err(|_| bad("a whole number"))?
+                            .to_string(),
+                        FilterKind::Text if value.is_empty() => return Err(bad("some text")),
+                        FilterKind::Text => value.to_string(),
+                        FilterKind::Enum(allowed) => {
+                            let v = value.to_ascii_lowercase();
+                            match allowed.iter().find(|a| a.eq_ignore_ascii_case(&v)) {
+                                Some(a) => a.to_string(),
+                                None => return Err(bad(&allowed.join(", "))),
+                            }
+                        }
+                    };
+                    f.extra.insert(pk.name.to_string(), v);
+                }
+            }
+        }
+        if !words.is_empty() {
+            f.text = Some(words.join(" "));
+        }
+        Ok(f)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+
+    /// The names of the constraints this filter sets ("text", "from", "to", "dir", …, extra keys).
+    pub fn keys_used(&self) -> Vec<&str> {
+        let mut keys = Vec::new();
+        let generic = [
+            ("text", self.text.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("dir", self.direction.is_some()),
+            ("status", self.status.is_some()),
+            ("phone", self.phone.is_some()),
+            (
+                "dur",
+                self.min_duration_secs.is_some() || self.max_duration_secs.is_some(),
+            ),
+            (
+                "has",
+                self.has_recording.is_some() || self.has_transcript.is_some(),
+            ),
+        ];
+        keys.extend(generic.iter().filter(|(_, on)| *on).map(|(k, _)| *k));
+        keys.extend(self.extra.keys().map(String::as_str));
+        keys
+    }
+
+    /// The keys of this filter the provider's server does not apply (the screen says which).
+    pub fn local_keys(&self, caps: &Capabilities) -> Vec<String> {
+        self.keys_used()
+            .into_iter()
+            .filter(|k| !caps.server_filters.contains(k))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Whether a loaded call passes the part of the filter the server did not apply.
+    pub fn matches_local(&self, call: &Call, caps: &Capabilities) -> bool {
+        let local = |k: &str| !caps.server_filters.contains(&k);
+        if local("text")
+            && let Some(t) = &self.text
+        {
+            {
+                let t = t.to_lowercase();
+                let hit = [&call.caller_name, &call.caller_number, &call.summary]
+                    .iter()
+                    .any(|f| f.as_deref().is_some_and(|s| s.to_lowercase().contains(&t)));
+                if !hit {
+                    return false;
+                }
+            }
+        }
+        if local("from")
+            && self
+                .from
+                .is_some_and(|from| call.started_at.is_none_or(|s| s < from))
+        {
+            return false;
+        }
+        if local("to")
+            && self
+                .to
+                .is_some_and(|to| call.started_at.is_none_or(|s| s > to))
+        {
+            return false;
+        }
+        if local("dir") && self.direction.is_some() && call.direction != self.direction {
+            return false;
+        }
+        if local("status")
+            && let Some(st) = &self.status
+            && !call
+                .status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case(st))
+        {
+            return false;
+        }
+        if local("phone")
+            && let Some(p) = &self.phone
+        {
+            {
+                let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+                let want = digits(p);
+                if !call
+                    .caller_number
+                    .as_deref()
+                    .is_some_and(|n| digits(n).contains(&want))
+                {
+                    return false;
+                }
+            }
+        }
+        if local("dur") {
+            let d = call.duration_secs.unwrap_or(0.0);
+            if self.min_duration_secs.is_some_and(|m| d <= m) {
+                return false;
+            }
+            if self.max_duration_secs.is_some_and(|m| d >= m) {
+                return false;
+            }
+        }
+        if local("has") {
+            if self.has_recording == Some(true) && call.has_recording == Some(false) {
+                return false;
+            }
+            if self.has_transcript == Some(true) && call.has_transcript == Some(false) {
+                return false;
+            }
+        }
+        for (k, v) in &self.extra {
+            if local(k) {
+                let field = call.fields.iter().find(|(fk, _)| fk == k);
+                if !field.is_some_and(|(_, fv)| fv.eq_ignore_ascii_case(v)) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+fn allowed_keys(caps: &Capabilities) -> String {
+    let mut keys: Vec<&str> = GENERIC_KEYS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| *k != "today" && *k != "yesterday")
+        .collect();
+    keys.extend(caps.provider_keys.iter().map(|k| k.name));
+    format!("{} (plus today, yesterday and free text)", keys.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::FixedOffset;
+
+    const KEYS: &[FilterKey] = &[FilterKey {
+        name: "done",
+        kind: FilterKind::Bool,
+        help: "",
+    }];
+
+    fn caps() -> Capabilities {
+        Capabilities {
+            scope_noun: Some("agent"),
+            has_detail: true,
+            has_transcripts: true,
+            has_recordings: true,
+            max_page_size: 100,
+            server_filters: &["text", "from", "to", "done"],
+            provider_keys: KEYS,
+        }
+    }
+
+    fn now() -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339("2026-03-20T15:00:00+01:00").unwrap()
+    }
+
+    #[test]
+    fn parses_keys_words_and_dates() {
+        let f = Filter::parse(
+            "Hans done:no from:2026-03-01 dir:in dur>2m rechnung",
+            &caps(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(f.text.as_deref(), Some("Hans rechnung"));
+        assert_eq!(f.extra.get("done").map(String::as_str), Some("false"));
+        assert_eq!(f.from.unwrap().to_rfc3339(), "2026-02-28T23:00:00+00:00");
+        assert_eq!(f.direction, Some(Direction::Inbound));
+        assert_eq!(f.min_duration_secs, Some(120.0));
+        assert_eq!(f.local_keys(&caps()), vec!["dir", "dur"]);
+    }
+
+    #[test]
+    fn today_yesterday_since_and_to() {
+        let f = Filter::parse("yesterday", &caps(), now()).unwrap();
+        assert_eq!(f.from.unwrap().to_rfc3339(), "2026-03-18T23:00:00+00:00");
+        assert_eq!(f.to.unwrap().to_rfc3339(), "2026-03-19T22:59:59+00:00");
+        let f = Filter::parse("since:7d to:2026-03-19", &caps(), now()).unwrap();
+        assert_eq!(f.from.unwrap().to_rfc3339(), "2026-03-13T14:00:00+00:00");
+        assert_eq!(f.to.unwrap().to_rfc3339(), "2026-03-19T22:59:59+00:00");
+    }
+
+    #[test]
+    fn errors_list_what_is_allowed() {
+        let e = Filter::parse("colour:red", &caps(), now()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("unknown filter key 'colour'"), "{msg}");
+        assert!(msg.contains("done"), "{msg}");
+        let e = Filter::parse("done:maybe", &caps(), now()).unwrap_err();
+        assert!(e.to_string().contains("true or false"));
+        let e = Filter::parse("dir:sideways", &caps(), now()).unwrap_err();
+        assert!(e.to_string().contains("in, out or web"));
+        assert_eq!(
+            Filter::parse("\"open", &caps(), now()).unwrap_err(),
+            FilterError::UnclosedQuote
+        );
+    }
+
+    #[test]
+    fn quoted_text_and_urls_stay_words() {
+        let f = Filter::parse("\"Frau Müller\" 10:30", &caps(), now()).unwrap();
+        assert_eq!(f.text.as_deref(), Some("Frau Müller 10:30"));
+    }
+
+    #[test]
+    fn local_matching_applies_only_local_keys() {
+        let mut c = Call::new("tp", None, "1");
+        c.direction = Some(Direction::Outbound);
+        c.duration_secs = Some(30.0);
+        let f = Filter::parse("dir:in", &caps(), now()).unwrap();
+        assert!(!f.matches_local(&c, &caps()));
+        let f = Filter::parse("dur<60 nomatch", &caps(), now()).unwrap();
+        // text is server-side for these caps, so it is not checked locally
+        assert!(f.matches_local(&c, &caps()));
+    }
+}

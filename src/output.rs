@@ -1,0 +1,294 @@
+//! What the command line prints: the stable JSON document and plain tables. Every vendor string
+//! is sanitized here, as on screen.
+
+use serde::Serialize;
+
+use crate::config::TimeZoneSetting;
+use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
+use crate::model::{Call, CallDetail, Page, RecordingRef, Transcript};
+
+fn s(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(|x| sanitize(x).into_owned())
+}
+
+/// A call in JSON output. Field names are part of the documented, stable document.
+#[derive(Serialize)]
+pub struct CallOut {
+    pub provider: String,
+    pub scope: Option<String>,
+    pub id: String,
+    pub started_at: Option<String>,
+    pub duration_secs: Option<f64>,
+    pub direction: Option<&'static str>,
+    pub status: Option<String>,
+    pub caller_name: Option<String>,
+    pub caller_number: Option<String>,
+    pub summary: Option<String>,
+    pub has_recording: Option<bool>,
+    pub has_transcript: Option<bool>,
+    pub purged: bool,
+    pub deleted: bool,
+}
+
+impl From<&Call> for CallOut {
+    fn from(c: &Call) -> Self {
+        CallOut {
+            provider: sanitize(&c.provider).into_owned(),
+            scope: s(&c.scope),
+            id: sanitize(&c.id).into_owned(),
+            started_at: c
+                .started_at
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            duration_secs: c.duration_secs,
+            direction: c.direction.map(|d| d.as_str()),
+            status: s(&c.status),
+            caller_name: s(&c.caller_name),
+            caller_number: s(&c.caller_number),
+            summary: c
+                .summary
+                .as_deref()
+                .map(|x| sanitize_multiline(x).into_owned()),
+            has_recording: c.has_recording,
+            has_transcript: c.has_transcript,
+            purged: c.purged,
+            deleted: c.deleted,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ListOut {
+    pub provider: String,
+    pub scope: Option<String>,
+    /// The first and last page fetched (1-based).
+    pub first_page: u32,
+    pub last_page: u32,
+    pub page_size: u32,
+    pub total_items: Option<u64>,
+    pub total_pages: Option<u32>,
+    pub has_more: bool,
+    /// Records the provider sent that could not be read.
+    pub unreadable: usize,
+    pub calls: Vec<CallOut>,
+}
+
+impl ListOut {
+    pub fn new(provider: &str, scope: Option<&str>, pages: &[Page<Call>]) -> ListOut {
+        let last = pages.last();
+        ListOut {
+            provider: provider.to_string(),
+            scope: scope.map(str::to_string),
+            first_page: pages.first().map_or(1, |p| p.page),
+            last_page: last.map_or(1, |p| p.page),
+            page_size: last.map_or(0, |p| p.page_size),
+            total_items: last.and_then(|p| p.total_items),
+            total_pages: last.and_then(|p| p.total_pages),
+            has_more: last.is_some_and(|p| p.has_more),
+            unreadable: pages.iter().map(|p| p.unreadable).sum(),
+            calls: pages
+                .iter()
+                .flat_map(|p| p.items.iter())
+                .map(CallOut::from)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TurnOut {
+    pub speaker: String,
+    pub text: String,
+}
+
+#[derive(Serialize)]
+pub struct ShowOut {
+    #[serde(flatten)]
+    pub call: CallOut,
+    pub score: Option<String>,
+    pub outcome: Option<String>,
+    pub sentiment: Option<String>,
+    pub intent: Option<String>,
+    pub handled_by: Option<String>,
+    /// Summaries in further languages: `{"fr": "…"}`.
+    pub other_summaries: serde_json::Map<String, serde_json::Value>,
+    /// `turns`, `unparsed`, `purged`, `missing` or `not_offered`.
+    pub transcript_state: &'static str,
+    pub transcript: Vec<TurnOut>,
+    /// The transcript as sent when it could not be parsed.
+    pub transcript_raw: Option<String>,
+    /// `available`, `purged`, `missing` or `not_offered` (a signed URL is never printed).
+    pub recording: &'static str,
+    pub warnings: Vec<String>,
+    /// Every other vendor field.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<&CallDetail> for ShowOut {
+    fn from(d: &CallDetail) -> Self {
+        let (transcript_state, transcript, transcript_raw) = match &d.transcript {
+            Transcript::Turns(t) => (
+                "turns",
+                t.iter()
+                    .map(|t| TurnOut {
+                        speaker: sanitize(t.speaker.as_str()).into_owned(),
+                        text: sanitize_multiline(&t.text).into_owned(),
+                    })
+                    .collect(),
+                None,
+            ),
+            Transcript::Unparsed { raw, .. } => (
+                "unparsed",
+                Vec::new(),
+                Some(sanitize_multiline(raw).into_owned()),
+            ),
+            Transcript::Purged => ("purged", Vec::new(), None),
+            Transcript::Missing => ("missing", Vec::new(), None),
+            Transcript::NotOffered => ("not_offered", Vec::new(), None),
+        };
+        let recording = match d.recording {
+            RecordingRef::SignedUrl { .. } | RecordingRef::Endpoint { .. } => "available",
+            RecordingRef::Purged => "purged",
+            RecordingRef::Missing => "missing",
+            RecordingRef::NotOffered => "not_offered",
+        };
+        let map = |pairs: &[(String, String)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        sanitize(k).into_owned(),
+                        serde_json::Value::String(sanitize(v).into_owned()),
+                    )
+                })
+                .collect()
+        };
+        ShowOut {
+            call: CallOut::from(&d.call),
+            score: s(&d.score),
+            outcome: s(&d.outcome),
+            sentiment: s(&d.sentiment),
+            intent: s(&d.intent),
+            handled_by: s(&d.handled_by),
+            other_summaries: map(&d.other_summaries),
+            transcript_state,
+            transcript,
+            transcript_raw,
+            recording,
+            warnings: d
+                .warnings
+                .iter()
+                .map(|w| sanitize(w).into_owned())
+                .collect(),
+            fields: map(&d.call.fields),
+        }
+    }
+}
+
+/// A plain table of calls, one per line.
+pub fn calls_table(calls: &[Call], tz: TimeZoneSetting) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<19}  {:<36}  {:<28}  {:>7}  {:<12}  {}\n",
+        "TIME", "ID", "CALLER", "DUR", "STATUS", "SUMMARY"
+    ));
+    for c in calls {
+        let caller = match (&c.caller_name, &c.caller_number) {
+            (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
+            (Some(n), None) => sanitize(n).into_owned(),
+            (None, Some(p)) => sanitize(p).into_owned(),
+            (None, None) => "—".into(),
+        };
+        let mut status = c
+            .status
+            .as_deref()
+            .map(|x| sanitize(x).into_owned())
+            .unwrap_or_default();
+        if c.purged {
+            status.push_str(" purged");
+        }
+        if c.deleted {
+            status.push_str(" deleted");
+        }
+        out.push_str(&format!(
+            "{:<19}  {:<36}  {:<28}  {:>7}  {:<12}  {}\n",
+            format_time(c.started_at, tz),
+            sanitize(&c.id),
+            caller,
+            format_duration(c.duration_secs),
+            status.trim(),
+            c.summary
+                .as_deref()
+                .map(|x| sanitize(x).into_owned())
+                .unwrap_or_default()
+        ));
+    }
+    out
+}
+
+/// One call as readable text.
+pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
+    let o = ShowOut::from(d);
+    let mut out = String::new();
+    let line = |out: &mut String, k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            out.push_str(&format!("{k:<12} {v}\n"));
+        }
+    };
+    line(&mut out, "id", Some(&o.call.id));
+    line(&mut out, "caller", o.call.caller_name.as_deref());
+    line(&mut out, "number", o.call.caller_number.as_deref());
+    line(
+        &mut out,
+        "started",
+        Some(&format_time(d.call.started_at, tz)),
+    );
+    line(
+        &mut out,
+        "duration",
+        Some(&format_duration(d.call.duration_secs)),
+    );
+    line(&mut out, "direction", o.call.direction);
+    line(&mut out, "status", o.call.status.as_deref());
+    line(&mut out, "score", o.score.as_deref());
+    line(&mut out, "outcome", o.outcome.as_deref());
+    line(&mut out, "sentiment", o.sentiment.as_deref());
+    line(&mut out, "intent", o.intent.as_deref());
+    line(&mut out, "handled by", o.handled_by.as_deref());
+    line(&mut out, "recording", Some(o.recording));
+    if o.call.purged {
+        out.push_str("PURGED: transcript, recording and number removed by the provider\n");
+    }
+    if o.call.deleted {
+        out.push_str("DELETED at the provider\n");
+    }
+    for w in &o.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if let Some(s) = &o.call.summary {
+        out.push_str(&format!("\nSummary\n{s}\n"));
+    }
+    for (lang, s) in &o.other_summaries {
+        out.push_str(&format!(
+            "\nSummary [{lang}]\n{}\n",
+            s.as_str().unwrap_or_default()
+        ));
+    }
+    out.push_str(&format!(
+        "\nTranscript ({})\n",
+        o.transcript_state.replace('_', " ")
+    ));
+    for t in &o.transcript {
+        out.push_str(&format!("{}: {}\n", t.speaker, t.text));
+    }
+    if let Some(raw) = &o.transcript_raw {
+        out.push_str(raw);
+        out.push('\n');
+    }
+    if !o.fields.is_empty() {
+        out.push_str("\nFields\n");
+        for (k, v) in &o.fields {
+            out.push_str(&format!("{k}: {}\n", v.as_str().unwrap_or_default()));
+        }
+    }
+    out
+}

@@ -1,0 +1,210 @@
+//! TalkPilot wire JSON → the program's model.
+
+use serde_json::Value;
+
+use crate::display::body_safe;
+use crate::model::{Call, CallDetail, RecordingRef, Scope, Speaker, Transcript, Turn};
+use crate::providers::ProviderError;
+use crate::providers::lenient::{self, Object};
+
+/// List keys that become header fields; every other key is shown as `key: value`.
+const CONSUMED: &[&str] = &[
+    "id",
+    "created_at",
+    "duration",
+    "customer_name",
+    "phone_number",
+    "call_summary",
+    "transcript",
+    "audio_file_url",
+    "final_score",
+    "is_purged",
+    "employee",
+];
+
+pub fn scope(o: &Object) -> Option<Scope> {
+    let id = lenient::id(o, "id")?;
+    let name = lenient::text(o, "name").unwrap_or_else(|| id.clone());
+    let mut detail: Vec<String> = Vec::new();
+    if let Some(p) = lenient::text(o, "phone_number") {
+        detail.push(p);
+    }
+    if let Some(l) = lenient::text(o, "language") {
+        detail.push(l);
+    }
+    if lenient::boolean(o, "is_active") == Some(false) {
+        detail.push("inactive".into());
+    }
+    Some(Scope {
+        id,
+        name,
+        detail: (!detail.is_empty()).then(|| detail.join(" · ")),
+    })
+}
+
+pub fn call(provider: &str, agent: &str, o: &Object) -> Option<Call> {
+    let id = lenient::id(o, "id")?;
+    let mut c = Call::new(provider, Some(agent), &id);
+    c.started_at = lenient::time(o, "created_at");
+    c.duration_secs = lenient::number(o, "duration");
+    c.caller_name = lenient::text(o, "customer_name");
+    c.caller_number = lenient::text(o, "phone_number");
+    c.summary = lenient::text(o, "call_summary");
+    c.status = lenient::boolean(o, "done").map(|d| if d { "done" } else { "open" }.to_string());
+    c.purged = lenient::boolean(o, "is_purged") == Some(true);
+    c.deleted = lenient::text(o, "deleted_at").is_some();
+    if c.purged {
+        c.has_recording = Some(false);
+        c.has_transcript = Some(false);
+    }
+    c.fields = lenient::other_fields(o, CONSUMED);
+    Some(c)
+}
+
+pub fn detail(provider: &str, agent: &str, o: &Object) -> Option<CallDetail> {
+    let mut call = call(provider, agent, o)?;
+    let mut warnings = Vec::new();
+    let transcript = if call.purged {
+        Transcript::Purged
+    } else {
+        match o.get("transcript") {
+            Some(Value::String(s)) => parse_transcript(s),
+            // Lenient: an array sent as JSON rather than inside a string.
+            Some(v @ Value::Array(_)) => parse_transcript(&v.to_string()),
+            _ => Transcript::Missing,
+        }
+    };
+    if let Transcript::Unparsed { warning, .. } = &transcript {
+        warnings.push(warning.clone());
+    }
+    let recording = match lenient::text(o, "audio_file_url") {
+        _ if call.purged => RecordingRef::Purged,
+        Some(url) => RecordingRef::SignedUrl {
+            url,
+            expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        },
+        None => RecordingRef::Missing,
+    };
+    call.has_transcript = Some(matches!(
+        transcript,
+        Transcript::Turns(_) | Transcript::Unparsed { .. }
+    ));
+    call.has_recording = Some(recording.is_available());
+    Some(CallDetail {
+        other_summaries: Vec::new(),
+        score: lenient::string(o, "final_score").map(|s| format!("{s}/10")),
+        outcome: lenient::boolean(o, "general_success")
+            .map(|s| if s { "successful" } else { "not successful" }.to_string()),
+        sentiment: None,
+        intent: lenient::text(o, "customer_request"),
+        handled_by: lenient::text(o, "employee"),
+        transcript,
+        recording,
+        warnings,
+        call,
+    })
+}
+
+/// The transcript is a string that contains JSON: `[{"role":"agent","text":"…"}, …]`.
+/// Anything that does not parse is kept as plain text with a warning.
+pub fn parse_transcript(s: &str) -> Transcript {
+    if s.trim().is_empty() {
+        return Transcript::Missing;
+    }
+    let unparsed = |why: String| Transcript::Unparsed {
+        raw: s.to_string(),
+        warning: format!("the transcript could not be read as JSON ({why}); shown as sent"),
+    };
+    let items: Vec<Value> = match serde_json::from_str(s) {
+        Ok(Value::Array(items)) => items,
+        Ok(_) => return unparsed("not a list of turns".into()),
+        Err(e) => return unparsed(e.to_string()),
+    };
+    let mut turns = Vec::with_capacity(items.len());
+    for item in &items {
+        let Some(o) = item.as_object() else {
+            return unparsed("a turn is not an object".into());
+        };
+        let text = lenient::string(o, "text")
+            .or_else(|| lenient::string(o, "content"))
+            .unwrap_or_default();
+        let speaker = match lenient::text(o, "role").as_deref() {
+            Some("agent") | Some("assistant") | Some("bot") => Speaker::Agent,
+            Some("user") | Some("caller") | Some("customer") => Speaker::Caller,
+            Some(other) => Speaker::Other(other.to_string()),
+            None => Speaker::Other("unknown".into()),
+        };
+        turns.push(Turn { speaker, text });
+    }
+    Transcript::Turns(turns)
+}
+
+/// TalkPilot's error body: `{"error": {"code", "message", "details", "request_id"}}`.
+pub fn error(
+    provider: &str,
+    key_hint: &str,
+    status: u16,
+    body: &[u8],
+    retry_after: Option<u64>,
+) -> ProviderError {
+    let parsed: Option<(String, String)> =
+        serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+            let e = v.get("error")?.as_object()?;
+            let code = lenient::text(e, "code").unwrap_or_default();
+            let mut message = lenient::text(e, "message").unwrap_or_default();
+            if let Some(Value::Array(details)) = e.get("details") {
+                let parts: Vec<String> = details
+                    .iter()
+                    .filter_map(|d| {
+                        let d = d.as_object()?;
+                        let field = lenient::text(d, "field");
+                        let msg = lenient::text(d, "message");
+                        match (field, msg) {
+                            (Some(f), Some(m)) => Some(format!("{f}: {m}")),
+                            (Some(f), None) => Some(f),
+                            (None, m) => m,
+                        }
+                    })
+                    .collect();
+                if !parts.is_empty() {
+                    message = format!("{message} ({})", parts.join("; "));
+                }
+            }
+            Some((code, message))
+        });
+    let (code, message) = match parsed {
+        Some((c, m)) => (body_safe(&c), body_safe(&m)),
+        None => (String::new(), crate::providers::body_excerpt(body)),
+    };
+    let provider = provider.to_string();
+    match status {
+        401 => ProviderError::Auth {
+            provider,
+            credential: "API key".into(),
+            status,
+            code: if code.is_empty() {
+                "UNAUTHORIZED".into()
+            } else {
+                code
+            },
+            hint: key_hint.to_string(),
+        },
+        403 => ProviderError::Forbidden {
+            provider,
+            status,
+            code,
+            message,
+        },
+        404 => ProviderError::NotFound { provider, message },
+        429 => ProviderError::RateLimited {
+            provider,
+            retry_after_secs: retry_after,
+        },
+        _ => ProviderError::Vendor {
+            provider,
+            status,
+            code,
+            message,
+        },
+    }
+}

@@ -1,0 +1,320 @@
+//! TalkPilot: AI phone agents; calls are listed under an agent. See `shared/providers/talkpilot.md`.
+
+mod map;
+
+pub use map::parse_transcript;
+
+use async_trait::async_trait;
+use reqwest::Method;
+use reqwest::header::HeaderName;
+use serde_json::Value;
+
+use crate::http::{Auth, HttpClient, HttpError};
+use crate::model::{
+    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageRequest,
+    ProviderKind, RecordingRef, Scope,
+};
+use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+
+const PROVIDER_KEYS: &[FilterKey] = &[
+    FilterKey {
+        name: "done",
+        kind: FilterKind::Bool,
+        help: "done:true|false — processed by staff or not",
+    },
+    FilterKey {
+        name: "include_deleted",
+        kind: FilterKind::Bool,
+        help: "include_deleted:true — also list soft-deleted calls",
+    },
+];
+
+fn capabilities() -> Capabilities {
+    Capabilities {
+        scope_noun: Some("agent"),
+        has_detail: true,
+        has_transcripts: true,
+        has_recordings: true,
+        max_page_size: 100,
+        server_filters: &["text", "from", "to", "phone", "done", "include_deleted"],
+        provider_keys: PROVIDER_KEYS,
+    }
+}
+
+/// What a TalkPilot adapter needs from configuration.
+#[derive(Clone)]
+pub struct TalkPilotSettings {
+    /// The configured name (unique).
+    pub name: String,
+    pub label: String,
+    /// `https://{project_ref}.supabase.co/functions/v1/api`; paths start with `/v1`.
+    pub base_url: String,
+    pub api_key: String,
+    /// What the user should check when the key is rejected ("check TP_KEY").
+    pub key_hint: String,
+    /// An agent pinned by configuration.
+    pub agent: Option<Scope>,
+}
+
+pub struct TalkPilot {
+    s: TalkPilotSettings,
+    caps: Capabilities,
+    api: HttpClient,
+    storage: HttpClient,
+}
+
+impl TalkPilot {
+    /// `api` carries the key to the TalkPilot host only; `storage` (no credentials) fetches
+    /// signed audio URLs.
+    pub fn new(settings: TalkPilotSettings, api: HttpClient, storage: HttpClient) -> TalkPilot {
+        TalkPilot {
+            s: settings,
+            caps: capabilities(),
+            api,
+            storage,
+        }
+    }
+
+    fn auth(&self) -> Auth {
+        Auth::Header(HeaderName::from_static("x-api-key"), self.s.api_key.clone())
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1{path}", self.s.base_url.trim_end_matches('/'))
+    }
+
+    fn err(&self, e: HttpError) -> ProviderError {
+        match e {
+            HttpError::Status(a) => map::error(
+                &self.s.label,
+                &self.s.key_hint,
+                a.status.as_u16(),
+                &a.body,
+                a.retry_after.map(|d| d.as_secs()),
+            ),
+            other => ProviderError::from_http(&self.s.label, other),
+        }
+    }
+
+    async fn get_json(&self, path: &str, query: &[(&str, String)]) -> Result<Value, ProviderError> {
+        let (_, _, body) = self
+            .api
+            .send(Method::GET, &self.url(path), query, &self.auth(), None)
+            .await
+            .map_err(|e| self.err(e))?;
+        serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed {
+            provider: self.s.label.clone(),
+            cause: format!("not JSON ({e})"),
+        })
+    }
+
+    fn malformed(&self, cause: &str) -> ProviderError {
+        ProviderError::Malformed {
+            provider: self.s.label.clone(),
+            cause: cause.to_string(),
+        }
+    }
+
+    /// Reads the `{data, pagination}` envelope, decoding each item on its own.
+    fn page<T>(
+        &self,
+        v: &Value,
+        req: PageRequest,
+        decode: impl FnMut(&serde_json::Map<String, Value>) -> Option<T>,
+    ) -> Result<Page<T>, ProviderError> {
+        let items = v
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
+        let (items, unreadable) = crate::providers::lenient::decode_items(items, decode);
+        let p = v.get("pagination").and_then(Value::as_object);
+        let num = |k: &str| p.and_then(|p| crate::providers::lenient::number(p, k));
+        let page = num("page").map(|n| n as u32).unwrap_or(req.page);
+        let page_size = num("limit").map(|n| n as u32).unwrap_or(req.size);
+        let total_items = num("total").map(|n| n as u64);
+        let total_pages = num("pages")
+            .map(|n| n as u32)
+            .or_else(|| total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32));
+        let has_more = match total_pages {
+            Some(pages) => page < pages,
+            None => items.len() + unreadable >= page_size as usize,
+        };
+        Ok(Page {
+            items,
+            page,
+            page_size,
+            total_items,
+            total_pages,
+            has_more,
+            unreadable,
+        })
+    }
+
+    fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
+        scope
+            .or(self.s.agent.as_ref().map(|a| a.id.as_str()))
+            .ok_or_else(|| ProviderError::Invalid {
+                provider: self.s.label.clone(),
+                message: "choose an agent first: TalkPilot lists calls per agent".into(),
+            })
+    }
+
+    async fn detail_json(&self, key: &CallKey) -> Result<(String, Value), ProviderError> {
+        let agent = self.agent_of(key.scope.as_deref())?.to_string();
+        let path = format!("/agents/{}/calls/{}", seg(&agent), seg(&key.id));
+        let v = self.get_json(&path, &[]).await?;
+        Ok((agent, v))
+    }
+}
+
+/// One path segment, percent-encoded.
+fn seg(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The query for one page of an agent's calls (every documented filter).
+pub fn calls_query(filter: &Filter, page: PageRequest, max: u32) -> Vec<(&'static str, String)> {
+    let mut q = vec![
+        ("page", page.page.max(1).to_string()),
+        ("limit", page.size.clamp(1, max).to_string()),
+    ];
+    if let Some(t) = &filter.text {
+        q.push(("search", t.clone()));
+    }
+    if let Some(t) = filter.from {
+        q.push(("from", rfc3339(t)));
+    }
+    if let Some(t) = filter.to {
+        q.push(("to", rfc3339(t)));
+    }
+    if let Some(p) = &filter.phone {
+        q.push(("phone_number", p.clone()));
+    }
+    if let Some(d) = filter.extra.get("done") {
+        q.push(("done", d.clone()));
+    }
+    if let Some(d) = filter.extra.get("include_deleted") {
+        q.push(("include_deleted", d.clone()));
+    }
+    q
+}
+
+#[async_trait]
+impl Provider for TalkPilot {
+    fn name(&self) -> &str {
+        &self.s.name
+    }
+
+    fn label(&self) -> &str {
+        &self.s.label
+    }
+
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::TalkPilot
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn pinned_scope(&self) -> Option<&Scope> {
+        self.s.agent.as_ref()
+    }
+
+    async fn list_scopes(
+        &self,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Scope>, ProviderError> {
+        let query = [
+            ("page", page.page.max(1).to_string()),
+            ("limit", page.size.clamp(1, 100).to_string()),
+        ];
+        let v = self.get_json("/agents", &query).await?;
+        let mut p = self.page(&v, page, map::scope)?;
+        // The agents endpoint has no search parameter: filter what came back.
+        if let Some(s) = search.map(str::to_lowercase).filter(|s| !s.is_empty()) {
+            p.items.retain(|a| {
+                a.name.to_lowercase().contains(&s)
+                    || a.detail
+                        .as_deref()
+                        .is_some_and(|d| d.to_lowercase().contains(&s))
+            });
+        }
+        Ok(p)
+    }
+
+    async fn list_calls(
+        &self,
+        scope: Option<&str>,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Call>, ProviderError> {
+        let agent = self.agent_of(scope)?;
+        let query = calls_query(filter, page, self.caps.max_page_size);
+        let v = self
+            .get_json(&format!("/agents/{}/calls", seg(agent)), &query)
+            .await?;
+        let name = self.s.name.clone();
+        self.page(&v, page, |o| map::call(&name, agent, o))
+    }
+
+    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
+        let (agent, v) = self.detail_json(key).await?;
+        let o = v
+            .as_object()
+            .ok_or_else(|| self.malformed("the call is not a JSON object"))?;
+        map::detail(&self.s.name, &agent, o).ok_or_else(|| self.malformed("the call has no id"))
+    }
+
+    async fn open_recording(
+        &self,
+        key: &CallKey,
+        from_byte: u64,
+    ) -> Result<RecordingStream, ProviderError> {
+        // Signed URLs expire after an hour: always start from a fresh one.
+        let detail = self.get_call(key).await?;
+        let url = match detail.recording {
+            RecordingRef::SignedUrl { url, .. } => url,
+            RecordingRef::Purged => {
+                return Err(ProviderError::NotFound {
+                    provider: self.s.label.clone(),
+                    message: "the recording was purged".into(),
+                });
+            }
+            _ => {
+                return Err(ProviderError::NotFound {
+                    provider: self.s.label.clone(),
+                    message: "this call has no recording".into(),
+                });
+            }
+        };
+        match self.storage.open_stream(&url, &Auth::None, from_byte).await {
+            Ok(resp) => Ok(recording_stream(resp)),
+            Err(HttpError::Status(a)) if a.status.as_u16() == 403 || a.status.as_u16() == 400 => {
+                Err(ProviderError::Vendor {
+                    provider: self.s.label.clone(),
+                    status: a.status.as_u16(),
+                    code: "EXPIRED".into(),
+                    message: "the storage host refused the signed recording link (expired?)".into(),
+                })
+            }
+            Err(e) => Err(ProviderError::from_http(&self.s.label, e)),
+        }
+    }
+
+    async fn check(&self) -> Result<String, ProviderError> {
+        let v = self
+            .get_json("/agents", &[("page", "1".into()), ("limit", "1".into())])
+            .await?;
+        let total = v
+            .pointer("/pagination/total")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        Ok(format!("key accepted; {total} agent(s) visible"))
+    }
+}

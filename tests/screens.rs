@@ -1,0 +1,101 @@
+//! Screens rendered into ratatui's TestBackend and compared with insta snapshots.
+
+mod support;
+
+use callbrowser::app::state::State;
+use callbrowser::fixtures::MemoryProvider;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::*;
+
+fn render(s: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).unwrap();
+    t.draw(|f| callbrowser::ui::draw(f, s)).unwrap();
+    format!("{}", t.backend())
+}
+
+fn with_turns(size: (u16, u16), turns: usize) -> State {
+    let mut p = MemoryProvider::new("talkpilot", 250);
+    p.turns = turns;
+    let mut s = state_with(vec![p.arc()], size);
+    let e = callbrowser::app::update::init(&mut s);
+    pump(&mut s, e);
+    s
+}
+
+#[test]
+fn main_screen_80x24() {
+    insta::assert_snapshot!(render(&loaded(250, (80, 24))));
+}
+
+#[test]
+fn main_screen_160x45() {
+    insta::assert_snapshot!(render(&loaded(250, (160, 45))));
+}
+
+#[test]
+fn detail_german_80x24() {
+    let mut s = with_turns((80, 24), 10);
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(render(&s));
+    // Further down: the transcript in the gutter layout.
+    for _ in 0..8 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    insta::assert_snapshot!("detail_german_80x24_scrolled", render(&s));
+}
+
+#[test]
+fn detail_german_160x45() {
+    let mut s = with_turns((160, 45), 10);
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn transcript_300_turns_searched_160x45() {
+    let mut s = with_turns((160, 45), 300);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "versichertenkarte");
+    press(&mut s, KeyCode::Enter);
+    for _ in 0..40 {
+        press(&mut s, KeyCode::Char('n'));
+    }
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn transcript_300_turns_80x24() {
+    let mut s = with_turns((80, 24), 300);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('G'));
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let mut s = loaded(20, (80, 24));
+    press(&mut s, KeyCode::Char('?'));
+    let screen = render(&s);
+    for b in callbrowser::app::keymap::bindings_for(s.focus) {
+        assert!(screen.contains(b.help), "help lacks {:?}", b.help);
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn vendor_text_is_sanitized_on_screen() {
+    let mut p = MemoryProvider::new("talkpilot", 5);
+    p.calls[0].caller_name = Some("Eve\u{1b}[31m\u{202E}evil\u{200B}".into());
+    p.calls[0].summary = Some("line\u{7}one".into());
+    let mut s = state_with(vec![p.arc()], (120, 30));
+    let e = callbrowser::app::update::init(&mut s);
+    pump(&mut s, e);
+    let screen = render(&s);
+    assert!(screen.contains("Eve⟪U+202E⟫evil"), "{screen}");
+    assert!(
+        !screen.contains('\u{202E}') && !screen.contains('\u{200B}') && !screen.contains("[31m")
+    );
+}

@@ -1,0 +1,260 @@
+//! `update` as the runtime drives it: stale answers dropped, errors shown, focus and paging.
+
+mod support;
+
+use callbrowser::app::msg::{Effect, Msg};
+use callbrowser::app::state::Focus;
+use callbrowser::app::update::{init, update};
+use callbrowser::fixtures::MemoryProvider;
+use callbrowser::model::{Page, PageRequest};
+use callbrowser::providers::{Health, ProviderError};
+use crossterm::event::KeyCode;
+use support::*;
+
+#[test]
+fn start_loads_agents_then_the_first_agents_calls() {
+    let mut s = state_with(vec![MemoryProvider::new("talkpilot", 250).arc()], (160, 45));
+    let effects = init(&mut s);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::LoadScopes { provider: 0, .. }]
+    ));
+    let msg = answer(&s, &effects[0]).unwrap();
+    let next = update(&mut s, msg);
+    match next.as_slice() {
+        [Effect::LoadCalls { page, scope, .. }] => {
+            assert_eq!(*page, PageRequest { page: 1, size: 100 });
+            assert_eq!(
+                scope.as_deref(),
+                Some("550e8400-e29b-41d4-a716-446655440000")
+            );
+        }
+        other => panic!("expected one LoadCalls, got {other:?}"),
+    }
+    pump(&mut s, next);
+    assert_eq!(s.list.calls.len(), 100);
+    assert_eq!(s.providers[0].health, Health::Ok);
+    assert_eq!(
+        callbrowser::ui::list::position_text(&s),
+        "page 1 of 3 · 1 of 250"
+    );
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut s = loaded(250, (160, 45));
+    // Ask for a second agent's calls, then let the answer of an older request arrive.
+    s.focus = Focus::Sidebar;
+    s.sidebar_cursor = 2; // the second agent
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::LoadCalls { req: current, .. }] = effects.as_slice() else {
+        panic!("expected LoadCalls, got {effects:?}")
+    };
+    let stale = Msg::Calls {
+        req: current - 1,
+        result: Ok(Page {
+            items: callbrowser::fixtures::calls("talkpilot", "x", 5),
+            page: 1,
+            page_size: 100,
+            total_items: Some(5),
+            total_pages: Some(1),
+            has_more: false,
+            unreadable: 0,
+        }),
+    };
+    update(&mut s, stale);
+    assert!(
+        s.list.calls.is_empty(),
+        "an answer for the old agent must not show"
+    );
+    assert_eq!(s.list.loading, Some(*current));
+    pump(&mut s, effects);
+    assert_eq!(s.list.calls.len(), 100);
+
+    // A detail answer for a call no longer open is dropped too.
+    s.focus = Focus::List;
+    let first = key(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Char('j'));
+    let second = key(&mut s, KeyCode::Enter);
+    pump(&mut s, first);
+    assert!(
+        s.detail.detail.is_none(),
+        "answer for the first call dropped"
+    );
+    pump(&mut s, second);
+    assert_eq!(
+        s.detail.detail.as_ref().unwrap().call.id,
+        s.list.selected().unwrap().id
+    );
+}
+
+#[test]
+fn errors_reach_the_status_line_and_the_sidebar() {
+    let mut s = loaded(10, (80, 24));
+    let effects = key(&mut s, KeyCode::Char('r'));
+    let [Effect::LoadCalls { req, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let err = ProviderError::Auth {
+        provider: "TalkPilot".into(),
+        credential: "API key".into(),
+        status: 401,
+        code: "UNAUTHORIZED".into(),
+        hint: "check TP_KEY".into(),
+    };
+    update(
+        &mut s,
+        Msg::Calls {
+            req: *req,
+            result: Err(err),
+        },
+    );
+    assert!(s.status.is_error);
+    assert_eq!(
+        s.status.text,
+        "TalkPilot rejected the API key (401 UNAUTHORIZED): check TP_KEY"
+    );
+    assert_eq!(s.providers[0].health, Health::AuthError);
+    assert_eq!(s.list.error.as_deref(), Some(s.status.text.as_str()));
+    assert!(!s.quit, "the program keeps running");
+}
+
+#[test]
+fn focus_moves_with_tab_and_back() {
+    let mut s = loaded(30, (80, 24));
+    assert_eq!(s.focus, Focus::List);
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(
+        s.focus,
+        Focus::Sidebar,
+        "no call open: Tab cycles sidebar and list"
+    );
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::List);
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Focus::Detail);
+    assert!(s.detail.detail.is_some());
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::Sidebar);
+    press(&mut s, KeyCode::BackTab);
+    assert_eq!(s.focus, Focus::Detail);
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.focus, Focus::List);
+    press(&mut s, KeyCode::Char('h'));
+    assert_eq!(s.focus, Focus::Sidebar);
+}
+
+#[test]
+fn paging_prefetches_once_before_the_end() {
+    let mut s = loaded(250, (160, 45));
+    assert_eq!(s.list.calls.len(), 100);
+    // Moving down within the first half of the page asks for nothing.
+    let e = key(&mut s, KeyCode::Char('j'));
+    assert!(e.is_empty(), "{e:?}");
+    s.list.cursor = 40;
+    let e = key(&mut s, KeyCode::Char('j'));
+    assert!(e.is_empty(), "{e:?}");
+    // Past half of what is loaded: the next page is fetched, once.
+    s.list.cursor = 55;
+    let e = key(&mut s, KeyCode::Char('j'));
+    assert!(
+        matches!(
+            e.as_slice(),
+            [Effect::LoadCalls {
+                page: PageRequest { page: 2, .. },
+                ..
+            }]
+        ),
+        "{e:?}"
+    );
+    let again = key(&mut s, KeyCode::Char('j'));
+    assert!(
+        again.is_empty(),
+        "a page already loading is not asked for again: {again:?}"
+    );
+    pump(&mut s, e);
+    assert_eq!(s.list.calls.len(), 200);
+    // G goes to the end and keeps loading until there is no more.
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.list.calls.len(), 250);
+    assert_eq!(s.list.cursor, 249);
+    assert!(!s.list.has_more);
+    assert_eq!(
+        callbrowser::ui::list::position_text(&s),
+        "page 3 of 3 · 250 of 250"
+    );
+    let e = key(&mut s, KeyCode::Char('j'));
+    assert!(e.is_empty(), "nothing after the last page: {e:?}");
+}
+
+#[test]
+fn transcript_search_counts_and_moves() {
+    let mut s = loaded(30, (120, 40));
+    s.providers[0].provider = Some({
+        let mut p = MemoryProvider::new("talkpilot", 30);
+        p.turns = 300;
+        p.arc()
+    });
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "donnerstag");
+    press(&mut s, KeyCode::Enter);
+    let n = s.detail.layout.as_ref().unwrap().matches.len();
+    assert_eq!(
+        n, 90,
+        "Donnerstag appears 3 times in each 10-turn round of 300 turns"
+    );
+    assert_eq!(s.detail.search.current, Some(0));
+    press(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.detail.search.current, Some(1));
+    press(&mut s, KeyCode::Char('N'));
+    press(&mut s, KeyCode::Char('N'));
+    assert_eq!(
+        s.detail.search.current,
+        Some(n - 1),
+        "N wraps to the last match"
+    );
+    let (line, _) = s.detail.layout.as_ref().unwrap().matches[n - 1];
+    assert!(
+        s.detail.scroll <= line && line < s.detail.scroll + 38,
+        "the match is on screen"
+    );
+}
+
+#[test]
+fn a_bad_filter_is_an_error_that_lists_what_is_allowed() {
+    let mut s = loaded(30, (80, 24));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "done:maybe");
+    let e = key(&mut s, KeyCode::Enter);
+    assert!(e.is_empty());
+    assert!(
+        s.status.is_error && s.status.text.contains("true or false"),
+        "{:?}",
+        s.status
+    );
+    assert!(s.input.is_some(), "the input stays open to be fixed");
+    for _ in 0..5 {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "false dur>300");
+    let e = key(&mut s, KeyCode::Enter);
+    let [Effect::LoadCalls { filter, .. }] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(filter.extra.get("done").map(String::as_str), Some("false"));
+    assert_eq!(
+        s.list.local_keys,
+        vec!["dur".to_string()],
+        "dur is applied locally"
+    );
+    pump(&mut s, e);
+    assert!(!s.list.visible.is_empty());
+    assert!(
+        s.list
+            .visible
+            .iter()
+            .all(|&i| s.list.calls[i].duration_secs.unwrap() > 300.0)
+    );
+}
