@@ -1,0 +1,107 @@
+//! The command line against the TalkPilot emulator: `list` and `show` in JSON and as tables.
+
+use std::os::unix::fs::PermissionsExt;
+
+use callbrowser::emulators::EmulatorOptions;
+use callbrowser::emulators::talkpilot;
+use serde_json::Value;
+
+async fn run(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_callbrowser"))
+        .arg("--config")
+        .arg(config)
+        .arg("--utc")
+        .args(args)
+        .env("XDG_STATE_HOME", config.parent().unwrap())
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write_config(dir: &std::path::Path, base: &str, key: &str) -> std::path::PathBuf {
+    let p = dir.join("c.toml");
+    std::fs::write(
+        &p,
+        format!("[[providers]]\nname = \"tp\"\nkind = \"talkpilot\"\nbase_url = \"{base}\"\napi_key = \"{key}\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_and_show_print_the_documented_json() {
+    let emu = talkpilot::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &emu.base_url(), &emu.api_key());
+    let agent = emu.agents()[0]["id"].as_str().unwrap().to_string();
+
+    // Without --scope the error lists the agents to choose from.
+    let (ok, _, err) = run(&cfg, &["list"]).await;
+    assert!(!ok);
+    assert!(err.contains("pass --scope") && err.contains(&agent), "{err}");
+
+    let (ok, out, err) = run(&cfg, &["list", "--scope", &agent, "--limit", "5", "--format", "json"]).await;
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["provider"], "tp");
+    assert_eq!(doc["page_size"], 5);
+    assert_eq!(doc["total_items"], 145);
+    let calls = doc["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 5);
+    for key in [
+        "provider", "scope", "id", "started_at", "duration_secs", "direction", "status", "caller_name",
+        "caller_number", "summary", "has_recording", "has_transcript",
+    ] {
+        assert!(calls[0].get(key).is_some(), "call objects carry {key}");
+    }
+    assert!(calls[0]["started_at"].as_str().unwrap().ends_with('Z'));
+    assert!(calls[0]["duration_secs"].is_number());
+
+    let id = calls[0]["id"].as_str().unwrap();
+    let (ok, out, err) = run(&cfg, &["show", id, "--format", "json"]).await;
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["id"], id);
+    let turns = doc["transcript"].as_array().unwrap();
+    assert!(!turns.is_empty());
+    assert!(turns.iter().all(|t| t["speaker"] == "agent" || t["speaker"] == "caller"));
+    assert!(doc["fields"].get("call_id").is_some(), "every other field is kept");
+    assert!(!out.contains("token="), "signed URLs are never printed");
+
+    let (ok, out, _) = run(&cfg, &["list", "--scope", &agent, "--filter", "done:false", "--all"]).await;
+    assert!(ok);
+    assert!(out.starts_with("TIME"), "{out}");
+    assert!(out.lines().count() > 10);
+
+    let (ok, out, _) = run(&cfg, &["show", id]).await;
+    assert!(ok);
+    assert!(out.contains("Transcript (turns)") && out.contains("agent: "), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_fails_with_a_clear_sentence() {
+    let emu = talkpilot::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &emu.base_url(), "tp_live_0123456789abcdef0123456789abcdef");
+    let agent = emu.agents()[0]["id"].as_str().unwrap().to_string();
+    let (ok, out, err) = run(&cfg, &["list", "--scope", &agent]).await;
+    assert!(!ok);
+    assert!(out.is_empty());
+    assert!(err.contains("TalkPilot rejected the API key (401 UNAUTHORIZED)"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readable_config_with_a_secret_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), "http://127.0.0.1:9", "secret");
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, _, err) = run(&cfg, &["list"]).await;
+    assert!(!ok);
+    assert!(err.contains("chmod 600"), "{err}");
+}
