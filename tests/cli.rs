@@ -44,9 +44,18 @@ async fn list_and_show_print_the_documented_json() {
     // Without --scope the error lists the agents to choose from.
     let (ok, _, err) = run(&cfg, &["list"]).await;
     assert!(!ok);
-    assert!(err.contains("pass --scope") && err.contains(&agent), "{err}");
+    assert!(
+        err.contains("pass --scope") && err.contains(&agent),
+        "{err}"
+    );
 
-    let (ok, out, err) = run(&cfg, &["list", "--scope", &agent, "--limit", "5", "--format", "json"]).await;
+    let (ok, out, err) = run(
+        &cfg,
+        &[
+            "list", "--scope", &agent, "--limit", "5", "--format", "json",
+        ],
+    )
+    .await;
     assert!(ok, "{err}");
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["provider"], "tp");
@@ -55,8 +64,18 @@ async fn list_and_show_print_the_documented_json() {
     let calls = doc["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 5);
     for key in [
-        "provider", "scope", "id", "started_at", "duration_secs", "direction", "status", "caller_name",
-        "caller_number", "summary", "has_recording", "has_transcript",
+        "provider",
+        "scope",
+        "id",
+        "started_at",
+        "duration_secs",
+        "direction",
+        "status",
+        "caller_name",
+        "caller_number",
+        "summary",
+        "has_recording",
+        "has_transcript",
     ] {
         assert!(calls[0].get(key).is_some(), "call objects carry {key}");
     }
@@ -70,30 +89,51 @@ async fn list_and_show_print_the_documented_json() {
     assert_eq!(doc["id"], id);
     let turns = doc["transcript"].as_array().unwrap();
     assert!(!turns.is_empty());
-    assert!(turns.iter().all(|t| t["speaker"] == "agent" || t["speaker"] == "caller"));
-    assert!(doc["fields"].get("call_id").is_some(), "every other field is kept");
+    assert!(
+        turns
+            .iter()
+            .all(|t| t["speaker"] == "agent" || t["speaker"] == "caller")
+    );
+    assert!(
+        doc["fields"].get("call_id").is_some(),
+        "every other field is kept"
+    );
     assert!(!out.contains("token="), "signed URLs are never printed");
 
-    let (ok, out, _) = run(&cfg, &["list", "--scope", &agent, "--filter", "done:false", "--all"]).await;
+    let (ok, out, _) = run(
+        &cfg,
+        &["list", "--scope", &agent, "--filter", "done:false", "--all"],
+    )
+    .await;
     assert!(ok);
     assert!(out.starts_with("TIME"), "{out}");
     assert!(out.lines().count() > 10);
 
     let (ok, out, _) = run(&cfg, &["show", id]).await;
     assert!(ok);
-    assert!(out.contains("Transcript (turns)") && out.contains("agent: "), "{out}");
+    assert!(
+        out.contains("Transcript (turns)") && out.contains("agent: "),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_key_fails_with_a_clear_sentence() {
     let emu = talkpilot::start(EmulatorOptions::default()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = write_config(dir.path(), &emu.base_url(), "tp_live_0123456789abcdef0123456789abcdef");
+    let cfg = write_config(
+        dir.path(),
+        &emu.base_url(),
+        "tp_live_0123456789abcdef0123456789abcdef",
+    );
     let agent = emu.agents()[0]["id"].as_str().unwrap().to_string();
     let (ok, out, err) = run(&cfg, &["list", "--scope", &agent]).await;
     assert!(!ok);
     assert!(out.is_empty());
-    assert!(err.contains("TalkPilot rejected the API key (401 UNAUTHORIZED)"), "{err}");
+    assert!(
+        err.contains("TalkPilot rejected the API key (401 UNAUTHORIZED)"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -258,3 +258,18 @@ fn a_bad_filter_is_an_error_that_lists_what_is_allowed() {
             .all(|&i| s.list.calls[i].duration_secs.unwrap() > 300.0)
     );
 }
+
+#[test]
+fn esc_in_the_list_clears_the_filter() {
+    let mut s = loaded(30, (80, 24));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "done:true");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.list.filter_text, "done:true");
+    let e = key(&mut s, KeyCode::Esc);
+    assert!(s.list.filter_text.is_empty());
+    assert!(
+        matches!(e.as_slice(), [Effect::LoadCalls { filter, .. }] if filter.is_empty()),
+        "{e:?}"
+    );
+}
