@@ -175,24 +175,22 @@ fn on_scopes(
             if state.list.source.is_none()
                 && let Some(first) = state.providers[provider].scopes.items.first().cloned()
             {
+                let effects = select_source(
+                    state,
+                    Source {
+                        provider,
+                        scope: Some(first.id),
+                        scope_name: first.name,
+                    },
+                );
+                if let Some(row) = state
+                    .sidebar_rows()
+                    .iter()
+                    .position(|r| *r == SidebarRow::Scope(provider, 0))
                 {
-                    let effects = select_source(
-                        state,
-                        Source {
-                            provider,
-                            scope: Some(first.id),
-                            scope_name: first.name,
-                        },
-                    );
-                    if let Some(row) = state
-                        .sidebar_rows()
-                        .iter()
-                        .position(|r| *r == SidebarRow::Scope(provider, 0))
-                    {
-                        state.sidebar_cursor = row;
-                    }
-                    return effects;
+                    state.sidebar_cursor = row;
                 }
+                return effects;
             }
             Vec::new()
         }

@@ -199,15 +199,13 @@ impl Filter {
                     .iter()
                     .find(|op| rest.starts_with(**op))
             {
-                {
-                    let v = &tok[3 + op.len()..];
-                    let secs = parse_secs("dur", v)?;
-                    match *op {
-                        ">" | ">=" => f.min_duration_secs = Some(secs),
-                        _ => f.max_duration_secs = Some(secs),
-                    }
-                    continue;
+                let v = &tok[3 + op.len()..];
+                let secs = parse_secs("dur", v)?;
+                match *op {
+                    ">" | ">=" => f.min_duration_secs = Some(secs),
+                    _ => f.max_duration_secs = Some(secs),
                 }
+                continue;
             }
             let Some((key, value)) = tok.split_once(':') else {
                 words.push(tok);
@@ -334,14 +332,12 @@ impl Filter {
         if local("text")
             && let Some(t) = &self.text
         {
-            {
-                let t = t.to_lowercase();
-                let hit = [&call.caller_name, &call.caller_number, &call.summary]
-                    .iter()
-                    .any(|f| f.as_deref().is_some_and(|s| s.to_lowercase().contains(&t)));
-                if !hit {
-                    return false;
-                }
+            let t = t.to_lowercase();
+            let hit = [&call.caller_name, &call.caller_number, &call.summary]
+                .iter()
+                .any(|f| f.as_deref().is_some_and(|s| s.to_lowercase().contains(&t)));
+            if !hit {
+                return false;
             }
         }
         if local("from")
@@ -373,16 +369,14 @@ impl Filter {
         if local("phone")
             && let Some(p) = &self.phone
         {
+            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+            let want = digits(p);
+            if !call
+                .caller_number
+                .as_deref()
+                .is_some_and(|n| digits(n).contains(&want))
             {
-                let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-                let want = digits(p);
-                if !call
-                    .caller_number
-                    .as_deref()
-                    .is_some_and(|n| digits(n).contains(&want))
-                {
-                    return false;
-                }
+                return false;
             }
         }
         if local("dur") {

@@ -221,20 +221,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     if let Some(l) = &d.layout
         && !d.search.query.is_empty()
     {
-        {
-            let pos = d
-                .search
-                .current
-                .map_or("–".to_string(), |i| (i + 1).to_string());
-            title.push(Span::styled(
-                format!(
-                    "· “{}” {pos}/{} ",
-                    sanitize(&d.search.query),
-                    l.matches.len()
-                ),
-                theme::warn(),
-            ));
-        }
+        let pos = d
+            .search
+            .current
+            .map_or("–".to_string(), |i| (i + 1).to_string());
+        title.push(Span::styled(
+            format!(
+                "· “{}” {pos}/{} ",
+                sanitize(&d.search.query),
+                l.matches.len()
+            ),
+            theme::warn(),
+        ));
     }
     let block = Block::default()
         .borders(Borders::ALL)
