@@ -193,6 +193,7 @@ impl MemoryProvider {
                 has_detail: true,
                 has_transcripts: true,
                 has_recordings: true,
+                has_live: false,
                 max_page_size: 100,
                 server_filters: &["text", "done"],
                 provider_keys: KEYS,

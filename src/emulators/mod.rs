@@ -25,10 +25,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 
+pub mod allomia;
 pub mod net;
 pub mod people;
+pub mod recordings;
+pub mod solum;
 pub mod talkpilot;
+pub mod voxeme;
 pub mod wav;
+pub mod welkin;
 
 pub use net::RecordedRequest;
 

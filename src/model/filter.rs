@@ -435,6 +435,7 @@ mod tests {
             has_detail: true,
             has_transcripts: true,
             has_recordings: true,
+            has_live: false,
             max_page_size: 100,
             server_filters: &["text", "from", "to", "done"],
             provider_keys: KEYS,

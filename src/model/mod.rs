@@ -12,13 +12,21 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
+    Welkin,
+    Solum,
     TalkPilot,
+    Voxeme,
+    AlloMia,
 }
 
 impl ProviderKind {
     pub fn label(self) -> &'static str {
         match self {
+            ProviderKind::Welkin => "Welkin Health",
+            ProviderKind::Solum => "Solum Health",
             ProviderKind::TalkPilot => "TalkPilot",
+            ProviderKind::Voxeme => "Voxeme",
+            ProviderKind::AlloMia => "AlloMia",
         }
     }
 }
@@ -299,6 +307,8 @@ pub struct Capabilities {
     pub has_detail: bool,
     pub has_transcripts: bool,
     pub has_recordings: bool,
+    /// A view of calls in progress ([`crate::providers::Provider::list_live`]), per scope.
+    pub has_live: bool,
     /// The largest page the list endpoint allows.
     pub max_page_size: u32,
     /// Filter keys the server applies; any other valid key is applied to what was loaded.

@@ -1,8 +1,12 @@
 //! The provider trait every vendor adapter implements, the one error type they answer with, and
 //! the helpers they share for reading lenient wire data.
 
+pub mod allomia;
 pub mod lenient;
+pub mod solum;
 pub mod talkpilot;
+pub mod voxeme;
+pub mod welkin;
 
 use async_trait::async_trait;
 
@@ -173,6 +177,15 @@ pub trait Provider: Send + Sync {
         key: &CallKey,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError>;
+    /// Calls in progress or just ended under a scope (Voxeme's live calls), newest first. The
+    /// Live view polls this every few seconds while it is on screen.
+    async fn list_live(&self, scope: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+        let _ = scope;
+        Err(ProviderError::NotOffered {
+            provider: self.label().to_string(),
+            what: "a live view of calls in progress".to_string(),
+        })
+    }
     /// One cheap authenticated request: a line saying what was checked, or why it failed.
     async fn check(&self) -> Result<String, ProviderError>;
 }

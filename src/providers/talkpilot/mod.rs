@@ -35,6 +35,7 @@ fn capabilities() -> Capabilities {
         has_detail: true,
         has_transcripts: true,
         has_recordings: true,
+        has_live: false,
         max_page_size: 100,
         server_filters: &["text", "from", "to", "phone", "done", "include_deleted"],
         provider_keys: PROVIDER_KEYS,

@@ -1,0 +1,1 @@
+//! Emulator of the allomia API: see `shared/providers/allomia.md`. (Being written.)

@@ -1,0 +1,1 @@
+//! Emulator of the solum API: see `shared/providers/solum.md`. (Being written.)

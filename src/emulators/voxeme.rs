@@ -1,0 +1,1 @@
+//! Emulator of the voxeme API: see `shared/providers/voxeme.md`. (Being written.)

@@ -1,0 +1,1 @@
+//! Emulator of the welkin API: see `shared/providers/welkin.md`. (Being written.)

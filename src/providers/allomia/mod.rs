@@ -1,0 +1,1 @@
+//! Adapter for allomia: see `shared/providers/allomia.md`. (Being written.)

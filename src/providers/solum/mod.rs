@@ -1,0 +1,1 @@
+//! Adapter for solum: see `shared/providers/solum.md`. (Being written.)

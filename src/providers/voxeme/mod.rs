@@ -1,0 +1,1 @@
+//! Adapter for voxeme: see `shared/providers/voxeme.md`. (Being written.)

@@ -1,0 +1,1 @@
+//! Adapter for welkin: see `shared/providers/welkin.md`. (Being written.)
