@@ -43,8 +43,17 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Check each configured provider's credentials and reachability (one cheap request each);
+    /// the exit status is 1 if any fails.
+    Providers(ProvidersArgs),
     /// Run the built-in provider emulators alone and print their addresses and a config file.
     DemoServer,
+}
+
+#[derive(Args, Debug)]
+pub struct ProvidersArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Subcommand, Debug)]
@@ -173,6 +182,12 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 );
             }
             show(&cfg, args, tz).await
+        }
+        Some(Command::Providers(args)) => {
+            if demo.is_some() {
+                eprintln!("callbrowser: no config file; checking the built-in emulators");
+            }
+            providers(&cfg, args).await
         }
         Some(Command::Config { .. }) | Some(Command::DemoServer) => Ok(ExitCode::SUCCESS),
     }
@@ -350,6 +365,78 @@ async fn show(cfg: &Config, args: ShowArgs, tz: TimeZoneSetting) -> anyhow::Resu
             crate::display::sanitize(&args.id)
         ),
     }
+}
+
+/// One line per provider, like `gh auth status`: who it is, where, and whether it answers.
+#[derive(serde::Serialize)]
+struct ProviderCheck {
+    name: String,
+    kind: &'static str,
+    label: String,
+    host: String,
+    ok: bool,
+    /// What was checked ("3 agents visible"), or why it failed and what to do.
+    message: String,
+}
+
+async fn providers(cfg: &Config, args: ProvidersArgs) -> anyhow::Result<ExitCode> {
+    if cfg.providers.is_empty() {
+        anyhow::bail!(
+            "no providers are configured: add a [[providers]] block (callbrowser config init writes a template)"
+        );
+    }
+    let built = build_providers(cfg, None).await;
+    // Every check runs at once; the HTTP layer bounds each, this bounds the whole.
+    let checks = built
+        .into_iter()
+        .zip(&cfg.providers)
+        .map(|(b, pc)| async move {
+            let host = url::Url::parse(&pc.base_url())
+                .ok()
+                .and_then(|u| {
+                    u.host_str()
+                        .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+                })
+                .unwrap_or_default();
+            let (ok, message) = match b.provider {
+                Err(e) => (false, e),
+                Ok(p) => match tokio::time::timeout(std::time::Duration::from_secs(60), p.check())
+                    .await
+                {
+                    Ok(Ok(line)) => (true, line),
+                    Ok(Err(e)) => (false, e.to_string()),
+                    Err(_) => (false, format!("{}: no answer within 60 s", b.label)),
+                },
+            };
+            ProviderCheck {
+                name: b.name,
+                kind: pc.kind.kind().label(),
+                label: b.label,
+                host,
+                ok,
+                message: crate::display::sanitize(&message).into_owned(),
+            }
+        });
+    let results = futures_util::future::join_all(checks).await;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&results)?),
+        Format::Table => {
+            for r in &results {
+                let mark = if r.ok { "✓" } else { "✗" };
+                println!("{mark} {} ({}) · {}", r.name, r.kind, r.host);
+                println!("    {}", r.message);
+            }
+            let bad = results.iter().filter(|r| !r.ok).count();
+            if bad > 0 {
+                println!("\n{bad} of {} provider(s) failed", results.len());
+            }
+        }
+    }
+    Ok(if results.iter().all(|r| r.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 async fn demo_server() -> anyhow::Result<ExitCode> {

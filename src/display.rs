@@ -133,6 +133,20 @@ pub fn format_time(
     }
 }
 
+/// The time of day, `14:03:07`, in the user's zone.
+pub fn format_clock(
+    t: chrono::DateTime<chrono::Utc>,
+    tz: crate::config::TimeZoneSetting,
+) -> String {
+    const FMT: &str = "%H:%M:%S";
+    match tz {
+        crate::config::TimeZoneSetting::Utc => t.format(FMT).to_string(),
+        crate::config::TimeZoneSetting::Local => {
+            t.with_timezone(&chrono::Local).format(FMT).to_string()
+        }
+    }
+}
+
 /// `3:05`, `1:02:03`; `—` when unknown.
 pub fn format_duration(secs: Option<f64>) -> String {
     let Some(s) = secs.filter(|s| s.is_finite() && *s >= 0.0) else {

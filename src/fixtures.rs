@@ -181,6 +181,11 @@ pub struct MemoryProvider {
     pub scopes: Vec<Scope>,
     pub calls: Vec<Call>,
     pub turns: usize,
+    /// Calls in progress (answered by `list_live` when `caps.has_live`); change it between
+    /// refreshes to see the Live view follow.
+    pub live: Arc<std::sync::Mutex<Vec<Call>>>,
+    /// Searches the scope list was asked for, in order.
+    pub scope_searches: Arc<std::sync::Mutex<Vec<Option<String>>>>,
 }
 
 impl MemoryProvider {
@@ -201,6 +206,8 @@ impl MemoryProvider {
             calls: self::calls(name, &scopes[0].id, calls),
             scopes,
             turns: 24,
+            live: Arc::default(),
+            scope_searches: Arc::default(),
         }
     }
 
@@ -225,10 +232,29 @@ impl Provider for MemoryProvider {
     }
     async fn list_scopes(
         &self,
-        _: Option<&str>,
+        search: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Scope>, ProviderError> {
-        Ok(page_of(&self.scopes, page))
+        if let Ok(mut s) = self.scope_searches.lock() {
+            s.push(search.map(str::to_string));
+        }
+        let q = search.unwrap_or("").to_lowercase();
+        let found: Vec<Scope> = self
+            .scopes
+            .iter()
+            .filter(|s| s.name.to_lowercase().contains(&q))
+            .cloned()
+            .collect();
+        Ok(page_of(&found, page))
+    }
+    async fn list_live(&self, _: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+        if !self.caps.has_live {
+            return Err(ProviderError::NotOffered {
+                provider: "TalkPilot".into(),
+                what: "a live view".into(),
+            });
+        }
+        Ok(self.live.lock().map(|l| l.clone()).unwrap_or_default())
     }
     async fn list_calls(
         &self,
@@ -304,6 +330,7 @@ pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
         provider: 0,
         scope: Some(scopes[0].id.clone()),
         scope_name: scopes[0].name.clone(),
+        live: false,
     });
     s.list.calls = calls("talkpilot", &scopes[0].id, n);
     s.list.ids = s.list.calls.iter().map(|c| c.id.clone()).collect();

@@ -33,11 +33,11 @@ async fn build_one(
             TalkPilotSettings {
                 name: p.name.get_ref().clone(),
                 label: p.label(),
-                base_url: p.base_url.clone(),
+                base_url: p.base_url(),
                 api_key: key.0,
                 key_hint: p.key_hint(),
-                agent: p.agent.as_ref().map(|id| Scope {
-                    id: id.clone(),
+                agent: p.pinned().map(|id| Scope {
+                    id: id.to_string(),
                     name: format!("agent {id}"),
                     detail: None,
                 }),
@@ -45,6 +45,7 @@ async fn build_one(
             api,
             storage,
         )),
+        _ => return Err(format!("{}: not wired yet", p.label())),
     })
 }
 

@@ -273,3 +273,100 @@ fn esc_in_the_list_clears_the_filter() {
         "{e:?}"
     );
 }
+
+#[test]
+fn the_live_view_refreshes_while_shown_and_stops_when_left() {
+    let mut p = MemoryProvider::new("voxeme", 30);
+    p.caps.has_live = true;
+    let live = p.live.clone();
+    *live.lock().unwrap() = callbrowser::fixtures::calls("voxeme", "a", 2);
+    let mut s = state_with(vec![p.arc()], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    assert_eq!(s.list.calls.len(), 30);
+
+    // L opens the Live view of the account shown; its answer asks for a timer.
+    let effects = key(&mut s, KeyCode::Char('L'));
+    assert!(matches!(effects.as_slice(), [Effect::LoadLive { .. }]));
+    let msg = answer(&s, &effects[0]).unwrap();
+    let next = update(&mut s, msg);
+    let [Effect::LiveTimer { generation, after }] = next.as_slice() else {
+        panic!("expected a LiveTimer, got {next:?}")
+    };
+    assert_eq!(*after, callbrowser::app::update::LIVE_REFRESH);
+    assert_eq!(s.list.calls.len(), 2);
+    assert!(s.list.source.as_ref().unwrap().live);
+    assert!(
+        s.list
+            .source
+            .as_ref()
+            .unwrap()
+            .scope_name
+            .starts_with("Live · ")
+    );
+
+    // The tick refreshes; the new snapshot replaces the old one and keeps the cursor's call.
+    press(&mut s, KeyCode::Char('j'));
+    let selected = s.list.selected().unwrap().id.clone();
+    let mut changed = callbrowser::fixtures::calls("voxeme", "a", 4);
+    changed.swap(1, 3);
+    *live.lock().unwrap() = changed;
+    let tick = update(
+        &mut s,
+        Msg::LiveTick {
+            generation: *generation,
+        },
+    );
+    assert!(matches!(tick.as_slice(), [Effect::LoadLive { .. }]));
+    pump(&mut s, tick);
+    assert_eq!(s.list.calls.len(), 4);
+    assert_eq!(s.list.selected().unwrap().id, selected);
+
+    // Leaving (L again) goes back to the history; a late tick does nothing.
+    let gen_live = s.list.generation;
+    press(&mut s, KeyCode::Char('L'));
+    assert!(!s.list.source.as_ref().unwrap().live);
+    assert_eq!(s.list.calls.len(), 30);
+    let late = update(
+        &mut s,
+        Msg::LiveTick {
+            generation: gen_live,
+        },
+    );
+    assert!(late.is_empty(), "{late:?}");
+}
+
+#[test]
+fn providers_without_a_live_view_say_so() {
+    let mut s = loaded(10, (160, 45));
+    let effects = key(&mut s, KeyCode::Char('L'));
+    assert!(effects.is_empty());
+    assert!(s.status.is_error && s.status.text.contains("no live view"));
+}
+
+#[test]
+fn enter_in_the_sidebar_search_asks_the_server_and_esc_drops_it() {
+    let p = MemoryProvider::new("welkin", 10);
+    let searches = p.scope_searches.clone();
+    let mut s = state_with(vec![p.arc()], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    let all = s.providers[0].scopes.items.len();
+    assert!(all > 1);
+    s.focus = Focus::Sidebar;
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "front");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        searches.lock().unwrap().last().cloned(),
+        Some(Some("front".to_string()))
+    );
+    assert_eq!(s.providers[0].scopes.query.as_deref(), Some("front"));
+    assert_eq!(s.providers[0].scopes.items.len(), 1);
+    // Esc in the search line brings the whole list back from the server.
+    press(&mut s, KeyCode::Char('/'));
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(searches.lock().unwrap().last().cloned(), Some(None));
+    assert_eq!(s.providers[0].scopes.query, None);
+    assert_eq!(s.providers[0].scopes.items.len(), all);
+}

@@ -27,6 +27,7 @@ pub enum Action {
     NextMatch,
     PrevMatch,
     Refresh,
+    Live,
     Suspend,
 }
 
@@ -156,6 +157,14 @@ pub static BINDINGS: &[Binding] = &[
         [(KeyCode::Char('r'), NONE)]
     ),
     b!(
+        "L",
+        Context::Global,
+        Action::Live,
+        "live calls of the account (again: leave)",
+        false,
+        [(KeyCode::Char('L'), SHIFT), (KeyCode::Char('L'), NONE)]
+    ),
+    b!(
         "C-z",
         Context::Global,
         Action::Suspend,
@@ -195,7 +204,7 @@ pub static BINDINGS: &[Binding] = &[
         "/",
         SIDEBAR,
         Action::Filter,
-        "search agents",
+        "search (Enter asks the server)",
         true,
         [(KeyCode::Char('/'), NONE)]
     ),

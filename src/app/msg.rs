@@ -27,6 +27,15 @@ pub enum Msg {
         req: ReqId,
         result: Box<Result<CallDetail, ProviderError>>,
     },
+    /// A snapshot of the Live view.
+    Live {
+        req: ReqId,
+        result: Result<Vec<Call>, ProviderError>,
+    },
+    /// Time to refresh the Live view of list generation `generation` (dropped if it changed).
+    LiveTick {
+        generation: u64,
+    },
     Http {
         provider: usize,
         notice: HttpNotice,
@@ -39,6 +48,8 @@ pub enum Effect {
     LoadScopes {
         req: ReqId,
         provider: usize,
+        /// A search the server applies (Welkin patients by name, MRN, status).
+        search: Option<String>,
         page: PageRequest,
     },
     LoadCalls {
@@ -52,6 +63,16 @@ pub enum Effect {
         req: ReqId,
         provider: usize,
         key: CallKey,
+    },
+    LoadLive {
+        req: ReqId,
+        provider: usize,
+        scope: Option<String>,
+    },
+    /// Send [`Msg::LiveTick`] after `after` (replaces a pending one).
+    LiveTimer {
+        generation: u64,
+        after: std::time::Duration,
     },
     /// Leave the alternate screen, stop the process (Ctrl-Z), and come back.
     Suspend,

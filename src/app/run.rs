@@ -26,6 +26,7 @@ pub struct Executor {
     calls: Option<JoinHandle<()>>,
     detail: Option<JoinHandle<()>>,
     scopes: HashMap<usize, JoinHandle<()>>,
+    live_timer: Option<JoinHandle<()>>,
 }
 
 impl Executor {
@@ -36,6 +37,7 @@ impl Executor {
             calls: None,
             detail: None,
             scopes: HashMap::new(),
+            live_timer: None,
         }
     }
 
@@ -45,13 +47,14 @@ impl Executor {
             Effect::LoadScopes {
                 req,
                 provider,
+                search,
                 page,
             } => {
                 let Some(p) = self.providers.get(provider).cloned().flatten() else {
                     return;
                 };
                 let task = tokio::spawn(async move {
-                    let result = p.list_scopes(None, page).await;
+                    let result = p.list_scopes(search.as_deref(), page).await;
                     let _ = tx.send(Msg::Scopes {
                         req,
                         provider,
@@ -89,6 +92,32 @@ impl Executor {
                     let _ = tx.send(Msg::Detail { req, result });
                 });
                 if let Some(old) = self.detail.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::LoadLive {
+                req,
+                provider,
+                scope,
+            } => {
+                let Some(p) = self.providers.get(provider).cloned().flatten() else {
+                    return;
+                };
+                let task = tokio::spawn(async move {
+                    let result = p.list_live(scope.as_deref()).await;
+                    let _ = tx.send(Msg::Live { req, result });
+                });
+                // The Live view replaces the list: it shares the list's slot.
+                if let Some(old) = self.calls.replace(task) {
+                    old.abort();
+                }
+            }
+            Effect::LiveTimer { generation, after } => {
+                let task = tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Msg::LiveTick { generation });
+                });
+                if let Some(old) = self.live_timer.replace(task) {
                     old.abort();
                 }
             }

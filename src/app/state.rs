@@ -53,7 +53,10 @@ pub struct Scopes {
     pub error: Option<String>,
     pub next_page: u32,
     pub has_more: bool,
+    /// Typed text filtering the loaded items as you type.
     pub search: String,
+    /// A search sent to the server (Enter in the search line): `items` are its results.
+    pub query: Option<String>,
 }
 
 /// One configured provider in the sidebar.
@@ -111,6 +114,8 @@ pub struct Source {
     pub provider: usize,
     pub scope: Option<String>,
     pub scope_name: String,
+    /// The Live view: calls in progress, refreshed every few seconds while it is shown.
+    pub live: bool,
 }
 
 /// The call list: what is loaded, what passes the local part of the filter, paging.
@@ -141,6 +146,8 @@ pub struct CallList {
     pub offset: usize,
     /// `G` was pressed while more pages exist: keep loading and follow the end.
     pub follow_end: bool,
+    /// When the Live view was last refreshed.
+    pub refreshed_at: Option<DateTime<Utc>>,
 }
 
 impl CallList {
@@ -167,6 +174,31 @@ impl CallList {
         }
     }
 
+    /// Replaces everything with a fresh snapshot (the Live view), keeping the cursor on the
+    /// same call when it is still there.
+    pub fn replace(&mut self, calls: Vec<crate::model::Call>, caps: &crate::model::Capabilities) {
+        let selected = self.selected().map(|c| c.id.clone());
+        self.calls.clear();
+        self.ids.clear();
+        self.visible.clear();
+        self.has_more = false;
+        self.total_items = Some(calls.len() as u64);
+        self.total_pages = Some(1);
+        for call in calls {
+            if self.ids.insert(call.id.clone()) {
+                if self.filter.matches_local(&call, caps) {
+                    self.visible.push(self.calls.len());
+                }
+                self.calls.push(call);
+            }
+        }
+        if let Some(id) = selected
+            && let Some(pos) = self.visible.iter().position(|&i| self.calls[i].id == id)
+        {
+            self.cursor = pos;
+        }
+    }
+
     pub fn reset(&mut self) {
         self.calls.clear();
         self.ids.clear();
@@ -179,6 +211,7 @@ impl CallList {
         self.total_pages = None;
         self.unreadable = 0;
         self.follow_end = false;
+        self.refreshed_at = None;
         self.loading = None;
         self.error = None;
         self.generation += 1;
@@ -284,7 +317,11 @@ impl State {
                     rows.push(SidebarRow::Scope(i, j));
                 }
             }
-            if p.scopes.loading.is_some() || p.scopes.error.is_some() || p.scopes.has_more {
+            if p.scopes.loading.is_some()
+                || p.scopes.error.is_some()
+                || p.scopes.has_more
+                || p.scopes.query.is_some()
+            {
                 rows.push(SidebarRow::Note(i));
             }
         }

@@ -31,6 +31,7 @@ pub fn init(state: &mut State) -> Vec<Effect> {
                         .as_ref()
                         .map_or_else(|| p.label().to_string(), |s| s.name.clone()),
                     scope: scope.map(|s| s.id),
+                    live: false,
                 },
             ));
         }
@@ -87,6 +88,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::Live { req, result } => on_live(state, req, result),
+        Msg::LiveTick { generation } => {
+            let live = state.list.source.as_ref().is_some_and(|s| s.live);
+            if !live || generation != state.list.generation || state.list.loading.is_some() {
+                return Vec::new(); // the Live view was left, or a refresh is under way
+            }
+            load_live(state).into_iter().collect()
+        }
         Msg::Http { provider, notice } => {
             if let Some(entry) = state.providers.get_mut(provider) {
                 let label = entry.label.clone();
@@ -140,6 +149,7 @@ fn load_scopes(state: &mut State, provider: usize) -> Vec<Effect> {
     vec![Effect::LoadScopes {
         req,
         provider,
+        search: entry.scopes.query.clone(),
         page: PageRequest {
             page: entry.scopes.next_page.max(1),
             size: 100,
@@ -181,6 +191,7 @@ fn on_scopes(
                         provider,
                         scope: Some(first.id),
                         scope_name: first.name,
+                        live: false,
                     },
                 );
                 if let Some(row) = state
@@ -232,16 +243,142 @@ fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
             }
         }
     }
+    let live = source.live;
     state.list.reset();
     state.list.source = Some(source);
     state.list.page_size = state.page_size.clamp(1, p.capabilities().max_page_size);
     state.dirty = true;
+    if live {
+        return load_live(state).into_iter().collect();
+    }
     load_more(state).into_iter().collect()
+}
+
+/// How often the Live view refreshes itself while it is shown.
+pub const LIVE_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A fresh snapshot of the Live view.
+fn load_live(state: &mut State) -> Option<Effect> {
+    let source = state.list.source.clone().filter(|s| s.live)?;
+    let req = state.req();
+    state.list.loading = Some(req);
+    state.dirty = true;
+    Some(Effect::LoadLive {
+        req,
+        provider: source.provider,
+        scope: source.scope,
+    })
+}
+
+fn on_live(
+    state: &mut State,
+    req: u64,
+    result: Result<Vec<crate::model::Call>, crate::providers::ProviderError>,
+) -> Vec<Effect> {
+    if state.list.loading != Some(req) {
+        return Vec::new(); // the Live view was left or refreshed again
+    }
+    state.list.loading = None;
+    state.dirty = true;
+    let Some(source) = state.list.source.clone() else {
+        return Vec::new();
+    };
+    let Some(p) = state.providers[source.provider].provider.clone() else {
+        return Vec::new();
+    };
+    match result {
+        Ok(calls) => {
+            state.list.replace(calls, p.capabilities());
+            state.list.error = None;
+            state.list.refreshed_at = Some((state.now)());
+            mark_ok(state, source.provider);
+            keep_cursor_visible(state);
+        }
+        Err(e) => {
+            let text = e.to_string();
+            state.providers[source.provider].health = e.health();
+            state.list.error = Some(text.clone());
+            state.set_status(text, true);
+        }
+    }
+    // Keep refreshing, also after an error (the next answer may be fine), while shown.
+    vec![Effect::LiveTimer {
+        generation: state.list.generation,
+        after: LIVE_REFRESH,
+    }]
+}
+
+/// `L`: the Live view of the current account, or back to its call history.
+fn toggle_live(state: &mut State) -> Vec<Effect> {
+    let target = match (&state.list.source, state.focus) {
+        (Some(s), Focus::List | Focus::Detail) => Some((s.provider, s.scope.clone())),
+        _ => match state.sidebar_rows().get(state.sidebar_cursor) {
+            Some(SidebarRow::Scope(i, j)) => {
+                Some((*i, Some(state.providers[*i].scopes.items[*j].id.clone())))
+            }
+            Some(SidebarRow::Provider(i) | SidebarRow::Note(i)) => state
+                .list
+                .source
+                .as_ref()
+                .filter(|s| s.provider == *i)
+                .map(|s| (s.provider, s.scope.clone()))
+                .or_else(|| {
+                    let p = state.providers[*i].provider.as_ref()?;
+                    Some((*i, p.pinned_scope().map(|s| s.id.clone())))
+                }),
+            None => None,
+        },
+    };
+    let Some((provider, scope)) = target else {
+        return Vec::new();
+    };
+    let Some(p) = state.providers[provider].provider.clone() else {
+        return Vec::new();
+    };
+    if !p.capabilities().has_live {
+        state.set_status(format!("{} has no live view", p.label()), true);
+        return Vec::new();
+    }
+    let noun = p.capabilities().scope_noun.unwrap_or("provider");
+    if p.capabilities().scope_noun.is_some() && scope.is_none() {
+        state.set_status(
+            format!("choose an {noun} first (the Live view is per {noun})"),
+            true,
+        );
+        return Vec::new();
+    }
+    let name = state.providers[provider]
+        .scopes
+        .items
+        .iter()
+        .find(|s| Some(&s.id) == scope.as_ref())
+        .map(|s| s.name.clone())
+        .or_else(|| p.pinned_scope().map(|s| s.name.clone()))
+        .unwrap_or_else(|| p.label().to_string());
+    let now_live = state
+        .list
+        .source
+        .as_ref()
+        .is_some_and(|s| s.live && s.provider == provider && s.scope == scope);
+    state.focus = Focus::List;
+    select_source(
+        state,
+        Source {
+            provider,
+            scope,
+            scope_name: if now_live {
+                name
+            } else {
+                format!("Live · {name}")
+            },
+            live: !now_live,
+        },
+    )
 }
 
 /// The next page of the current list, unless one is loading or there is none.
 fn load_more(state: &mut State) -> Option<Effect> {
-    let source = state.list.source.clone()?;
+    let source = state.list.source.clone().filter(|s| !s.live)?;
     let first = state.list.next_page <= 1 && state.list.calls.is_empty();
     if state.list.loading.is_some() || (!first && !state.list.has_more) {
         return None;
@@ -414,10 +551,13 @@ fn open_detail(state: &mut State) -> Vec<Effect> {
         relayout_detail(state);
         return Vec::new();
     }
-    let has_detail = state.providers[provider]
-        .provider
-        .as_ref()
-        .is_some_and(|p| p.capabilities().has_detail);
+    // A call in progress has no record yet: the Live view's item is all there is.
+    let live = state.list.source.as_ref().is_some_and(|s| s.live);
+    let has_detail = !live
+        && state.providers[provider]
+            .provider
+            .as_ref()
+            .is_some_and(|p| p.capabilities().has_detail);
     state.detail.key = Some(key.clone());
     state.detail.error = None;
     state.detail.scroll = 0;
@@ -445,6 +585,7 @@ fn on_input_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => {
             if kind == InputKind::ScopeSearch {
                 set_scope_search(state, "");
+                return server_scope_search(state, None);
             }
             return Vec::new();
         }
@@ -477,8 +618,8 @@ fn on_input_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Vec::new()
                 }
                 InputKind::ScopeSearch => {
-                    set_scope_search(state, &text);
-                    Vec::new()
+                    set_scope_search(state, "");
+                    server_scope_search(state, Some(text).filter(|t| !t.is_empty()))
                 }
             };
         }
@@ -493,6 +634,38 @@ fn on_input_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     state.input = Some((kind, input));
     Vec::new()
+}
+
+/// The provider the sidebar cursor is on.
+fn sidebar_provider(state: &State) -> Option<usize> {
+    match state.sidebar_rows().get(state.sidebar_cursor) {
+        Some(SidebarRow::Provider(i) | SidebarRow::Scope(i, _) | SidebarRow::Note(i)) => Some(*i),
+        None => None,
+    }
+}
+
+/// Enter in the sidebar search asks the server (a Welkin patient by MRN, say, among thousands);
+/// typing only narrows what is loaded. `None` drops a server search and reloads the full list.
+fn server_scope_search(state: &mut State, query: Option<String>) -> Vec<Effect> {
+    let Some(i) = sidebar_provider(state) else {
+        return Vec::new();
+    };
+    let entry = &mut state.providers[i];
+    if !entry.has_scopes() || entry.scopes.query == query {
+        return Vec::new();
+    }
+    entry.scopes.query = query;
+    entry.scopes.items.clear();
+    entry.scopes.next_page = 1;
+    entry.scopes.has_more = false;
+    if let Some(row) = state
+        .sidebar_rows()
+        .iter()
+        .position(|r| *r == SidebarRow::Provider(i))
+    {
+        state.sidebar_cursor = row;
+    }
+    load_scopes(state, i)
 }
 
 fn set_scope_search(state: &mut State, text: &str) {
@@ -584,6 +757,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::Suspend => vec![Effect::Suspend],
+        Action::Live => toggle_live(state),
         Action::FocusNext | Action::FocusPrev => {
             let order: Vec<Focus> = if state.detail.key.is_some() {
                 vec![Focus::Sidebar, Focus::List, Focus::Detail]
@@ -665,6 +839,7 @@ fn sidebar_action(state: &mut State, action: Action) -> Vec<Effect> {
                                 .as_ref()
                                 .map_or_else(|| p.label().to_string(), |s| s.name.clone()),
                             scope: scope.map(|s| s.id),
+                            live: false,
                         },
                     );
                 }
@@ -683,6 +858,7 @@ fn sidebar_action(state: &mut State, action: Action) -> Vec<Effect> {
                             provider: i,
                             scope: Some(s.id),
                             scope_name: s.name,
+                            live: false,
                         },
                     );
                 }

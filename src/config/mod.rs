@@ -106,15 +106,55 @@ impl HttpConfig {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum KindSetting {
+    Welkin,
+    Solum,
     Talkpilot,
+    Voxeme,
+    Allomia,
 }
 
 impl KindSetting {
     pub fn kind(&self) -> ProviderKind {
         match self {
+            KindSetting::Welkin => ProviderKind::Welkin,
+            KindSetting::Solum => ProviderKind::Solum,
             KindSetting::Talkpilot => ProviderKind::TalkPilot,
+            KindSetting::Voxeme => ProviderKind::Voxeme,
+            KindSetting::Allomia => ProviderKind::AlloMia,
         }
     }
+
+    /// The vendor's public base URL, where there is one for everybody.
+    pub fn default_base_url(&self) -> Option<&'static str> {
+        match self {
+            KindSetting::Welkin => Some("https://api.welkinhealth.com"),
+            KindSetting::Solum => Some("https://api.getsolum.com"),
+            KindSetting::Allomia => Some("https://allomia.com"),
+            KindSetting::Talkpilot | KindSetting::Voxeme => None,
+        }
+    }
+
+    /// The key that pins this kind's parent level (`agent`, `patient`, …).
+    fn pin_key(&self) -> Option<&'static str> {
+        match self {
+            KindSetting::Welkin => Some("patient"),
+            KindSetting::Solum => None,
+            KindSetting::Talkpilot => Some("agent"),
+            KindSetting::Voxeme => Some("account"),
+            KindSetting::Allomia => Some("organization"),
+        }
+    }
+}
+
+/// How a Welkin client gets its token (welkin.md: two documented styles).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WelkinAuthSetting {
+    /// `POST {base}/auth/token` with the client key and secret (the current guide).
+    #[default]
+    Current,
+    /// `POST {base}/{tenant}/admin/api_clients/{client}` with the secret (the V8 API).
+    V8,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -123,12 +163,27 @@ pub struct ProviderConfig {
     pub name: toml::Spanned<String>,
     pub kind: KindSetting,
     pub label: Option<String>,
-    pub base_url: String,
+    /// Optional where the vendor has one public host (Welkin, Solum, AlloMia).
+    pub base_url: Option<String>,
     pub api_key_env: Option<String>,
     pub api_key_command: Option<String>,
     pub api_key: Option<String>,
-    /// A pinned parent (TalkPilot agent id).
+    /// TalkPilot: a pinned agent id.
     pub agent: Option<String>,
+    /// Welkin: a pinned patient id.
+    pub patient: Option<String>,
+    /// Voxeme: a pinned account sid.
+    pub account: Option<String>,
+    /// AlloMia: the organization id (needed with an organization key).
+    pub organization: Option<String>,
+    /// Welkin: the tenant (organization id, e.g. `acme-health`).
+    pub tenant: Option<String>,
+    /// Welkin: the instance (environment, e.g. `live`).
+    pub instance: Option<String>,
+    /// Welkin: the API client's key (`current`) or name (`v8`); the secret comes from api_key_*.
+    pub client: Option<String>,
+    /// Welkin: `current` (default) or `v8`.
+    pub auth_style: Option<WelkinAuthSetting>,
 }
 
 impl ProviderConfig {
@@ -136,6 +191,75 @@ impl ProviderConfig {
         self.label
             .clone()
             .unwrap_or_else(|| self.kind.kind().label().to_string())
+    }
+
+    /// The configured base URL, or the vendor's public one.
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .clone()
+            .or_else(|| self.kind.default_base_url().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// The pinned parent's id, whichever key this kind uses for it.
+    pub fn pinned(&self) -> Option<&str> {
+        match self.kind {
+            KindSetting::Welkin => self.patient.as_deref(),
+            KindSetting::Solum => None,
+            KindSetting::Talkpilot => self.agent.as_deref(),
+            KindSetting::Voxeme => self.account.as_deref(),
+            KindSetting::Allomia => self.organization.as_deref(),
+        }
+    }
+
+    /// Keys set in this block that its kind does not use, and keys it needs but lacks.
+    fn kind_problems(&self) -> Option<String> {
+        let kind = &self.kind;
+        let name = self.name.get_ref();
+        let kind_name = format!("{kind:?}").to_lowercase();
+        let pins = [
+            ("agent", &self.agent),
+            ("patient", &self.patient),
+            ("account", &self.account),
+            ("organization", &self.organization),
+        ];
+        for (key, value) in pins {
+            if value.is_some() && kind.pin_key() != Some(key) {
+                let instead = match kind.pin_key() {
+                    Some(k) => format!("; a {kind_name} provider pins its parent with `{k}`"),
+                    None => format!("; a {kind_name} provider has no parent level to pin"),
+                };
+                return Some(format!(
+                    "provider '{name}': `{key}` does not apply{instead}"
+                ));
+            }
+        }
+        let welkin_only = [
+            ("tenant", self.tenant.is_some()),
+            ("instance", self.instance.is_some()),
+            ("client", self.client.is_some()),
+            ("auth_style", self.auth_style.is_some()),
+        ];
+        if *kind == KindSetting::Welkin {
+            for (key, set) in &welkin_only[..3] {
+                if !set {
+                    return Some(format!(
+                        "provider '{name}' (welkin) needs `{key}` (tenant = \"acme-health\", \
+                         instance = \"live\", client = \"<API client key or name>\")"
+                    ));
+                }
+            }
+        } else if let Some((key, _)) = welkin_only.iter().find(|(_, set)| *set) {
+            return Some(format!(
+                "provider '{name}': `{key}` applies to kind welkin only"
+            ));
+        }
+        if self.base_url.is_none() && kind.default_base_url().is_none() {
+            return Some(format!(
+                "provider '{name}' ({kind_name}) needs base_url (the address of your deployment)"
+            ));
+        }
+        None
     }
 
     /// What to tell the user when the key is rejected.
@@ -271,10 +395,13 @@ impl Config {
                     "provider '{name}': give only one of api_key_env, api_key_command, api_key"
                 )));
             }
-            if url::Url::parse(&p.base_url).is_err() {
+            if let Some(problem) = p.kind_problems() {
+                return Err(invalid(problem));
+            }
+            if url::Url::parse(&p.base_url()).is_err() {
                 return Err(invalid(format!(
                     "provider '{name}': base_url {:?} is not a URL (expected https://…)",
-                    p.base_url
+                    p.base_url()
                 )));
             }
         }
@@ -370,6 +497,77 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn every_kind_parses_with_its_own_keys() {
+        let src = r#"
+[[providers]]
+name = "w"
+kind = "welkin"
+tenant = "acme-health"
+instance = "live"
+client = "cb-client"
+auth_style = "v8"
+patient = "p1"
+api_key_env = "WELKIN_SECRET"
+
+[[providers]]
+name = "s"
+kind = "solum"
+api_key_env = "SOLUM_KEY"
+
+[[providers]]
+name = "v"
+kind = "voxeme"
+base_url = "https://voice.example.com"
+account = "5f8e8f60-4771-44cb-92a6-94ea66df0450"
+api_key_env = "VOXEME_KEY"
+
+[[providers]]
+name = "a"
+kind = "allomia"
+organization = "a1b2"
+api_key_env = "ALLOMIA_KEY"
+"#;
+        let c = Config::parse_str(src, "c").unwrap();
+        assert_eq!(c.providers.len(), 4);
+        assert_eq!(c.providers[0].auth_style, Some(WelkinAuthSetting::V8));
+        assert_eq!(c.providers[0].pinned(), Some("p1"));
+        assert_eq!(c.providers[1].base_url(), "https://api.getsolum.com");
+        assert_eq!(c.providers[3].pinned(), Some("a1b2"));
+        assert_eq!(c.providers[3].label(), "AlloMia");
+    }
+
+    #[test]
+    fn keys_of_another_kind_and_missing_ones_are_named() {
+        let e = Config::parse_str(
+            "[[providers]]\nname = \"s\"\nkind = \"solum\"\nagent = \"x\"\napi_key_env = \"K\"\n",
+            "c",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("`agent` does not apply") && e.contains("no parent level"),
+            "{e}"
+        );
+        let e = Config::parse_str(
+            "[[providers]]\nname = \"w\"\nkind = \"welkin\"\ntenant = \"t\"\napi_key_env = \"K\"\n",
+            "c",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("needs `instance`"),
+            "{e}"
+        );
+        let e = Config::parse_str(
+            "[[providers]]\nname = \"v\"\nkind = \"voxeme\"\napi_key_env = \"K\"\n",
+            "c",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("needs base_url"), "{e}");
     }
 
     #[test]

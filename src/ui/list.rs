@@ -71,19 +71,43 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         ),
         theme::bold(),
     )];
-    let pos = position_text(state);
-    if !pos.is_empty() {
-        title.push(Span::raw(format!("· {pos} ")));
+    let live = l.source.as_ref().is_some_and(|s| s.live);
+    if live {
+        let when = l
+            .refreshed_at
+            .map(|t| crate::display::format_clock(t, state.time_zone))
+            .unwrap_or_else(|| "…".to_string());
+        title.push(Span::raw(format!(
+            "· {} call(s) · refreshed {when}, every {} s · L leaves ",
+            l.visible.len(),
+            crate::app::update::LIVE_REFRESH.as_secs()
+        )));
+    } else {
+        let pos = position_text(state);
+        if !pos.is_empty() {
+            title.push(Span::raw(format!("· {pos} ")));
+        }
     }
-    if l.loading.is_some() {
+    if l.loading.is_some() && !(live && l.refreshed_at.is_some()) {
         title.push(Span::styled("· loading… ", theme::warn()));
     }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
         .title(Line::from(title));
+    let has_live = l.source.as_ref().is_some_and(|s| {
+        !s.live
+            && state.providers[s.provider]
+                .provider
+                .as_ref()
+                .is_some_and(|p| p.capabilities().has_live)
+    });
     let block = if l.filter_text.is_empty() {
-        block
+        if has_live {
+            block.title_bottom(Line::styled(" L: live calls ", theme::dim()))
+        } else {
+            block
+        }
     } else {
         let mut t = format!(" filter: {} ", sanitize(&l.filter_text));
         if !l.local_keys.is_empty() {
@@ -101,6 +125,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             || (l.source.is_some() && l.calls.is_empty() && l.error.is_none() && l.next_page <= 1)
         {
             Line::styled("loading…", theme::dim())
+        } else if live {
+            Line::styled(
+                "No calls in progress (refreshed every few seconds).",
+                theme::dim(),
+            )
         } else if l.source.is_none() {
             Line::styled(
                 "Choose a provider or agent in the sidebar (Tab, Enter).",

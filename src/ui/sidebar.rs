@@ -107,6 +107,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                     ("loading…".to_string(), theme::dim())
                 } else if let Some(e) = &sc.error {
                     (sanitize(e).into_owned(), theme::error())
+                } else if let Some(q) = sc.query.as_ref().filter(|_| !sc.has_more) {
+                    let n = sc.items.len();
+                    (
+                        format!("{n} for “{}” · Esc in / clears", sanitize(q)),
+                        theme::warn(),
+                    )
                 } else {
                     ("more… (Enter)".to_string(), theme::dim())
                 };

@@ -36,12 +36,23 @@ pub fn answer(state: &State, effect: &Effect) -> Option<Msg> {
         Effect::LoadScopes {
             req,
             provider: i,
+            search,
             page,
         } => Msg::Scopes {
             req,
             provider: i,
-            result: rt.block_on(provider(i).list_scopes(None, page)),
+            result: rt.block_on(provider(i).list_scopes(search.as_deref(), page)),
         },
+        Effect::LoadLive {
+            req,
+            provider: i,
+            scope,
+        } => Msg::Live {
+            req,
+            result: rt.block_on(provider(i).list_live(scope.as_deref())),
+        },
+        // The tests send `Msg::LiveTick` themselves instead of sleeping.
+        Effect::LiveTimer { .. } => return None,
         Effect::LoadCalls {
             req,
             provider: i,
