@@ -104,10 +104,10 @@ fn draw_input(f: &mut Frame, a: &layout::Areas, kind: InputKind, input: &crate::
 }
 
 fn draw_help(f: &mut Frame, area: Rect, state: &State) {
-    let mut lines = vec![
-        Line::styled("Keys in this pane, then everywhere", theme::heading()),
-        Line::default(),
-    ];
+    let mut lines = vec![Line::styled(
+        "Keys in this pane, then everywhere",
+        theme::heading(),
+    )];
     for b in bindings_for(state.focus) {
         lines.push(Line::from(vec![
             Span::styled(format!("{:>10}  ", b.label), theme::key()),
@@ -115,18 +115,35 @@ fn draw_help(f: &mut Frame, area: Rect, state: &State) {
         ]));
     }
     if state.focus == crate::app::state::Focus::List {
-        lines.push(Line::default());
         lines.push(Line::styled(
             "Filter keys: from: to: since: today yesterday dir: status: phone: dur> has:",
             theme::dim(),
         ));
-        lines.push(Line::styled(
-            "plus each provider's own (TalkPilot: done: include_deleted:)",
-            theme::dim(),
-        ));
+        // The shown provider's own keys, from its capabilities.
+        if let Some(p) = state
+            .list
+            .source
+            .as_ref()
+            .and_then(|s| state.providers[s.provider].provider.as_ref())
+        {
+            let keys: Vec<String> = p
+                .capabilities()
+                .provider_keys
+                .iter()
+                .map(|k| format!("{}:", k.name))
+                .collect();
+            if !keys.is_empty() {
+                lines.push(Line::styled(
+                    format!(
+                        "{}: {}",
+                        crate::display::sanitize(p.label()),
+                        keys.join(" ")
+                    ),
+                    theme::dim(),
+                ));
+            }
+        }
     }
-    lines.push(Line::default());
-    lines.push(Line::styled("any key closes this help", theme::dim()));
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 76.min(area.width);
     let r = Rect::new(
@@ -141,7 +158,8 @@ fn draw_help(f: &mut Frame, area: Rect, state: &State) {
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme::border(true))
-                .title(" Help "),
+                .title(" Help ")
+                .title_bottom(Line::styled(" any key closes this help ", theme::dim())),
         ),
         r,
     );
