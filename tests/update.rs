@@ -370,3 +370,33 @@ fn enter_in_the_sidebar_search_asks_the_server_and_esc_drops_it() {
     assert_eq!(s.providers[0].scopes.query, None);
     assert_eq!(s.providers[0].scopes.items.len(), all);
 }
+
+#[test]
+fn the_first_configured_provider_opens_first_whatever_answers_first() {
+    // The second provider has no parent level and could show its calls at once; the first
+    // one's first agent still opens, once its agents arrive.
+    let first = MemoryProvider::new("a", 20);
+    let mut second = MemoryProvider::new("b", 7);
+    second.caps.scope_noun = None;
+    let mut s = state_with(vec![first.arc(), second.arc()], (160, 45));
+    let effects = init(&mut s);
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadScopes { provider: 0, .. }]),
+        "{effects:?}"
+    );
+    pump(&mut s, effects);
+    let src = s.list.source.clone().unwrap();
+    assert_eq!(src.provider, 0);
+    assert_eq!(s.list.calls.len(), 20);
+    // Choosing the second provider in the sidebar shows its calls directly.
+    s.focus = Focus::Sidebar;
+    let row = s
+        .sidebar_rows()
+        .iter()
+        .position(|r| *r == callbrowser::app::state::SidebarRow::Provider(1))
+        .unwrap();
+    s.sidebar_cursor = row;
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.list.source.as_ref().unwrap().provider, 1);
+    assert_eq!(s.list.calls.len(), 7);
+}

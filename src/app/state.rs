@@ -248,6 +248,8 @@ pub struct Status {
 pub struct State {
     pub providers: Vec<ProviderEntry>,
     pub sidebar_cursor: usize,
+    /// The provider whose calls the program opens on, until they are on screen.
+    pub opening: Option<usize>,
     pub list: CallList,
     pub detail: DetailPane,
     pub focus: Focus,
@@ -272,6 +274,7 @@ impl State {
         State {
             providers,
             sidebar_cursor: 0,
+            opening: None,
             list: CallList {
                 next_page: 1,
                 ..CallList::default()

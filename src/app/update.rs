@@ -11,19 +11,40 @@ use crate::model::{Filter, PageRequest};
 use crate::providers::Health;
 use crate::ui::layout::areas;
 
-/// Effects a fresh state needs: each provider's parent list, or its calls directly.
+/// Effects a fresh state needs: each provider's parent list, and the calls of the first
+/// provider in configuration order (its first agent, patient, … once they are known).
 pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     for i in 0..state.providers.len() {
+        if state.providers[i].provider.is_some() && state.providers[i].has_scopes() {
+            effects.extend(load_scopes(state, i));
+        }
+    }
+    state.opening = None;
+    effects.extend(open_next(state, 0));
+    state.dirty = true;
+    effects
+}
+
+/// Opens the calls of the first usable provider from index `from` on: its calls directly when
+/// it has no parent level, its first parent once the list of them has arrived.
+fn open_next(state: &mut State, from: usize) -> Vec<Effect> {
+    for i in from..state.providers.len() {
         let entry = &state.providers[i];
         let Some(p) = entry.provider.clone() else {
             continue;
         };
-        if entry.has_scopes() {
-            effects.extend(load_scopes(state, i));
-        } else if state.list.source.is_none() {
+        state.opening = Some(i);
+        if !entry.has_scopes() {
             let scope = p.pinned_scope().cloned();
-            effects.extend(select_source(
+            if let Some(row) = state
+                .sidebar_rows()
+                .iter()
+                .position(|r| *r == SidebarRow::Provider(i))
+            {
+                state.sidebar_cursor = row;
+            }
+            return select_source(
                 state,
                 Source {
                     provider: i,
@@ -33,10 +54,37 @@ pub fn init(state: &mut State) -> Vec<Effect> {
                     scope: scope.map(|s| s.id),
                     live: false,
                 },
-            ));
+            );
         }
+        if entry.scopes.loading.is_some() {
+            return Vec::new(); // its answer opens it (or moves on)
+        }
+        if let Some(first) = entry.scopes.items.first().cloned() {
+            return open_scope(state, i, first);
+        }
+        // Loaded, but empty or failed: try the next provider.
     }
-    state.dirty = true;
+    state.opening = None;
+    Vec::new()
+}
+
+fn open_scope(state: &mut State, provider: usize, scope: crate::model::Scope) -> Vec<Effect> {
+    let effects = select_source(
+        state,
+        Source {
+            provider,
+            scope: Some(scope.id),
+            scope_name: scope.name,
+            live: false,
+        },
+    );
+    if let Some(row) = state
+        .sidebar_rows()
+        .iter()
+        .position(|r| *r == SidebarRow::Scope(provider, 0))
+    {
+        state.sidebar_cursor = row;
+    }
     effects
 }
 
@@ -181,27 +229,10 @@ fn on_scopes(
                 }
             }
             mark_ok(state, provider);
-            // Nothing on screen yet: show the first scope's calls at once.
-            if state.list.source.is_none()
-                && let Some(first) = state.providers[provider].scopes.items.first().cloned()
-            {
-                let effects = select_source(
-                    state,
-                    Source {
-                        provider,
-                        scope: Some(first.id),
-                        scope_name: first.name,
-                        live: false,
-                    },
-                );
-                if let Some(row) = state
-                    .sidebar_rows()
-                    .iter()
-                    .position(|r| *r == SidebarRow::Scope(provider, 0))
-                {
-                    state.sidebar_cursor = row;
-                }
-                return effects;
+            // Nothing on screen yet and this is the provider to open on: show its first
+            // parent's calls (or move on to the next provider when it has none).
+            if state.list.source.is_none() && state.opening == Some(provider) {
+                return open_next(state, provider);
             }
             Vec::new()
         }
@@ -210,6 +241,9 @@ fn on_scopes(
             entry.health = e.health();
             entry.scopes.error = Some(text.clone());
             state.set_status(text, true);
+            if state.list.source.is_none() && state.opening == Some(provider) {
+                return open_next(state, provider + 1);
+            }
             Vec::new()
         }
     }
