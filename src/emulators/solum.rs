@@ -224,7 +224,8 @@ struct CallRec {
     created_at: DateTime<Utc>,
     assistant_id: Option<String>,
     phone_number_id: Option<String>,
-    kind: &'static str,
+    /// `type`; null for a few calls (test calls placed from the dashboard).
+    kind: Option<&'static str>,
     started_at: Option<DateTime<Utc>>,
     ended_at: Option<DateTime<Utc>>,
     summary: Option<String>,
@@ -493,7 +494,7 @@ impl Query {
         eq(&self.assistant_id, c.assistant_id.as_deref())
             && self.status.is_none_or(|s| s == c.status)
             && self.category.is_none_or(|s| c.category == Some(s))
-            && eq(&self.kind, Some(c.kind))
+            && eq(&self.kind, c.kind)
             && eq(&self.customer_number, c.customer_number.as_deref())
             && eq(&self.patient_id, c.patient_id.as_deref())
             && self
@@ -862,6 +863,15 @@ fn call_time(rng: &mut fastrand::Rng, now: DateTime<Utc>, web: bool) -> DateTime
     t
 }
 
+/// The practice sees patients on weekdays: a weekend day moves to the Monday after.
+fn weekday_on_or_after(t: DateTime<Utc>) -> DateTime<Utc> {
+    match t.weekday() {
+        Weekday::Sat => t + TimeDelta::days(2),
+        Weekday::Sun => t + TimeDelta::days(1),
+        _ => t,
+    }
+}
+
 fn generate(opts: &EmulatorOptions) -> (String, Vec<Assistant>, Vec<CallRec>) {
     let seed = opts.seed;
     let now = opts.now;
@@ -909,7 +919,13 @@ fn gen_call(
     patients: &[Patient],
 ) -> CallRec {
     let mut rng = rng_for(seed, "solum-call", i as u64);
-    let kind = ["inbound", "outbound", "web"][pick_weighted(&mut rng, &[72, 18, 10])];
+    // Rare shapes at fixed positions, so that every seed has them.
+    let never_connected = i % 100 == 37;
+    let kind = if never_connected {
+        "outbound"
+    } else {
+        ["inbound", "outbound", "web"][pick_weighted(&mut rng, &[72, 18, 10])]
+    };
     let id = uuid_v4(&mut rng);
     let slot = call_time(&mut rng, now, kind == "web");
     let known = chance(&mut rng, if kind == "outbound" { 0.97 } else { 0.6 });
@@ -949,7 +965,7 @@ fn gen_call(
         created_at: slot,
         assistant_id: Some(assistants[assistant].id.clone()),
         phone_number_id: (kind != "web").then(|| lines[assistant].clone()),
-        kind,
+        kind: (i % 60 != 23).then_some(kind),
         started_at: None,
         ended_at: None,
         summary: None,
@@ -963,7 +979,7 @@ fn gen_call(
     };
 
     // An outbound reminder that never connected: nothing but its identity.
-    if kind == "outbound" && chance(&mut rng, 0.03) {
+    if never_connected {
         return CallRec {
             status: if age > TimeDelta::days(2) {
                 "done"
@@ -1010,8 +1026,8 @@ fn gen_call(
         "existing_appointment" if chance(&mut rng, 0.2) => 1,
         _ => 0,
     };
-    let appt = slot + TimeDelta::days(rng.i64(1..10));
-    let appt2 = appt + TimeDelta::days(rng.i64(1..6));
+    let appt = weekday_on_or_after(slot + TimeDelta::days(rng.i64(1..10)));
+    let appt2 = weekday_on_or_after(appt + TimeDelta::days(rng.i64(1..6)));
     let slots = Slots {
         caller: caller.clone(),
         patient: child.split(' ').next().unwrap_or("").to_string(),
@@ -1055,7 +1071,7 @@ fn gen_call(
     };
     CallRec {
         created_at: created.min(now).max(slot),
-        assistant_id: if chance(&mut rng, 0.01) {
+        assistant_id: if i % 70 == 41 {
             None
         } else {
             base.assistant_id.clone()

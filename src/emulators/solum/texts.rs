@@ -201,7 +201,7 @@ fn month(lang: Lang, m: u32) -> &'static str {
     }
 }
 
-/// "Tuesday, March 24" / "el martes 24 de marzo".
+/// "Tuesday, March 24" / "martes 24 de marzo".
 pub fn spoken_day(lang: Lang, t: DateTime<Utc>) -> String {
     let d = t.date_naive();
     match lang {
@@ -212,7 +212,7 @@ pub fn spoken_day(lang: Lang, t: DateTime<Utc>) -> String {
             d.day()
         ),
         Lang::Spanish => format!(
-            "el {} {} de {}",
+            "{} {} de {}",
             weekday(lang, d.weekday()),
             d.day(),
             month(lang, d.month())
@@ -245,7 +245,7 @@ const THERAPIES_ES: &[&str] = &[
     "terapia ABA",
     "terapia del habla",
     "terapia ocupacional",
-    "entrenamiento para padres",
+    "capacitación para padres",
 ];
 
 pub fn therapy(rng: &mut fastrand::Rng, lang: Lang) -> &'static str {
@@ -334,26 +334,26 @@ fn templates(lang: Lang, category: &str) -> &'static [&'static str] {
         ],
         (Lang::Spanish, "new_appointment") => &[
             "{caller} pidió una evaluación inicial para {patient} ({therapy}). Se programaron {n} sesión(es) a partir del {day} a las {time}.",
-            "Familia nueva referida por su pediatra. {caller} reservó {n} sesión(es) de {therapy} para {patient}; la primera es {day} a las {time}.",
+            "Familia nueva referida por su pediatra. {caller} reservó {n} sesión(es) de {therapy} para {patient}; la primera es el {day} a las {time}.",
         ],
         (Lang::Spanish, "existing_appointment") => &[
-            "{caller} confirmó la sesión de {therapy} de {patient} {day} a las {time}.",
-            "Llamada de recordatorio: {caller} confirmó que {patient} asistirá {day} a las {time}.",
+            "{caller} confirmó la sesión de {therapy} de {patient} el {day} a las {time}.",
+            "Llamada de recordatorio: {caller} confirmó que {patient} asistirá el {day} a las {time}.",
         ],
         (Lang::Spanish, "rescheduling") => &[
             "{caller} cambió la sesión de {patient} del {day} al {day2} a las {time}.",
-            "{caller} necesitaba un horario más temprano por la salida de la escuela. Se reprogramó a {patient} para {day2} a las {time}.",
+            "{caller} necesitaba un horario más temprano por la salida de la escuela. Se reprogramó a {patient} para el {day2} a las {time}.",
         ],
         (Lang::Spanish, "cancellation") => &[
-            "{caller} canceló la sesión de {patient} {day} porque {patient} está enfermo. Se ofreció una cita de reposición.",
+            "{caller} canceló la sesión de {patient} del {day} porque {patient} se enfermó. Se ofreció una cita de reposición.",
             "{caller} canceló las sesiones restantes de {patient} este mes por un viaje.",
         ],
         (Lang::Spanish, "authorization") => &[
-            "{caller} preguntó por la autorización previa de {insurer} para la {therapy} de {patient}. Sigue pendiente; el personal dará seguimiento.",
-            "{caller} recibió una carta de rechazo de {insurer} para la {therapy} de {patient} y quiere ayuda con la apelación.",
+            "{caller} preguntó por la autorización previa de {insurer} para {patient} ({therapy}). Sigue pendiente; el personal dará seguimiento.",
+            "{caller} recibió una carta de rechazo de {insurer} para {patient} ({therapy}) y quiere ayuda con la apelación.",
         ],
         (Lang::Spanish, _) => &[
-            "{caller} preguntó si hay horarios disponibles para {therapy} por las tardes. Se ofreció {day} a las {time}; volverá a llamar.",
+            "{caller} preguntó si hay horarios disponibles para {therapy} por las tardes. Se ofreció el {day} a las {time}; volverá a llamar.",
         ],
         (Lang::English, _) => &["{caller} called; the request was noted for the front desk."],
     }
@@ -371,6 +371,8 @@ pub fn summary(rng: &mut fastrand::Rng, lang: Lang, category: &str, s: &Slots) -
         .replace("{n}", &s.n.to_string())
         .replace("{amount}", &s.amount)
         .replace("{insurer}", s.insurer)
+        // A time that ends in "p. m." at the end of a sentence.
+        .replace("..", ".")
 }
 
 /// What the assistant writes when a call was too short to say anything about.
