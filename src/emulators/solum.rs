@@ -136,11 +136,27 @@ pub struct Assistant {
     pub language: Option<&'static str>,
 }
 
+/// Knobs only Solum has.
+#[derive(Clone, Debug, Default)]
+pub struct SolumOptions {
+    /// How many calls to generate (default: 300–400, chosen by the seed). Tests of the adapter's
+    /// bounded id lookup ask for more.
+    pub calls: Option<usize>,
+}
+
 /// Start the emulator on the current tokio runtime.
 pub async fn start(opts: EmulatorOptions) -> std::io::Result<SolumEmulator> {
+    start_with(opts, SolumOptions::default()).await
+}
+
+/// Start the emulator with Solum-specific knobs.
+pub async fn start_with(
+    opts: EmulatorOptions,
+    vopts: SolumOptions,
+) -> std::io::Result<SolumEmulator> {
     let listener = ControlledListener::bind_local().await?;
     let addr = listener.addr()?;
-    let shared = Arc::new(Shared::new(opts));
+    let shared = Arc::new(Shared::new(opts, &vopts));
     let mut guard = ServerGuard::new();
     guard.spawn(
         listener,
@@ -284,8 +300,8 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(opts: EmulatorOptions) -> Shared {
-        let (org_id, assistants, calls) = generate(&opts);
+    fn new(opts: EmulatorOptions, vopts: &SolumOptions) -> Shared {
+        let (org_id, assistants, calls) = generate(&opts, vopts.calls);
         let keys = std::array::from_fn(|i| {
             let mut rng = rng_for(opts.seed, "solum-key", i as u64);
             format!("sk_live_{}", hex(&mut rng, 40))
@@ -872,7 +888,10 @@ fn weekday_on_or_after(t: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-fn generate(opts: &EmulatorOptions) -> (String, Vec<Assistant>, Vec<CallRec>) {
+fn generate(
+    opts: &EmulatorOptions,
+    count: Option<usize>,
+) -> (String, Vec<Assistant>, Vec<CallRec>) {
     let seed = opts.seed;
     let now = opts.now;
     let mut rng = rng_for(seed, "solum-org", 0);
@@ -897,6 +916,7 @@ fn generate(opts: &EmulatorOptions) -> (String, Vec<Assistant>, Vec<CallRec>) {
     let lines: Vec<String> = (0..3).map(|_| uuid_v4(&mut rng)).collect();
     let patients = make_patients(seed);
     let n = 300 + rng.usize(0..=100);
+    let n = count.unwrap_or(n);
     let mut calls: Vec<CallRec> = (0..n)
         .map(|i| gen_call(seed, i, now, &org_id, &assistants, &lines, &patients))
         .collect();
