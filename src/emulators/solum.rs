@@ -7,8 +7,8 @@
 //! # Data (deterministic from `seed` and `now`)
 //! - One company (`org_id`, a cuid), three assistants: English front desk, Spanish front desk
 //!   (`Recepción`), outbound appointment reminders. [`SolumEmulator::assistants`].
-//! - 300–400 calls over the 60 days before `now`, US office hours (UTC−5), about a third of them
-//!   from Spanish-speaking families (`language` `spanish`, summary in Spanish). Types `inbound`,
+//! - 300–400 calls (or [`SolumOptions::calls`]) over the 60 days before `now`, US office hours
+//!   (UTC−5), about a third of them from Spanish-speaking families (`language` `spanish`, summary in Spanish). Types `inbound`,
 //!   `outbound` (reminder calls), `web` (the website widget: no `customer_number`, no
 //!   `phone_number_id`). Numbers are US numbers from the fictional 555-01XX block.
 //! - Families of ~90 patients call repeatedly (same `customer_number`, `patient_id` a cuid when the
