@@ -219,26 +219,13 @@ pub fn read_page<T>(
 impl Welkin {
     /// `api` carries the token to the Welkin host only; `storage` is unused (no signed URLs).
     pub fn new(settings: WelkinSettings, api: HttpClient, storage: HttpClient) -> Welkin {
-        let mut patients = HashMap::new();
-        if let Some(p) = &settings.patient
-            && p.name != p.id
-            && !p.name.is_empty()
-        {
-            patients.insert(
-                p.id.clone(),
-                PatientInfo {
-                    first: Some(p.name.clone()),
-                    ..PatientInfo::default()
-                },
-            );
-        }
         Welkin {
             s: settings,
             caps: capabilities(),
             api,
             _storage: storage,
             token: tokio::sync::Mutex::new(TokenState::default()),
-            patients: StdMutex::new(patients),
+            patients: StdMutex::new(HashMap::new()),
             search: StdMutex::new(None),
         }
     }
@@ -518,21 +505,34 @@ impl Welkin {
             })
     }
 
-    /// The patient's name and phone for the call list: cached, else read once (best effort).
+    /// The patient's name and phone for the call list: cached, else read once (best effort;
+    /// the pinned patient's configured name is the fallback).
     async fn patient_info(&self, id: &str) -> Option<PatientInfo> {
-        if let Some(p) = self
-            .known(id)
-            .filter(|p| p.phone.is_some() || p.last.is_some())
-        {
+        if let Some(p) = self.known(id) {
             return Some(p);
         }
-        let v = self
-            .get_json(&self.url(&format!("/patients/{}", seg(id))), &[])
-            .await
-            .ok()?;
-        let (_, info) = map::patient(v.as_object()?)?;
-        self.remember(id, &info);
-        Some(info)
+        let read = async {
+            let v = self
+                .get_json(&self.url(&format!("/patients/{}", seg(id))), &[])
+                .await
+                .ok()?;
+            map::patient(v.as_object()?)
+        };
+        match read.await {
+            Some((_, info)) => {
+                self.remember(id, &info);
+                Some(info)
+            }
+            None => self
+                .s
+                .patient
+                .as_ref()
+                .filter(|p| p.id == id && !p.name.is_empty() && p.name != p.id)
+                .map(|p| PatientInfo {
+                    first: Some(p.name.clone()),
+                    ..PatientInfo::default()
+                }),
+        }
     }
 }
 
