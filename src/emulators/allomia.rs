@@ -757,6 +757,15 @@ impl Shared {
                     if fr { spec.card.1 } else { spec.card.0 }.to_string(),
                 ),
                 ("dob", birth_date(lang, dob)),
+                (
+                    "ne",
+                    if c.caller.as_ref().is_some_and(|p| p.female) {
+                        "née"
+                    } else {
+                        "né"
+                    }
+                    .to_string(),
+                ),
             ]
         };
         let (v_call, v_en, v_fr) = (vars(c.lang), vars(Lang::En), vars(Lang::Fr));
@@ -840,7 +849,7 @@ fn unusual_transcript(kind: u8, turns: &[(W, String)], long_line: &str) -> Strin
         } else {
             lines.push(format!("{}: {t}", w.prefix()));
         }
-        if long && i == 0 {
+        if long && i == 1 {
             lines.push(format!("User: {long_line}"));
         }
         if blank {

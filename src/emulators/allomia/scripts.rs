@@ -4,7 +4,7 @@
 //! each outcome has the turns and the summary in both languages. Placeholders in braces are
 //! filled per call: `{clinic}`, `{caller}` (full name or "the caller"), `{first}`, `{doc}`,
 //! `{date}`, `{time}`, `{date2}`, `{time2}`, `{med}`, `{pharmacy}`, `{amount}`, `{inv}`,
-//! `{card}`, `{dob}`.
+//! `{card}`, `{dob}`, `{ne}` (né/née).
 
 /// Who speaks a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,7 +254,7 @@ pub const SCENARIOS: &[Scenario] = &[
                             W::A,
                             "Bien sûr. Pouvez-vous me donner votre nom complet et votre date de naissance?",
                         ),
-                        (W::U, "{caller}, né le {dob}."),
+                        (W::U, "{caller}, {ne} le {dob}."),
                         (
                             W::A,
                             "Merci. Je vois votre rendez-vous avec {doc} le {date} à {time}. Quand préféreriez-vous?",
@@ -583,7 +583,7 @@ pub const SCENARIOS: &[Scenario] = &[
                             W::A,
                             "Je peux m'en occuper. Quel est votre nom complet et votre date de naissance?",
                         ),
-                        (W::U, "{caller}, né le {dob}."),
+                        (W::U, "{caller}, {ne} le {dob}."),
                         (
                             W::A,
                             "Merci. Il y a une disponibilité avec {doc} le {date} à {time}. Voulez-vous la prendre?",
@@ -731,18 +731,18 @@ pub const REMINDER_WEIGHTS: [u32; 7] = [100, 0, 0, 0, 0, 0, 0];
 
 /// Medication names (English, French).
 pub const MEDS: &[(&str, &str)] = &[
-    ("atorvastatin", "atorvastatine"),
+    ("rosuvastatin", "rosuvastatine"),
     ("metformin", "metformine"),
     ("ramipril", "ramipril"),
     ("levothyroxine", "lévothyroxine"),
     ("salbutamol", "salbutamol"),
-    ("amlodipine", "amlodipine"),
+    ("perindopril", "périndopril"),
     ("sertraline", "sertraline"),
 ];
 
 /// A very long caller line for the unusual transcripts (about 1,700 characters, no line break).
 pub const LONG_LINE_EN: &str = "So the thing is, I was there last month for my blood test and the lady at the desk told me the results would be sent to {doc} within a week, and then I got a message saying I needed to book a follow-up, but when I tried to book online the website kept saying there were no slots, and then my pharmacy called because my {med} renewal was waiting for approval, and I'm not sure if that's related to the blood test or not, because the last time the doctor said we might change the dose depending on the results, and I also have a question about the invoice I got in the mail, which I think is for the form for my insurance, but I'm not sure because it doesn't say, and my daughter also needs an appointment for her vaccines before school starts, so I thought I'd just call and sort everything out at once, if that's okay, because I work long hours and it's really hard for me to call during the day, and last time I waited on hold for forty minutes and then the call dropped, so I'm a bit frustrated, to be honest, but I know it's not your fault, I just want to make sure the blood test results actually got to the doctor and that someone looks at them before my prescription runs out, because I only have about five pills left and I don't want to run out over the long weekend like last time, when I had to go to the walk-in clinic and they couldn't see my file.";
-pub const LONG_LINE_FR: &str = "Ben en fait, je suis allé le mois passé pour ma prise de sang pis la dame à l'accueil m'a dit que les résultats seraient envoyés au docteur dans la semaine, pis après j'ai reçu un message qui disait que je devais prendre un rendez-vous de suivi, mais quand j'ai essayé de réserver en ligne le site disait tout le temps qu'il n'y avait plus de place, pis là ma pharmacie m'a appelé parce que le renouvellement de ma {med} attendait une approbation, pis je ne sais pas si c'est relié à la prise de sang ou pas, parce que la dernière fois le docteur avait dit qu'on changerait peut-être la dose selon les résultats, pis j'ai aussi une question sur la facture que j'ai reçue par la poste, je pense que c'est pour le formulaire d'assurance mais je ne suis pas certain parce que c'est pas écrit, pis ma fille a besoin d'un rendez-vous pour ses vaccins avant la rentrée, fait que je me suis dit que j'appellerais pour tout régler d'un coup si ça vous dérange pas, parce que je travaille de longues heures pis c'est vraiment difficile d'appeler pendant la journée, pis la dernière fois j'ai attendu quarante minutes en ligne pis l'appel a coupé, fait que je suis un peu découragé, mais je sais que c'est pas de votre faute, je veux juste m'assurer que les résultats se sont rendus au docteur pis que quelqu'un les regarde avant que ma prescription finisse, parce qu'il me reste à peu près cinq pilules pis je veux pas en manquer pendant la longue fin de semaine comme la dernière fois.";
+pub const LONG_LINE_FR: &str = "Ben en fait, je suis allé le mois passé pour ma prise de sang pis la dame à l'accueil m'a dit que les résultats seraient envoyés au docteur dans la semaine, pis après j'ai reçu un message qui disait que je devais prendre un rendez-vous de suivi, mais quand j'ai essayé de réserver en ligne le site disait tout le temps qu'il n'y avait plus de place, pis là ma pharmacie m'a appelé parce que le renouvellement de mon ordonnance de {med} attendait une approbation, pis je ne sais pas si c'est relié à la prise de sang ou pas, parce que la dernière fois le docteur avait dit qu'on changerait peut-être la dose selon les résultats, pis j'ai aussi une question sur la facture que j'ai reçue par la poste, je pense que c'est pour le formulaire d'assurance mais je ne suis pas certain parce que c'est pas écrit, pis ma fille a besoin d'un rendez-vous pour ses vaccins avant la rentrée, fait que je me suis dit que j'appellerais pour tout régler d'un coup si ça vous dérange pas, parce que je travaille de longues heures pis c'est vraiment difficile d'appeler pendant la journée, pis la dernière fois j'ai attendu quarante minutes en ligne pis l'appel a coupé, fait que je suis un peu découragé, mais je sais que c'est pas de votre faute, je veux juste m'assurer que les résultats se sont rendus au docteur pis que quelqu'un les regarde avant que ma prescription finisse, parce qu'il me reste à peu près cinq pilules pis je veux pas en manquer pendant la longue fin de semaine comme la dernière fois.";
 
 /// A transcript that is not in the `Speaker: text` format at all (an export of free notes).
 pub const UNFORMATTED_EN: &str = "[call notes — automatic export]\n\n(caller asked about the results of a blood test; the assistant explained that results are reviewed by {doc} and that the clinic calls back only if something needs attention)\n\n(no further questions; call ended by the caller)";
