@@ -512,7 +512,8 @@ fn json_headers() -> HeaderMap {
 }
 
 fn rate_headers(h: &mut HeaderMap, r: &RateInfo) {
-    let reset = r.reset_unix.saturating_sub(unix_now_ms() / 1000).max(1);
+    // Seconds until the binding window resets (the IETF draft's meaning).
+    let reset = r.retry_after_secs.max(1);
     h.insert("ratelimit-limit", HeaderValue::from(r.limit));
     h.insert("ratelimit-remaining", HeaderValue::from(r.remaining));
     h.insert("ratelimit-reset", HeaderValue::from(reset));
