@@ -818,7 +818,7 @@ async fn the_live_clock_follows_the_wall_clock() {
     let first = get(&emu, &path, &[]).await.json();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let second = get(&emu, &path, &[]).await.json();
-    // 220 s of live clock: at least one call was born (slots are at most 160 s apart).
+    // 220 s of live clock: at least one call was born (births are at most 174 s apart).
     assert_ne!(first, second);
 }
 

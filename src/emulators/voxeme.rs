@@ -72,7 +72,8 @@
 //! text, any other `{"msg": <reason>}`. `RateLimited` answers 429 with `Retry-After`.
 //! `WrongTypesRecord` corrupts the middle item of a list answer (bare array or `data`):
 //! `call_sid`/`account_sid` become arrays, `duration: "abc"`, `answered: "maybe"`, `name` an
-//! array, `attempted_at` a number. Answers given by a fault do not count against the rate limit.
+//! array, `attempted_at` a number. `TruncatedBody` cuts JSON answers (a recording is sent
+//! whole). Answers given by a fault do not count against the rate limit.
 
 mod data;
 mod live;

@@ -1,13 +1,13 @@
 //! Live calls (`GET /v1/Accounts/{sid}/Calls`): a deterministic schedule over the emulator's
 //! live clock, so answers change between requests without any state.
 //!
-//! Each account has its own slot length (120, 150 and 180 s): one call is born per slot, at a
-//! seeded moment in its first third, so a new call appears in the emulator every 40–50 s on
-//! average and within 80–240 s in one account. A call goes `trying` (0.5–2.5 s) → `ringing`
+//! Each account has its own slot length (130, 150 and 180 s): one call is born per slot, at a
+//! seeded moment in its first third, so a new call appears in the emulator every ~50 s on
+//! average, and one every 87–240 s in one account. A call goes `trying` (0.5–2.5 s) → `ringing`
 //! (3–15 s, the last 40 % `early-media` for one call in five) → `in-progress` (20–200 s, the
 //! duration growing each second) → `completed`; or ends `no-answer` (after 25–30 s of ringing),
 //! `busy` or `failed`. Calls that ended more than ten minutes ago are not returned: with these
-//! numbers an account shows about 4–6 calls at any time.
+//! numbers an account shows 4–6 calls on average (3–7 at any one moment).
 
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ pub const RETAIN_SECS: f64 = 600.0;
 const MAX_LIFE_SECS: f64 = 1000.0;
 
 pub fn slot_secs(account_index: usize) -> f64 {
-    [120.0, 150.0, 180.0][account_index % 3]
+    [130.0, 150.0, 180.0][account_index % 3]
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
