@@ -1,1 +1,552 @@
-//! Adapter for voxeme: see `shared/providers/voxeme.md`. (Being written.)
+//! Voxeme: a hosted jambonz platform; call detail records are listed under an account. See
+//! `shared/providers/voxeme.md`.
+//!
+//! - RecentCalls needs `page` and `count`, and older servers reject a `count` outside 25..=500:
+//!   the program's page size is clamped into that range (the page size the answer reports is
+//!   the one used, so paging stays consistent).
+//! - Filters sent to the server: `from`/`to` → `start`/`end` (inclusive), `days:N` → `days`
+//!   (the server then ignores `start`/`end`), `answered:` → `answered`, `dir:` → `direction`,
+//!   `phone:` → `filter` (digits only: the server stores digits, with or without `+`),
+//!   `trunk:` → `trunk`. Free text also goes to `filter` (a substring of the from/to number, or
+//!   an exact call sid: the records carry no names) when `phone:` is absent. When both are given,
+//!   `phone` is sent and the text is matched here with the server's rule on each page; likewise
+//!   `from`/`to` together with `days` are checked here on each page. Those pages may hold fewer
+//!   calls than the page size, and their total is then unknown.
+//! - There is no endpoint for one record: [`Voxeme::get_call`] lists with `filter=<call_sid>`.
+//! - Recordings come from the record's `recording_url` as given (never rebuilt: its date is the
+//!   call's end date), under `/v1` with the key; an absolute URL on another origin is fetched
+//!   without credentials. They are streamed without a length and without range support.
+
+mod map;
+
+pub use map::{error_text, recording_ref, same_origin};
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::http::{Auth, HttpClient, HttpError};
+use crate::model::{
+    Call, CallDetail, CallKey, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
+    PageRequest, ProviderKind, RecordingRef, Scope,
+};
+use crate::providers::lenient::{self, Object};
+use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+
+/// The smallest `count` every Voxeme server accepts.
+pub const MIN_COUNT: u32 = 25;
+/// The largest `count` RecentCalls accepts.
+pub const MAX_COUNT: u32 = 500;
+
+const PROVIDER_KEYS: &[FilterKey] = &[
+    FilterKey {
+        name: "days",
+        kind: FilterKind::Int,
+        help: "days:7 — the last N days (1–30) as the server counts them; the server then \
+               ignores from/to (they are checked on each page instead)",
+    },
+    FilterKey {
+        name: "answered",
+        kind: FilterKind::Bool,
+        help: "answered:true|false — answered calls, or the missed ones",
+    },
+    FilterKey {
+        name: "trunk",
+        kind: FilterKind::Text,
+        help: "trunk:twilio — calls over one carrier (its exact name in Voxeme)",
+    },
+];
+
+fn capabilities() -> Capabilities {
+    Capabilities {
+        scope_noun: Some("account"),
+        has_detail: true,
+        has_transcripts: false,
+        has_recordings: true,
+        has_live: true,
+        max_page_size: MAX_COUNT,
+        server_filters: &[
+            "text", "from", "to", "dir", "phone", "days", "answered", "trunk",
+        ],
+        provider_keys: PROVIDER_KEYS,
+    }
+}
+
+/// What a Voxeme adapter needs from configuration.
+#[derive(Clone)]
+pub struct VoxemeSettings {
+    /// The configured name (unique).
+    pub name: String,
+    pub label: String,
+    /// The API's base URL without `/v1` (e.g. `https://api.voxeme.example`); the adapter
+    /// appends `/v1`.
+    pub base_url: String,
+    pub api_key: String,
+    /// What the user should check when the key is rejected ("check VOXEME_API_KEY").
+    pub key_hint: String,
+    /// An account pinned by configuration.
+    pub account: Option<Scope>,
+}
+
+pub struct Voxeme {
+    s: VoxemeSettings,
+    caps: Capabilities,
+    api: HttpClient,
+    storage: HttpClient,
+}
+
+/// Inclusive bounds, either open.
+pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The query for one page of RecentCalls, and what must be checked on the answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallsQuery {
+    pub params: Vec<(&'static str, String)>,
+    /// The `count` sent (the program's page size clamped into 25..=500).
+    pub count: u32,
+    /// Free text matched here (when `phone` took the server's `filter`).
+    pub local_text: Option<String>,
+    /// `from`/`to` checked here (when `days` made the server ignore them).
+    pub local_range: Option<TimeRange>,
+    /// Nothing can match (`dir:web`: Voxeme calls are inbound or outbound).
+    pub nothing: bool,
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A number typed by a user as the server stores it (digits only); anything that is not a
+/// phone number (a call sid) is kept as typed.
+pub fn number_needle(s: &str) -> String {
+    let s = s.trim();
+    let phone_like = s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if phone_like {
+        s.chars().filter(char::is_ascii_digit).collect()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Builds the RecentCalls query for a filter (every server-side key) and a page.
+pub fn calls_query(
+    filter: &Filter,
+    page: PageRequest,
+    label: &str,
+) -> Result<CallsQuery, ProviderError> {
+    let count = page.size.clamp(MIN_COUNT, MAX_COUNT);
+    let mut params = vec![
+        ("page", page.page.max(1).to_string()),
+        ("count", count.to_string()),
+    ];
+    let mut q = CallsQuery {
+        params: Vec::new(),
+        count,
+        local_text: None,
+        local_range: None,
+        nothing: false,
+    };
+    match filter.extra.get("days") {
+        Some(d) => {
+            let days: i64 = d.parse().unwrap_or(0);
+            if !(1..=30).contains(&days) {
+                return Err(ProviderError::Invalid {
+                    provider: label.to_string(),
+                    message: format!(
+                        "days:{d} is out of range: Voxeme keeps 30 days, use days:1 to days:30"
+                    ),
+                });
+            }
+            params.push(("days", days.to_string()));
+            if filter.from.is_some() || filter.to.is_some() {
+                q.local_range = Some((filter.from, filter.to));
+            }
+        }
+        None => {
+            if let Some(t) = filter.from {
+                params.push(("start", rfc3339(t)));
+            }
+            if let Some(t) = filter.to {
+                params.push(("end", rfc3339(t)));
+            }
+        }
+    }
+    if let Some(a) = filter.extra.get("answered") {
+        params.push(("answered", a.clone()));
+    }
+    match filter.direction {
+        Some(Direction::Inbound) => params.push(("direction", "inbound".into())),
+        Some(Direction::Outbound) => params.push(("direction", "outbound".into())),
+        Some(Direction::Web) => q.nothing = true,
+        None => {}
+    }
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    match (&filter.phone, text) {
+        (Some(p), t) => {
+            params.push(("filter", number_needle(p)));
+            q.local_text = t.map(str::to_string);
+        }
+        (None, Some(t)) => params.push(("filter", number_needle(t))),
+        (None, None) => {}
+    }
+    if let Some(t) = filter.extra.get("trunk") {
+        params.push(("trunk", t.clone()));
+    }
+    q.params = params;
+    Ok(q)
+}
+
+/// The server's `filter` rule applied here: a substring of `from` or `to`, or the exact sid.
+fn matches_text(c: &Call, text: &str) -> bool {
+    let needle = number_needle(text);
+    if c.id == needle {
+        return true;
+    }
+    c.fields
+        .iter()
+        .any(|(k, v)| (k == "from" || k == "to") && v.contains(&needle))
+}
+
+/// One path segment, percent-encoded.
+fn seg(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl Voxeme {
+    /// `api` carries the key to the Voxeme host only; `storage` (no credentials) fetches
+    /// recordings that live on another origin.
+    pub fn new(settings: VoxemeSettings, api: HttpClient, storage: HttpClient) -> Voxeme {
+        Voxeme {
+            s: settings,
+            caps: capabilities(),
+            api,
+            storage,
+        }
+    }
+
+    fn auth(&self) -> Auth {
+        Auth::Bearer(self.s.api_key.clone())
+    }
+
+    fn base(&self) -> &str {
+        self.s.base_url.trim_end_matches('/')
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/v1{path}", self.base())
+    }
+
+    fn err(&self, e: HttpError, missing: &str) -> ProviderError {
+        match e {
+            HttpError::Status(a) => map::error(
+                &self.s.label,
+                &self.s.key_hint,
+                a.status.as_u16(),
+                &a.headers,
+                &a.body,
+                a.retry_after.map(|d| d.as_secs()),
+                missing,
+            ),
+            other => ProviderError::from_http(&self.s.label, other),
+        }
+    }
+
+    fn malformed(&self, cause: &str) -> ProviderError {
+        ProviderError::Malformed {
+            provider: self.s.label.clone(),
+            cause: cause.to_string(),
+        }
+    }
+
+    async fn get_json(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        missing: &str,
+    ) -> Result<Value, ProviderError> {
+        let (_, _, body) = self
+            .api
+            .send(Method::GET, &self.url(path), query, &self.auth(), None)
+            .await
+            .map_err(|e| self.err(e, missing))?;
+        serde_json::from_slice(&body).map_err(|e| self.malformed(&format!("not JSON ({e})")))
+    }
+
+    fn account_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
+        scope
+            .or(self.s.account.as_ref().map(|a| a.id.as_str()))
+            .ok_or_else(|| ProviderError::Invalid {
+                provider: self.s.label.clone(),
+                message: "choose an account first: Voxeme lists calls per account".into(),
+            })
+    }
+
+    fn unknown_account(account: &str) -> String {
+        format!("account {account} does not exist or this key cannot see it")
+    }
+
+    /// A bare JSON array (or, leniently, `{data: […]}`).
+    fn array<'a>(&self, v: &'a Value) -> Result<&'a Vec<Value>, ProviderError> {
+        match v {
+            Value::Array(items) => Ok(items),
+            Value::Object(o) => o
+                .get("data")
+                .and_then(Value::as_array)
+                .ok_or_else(|| self.malformed("expected a list")),
+            _ => Err(self.malformed("expected a list")),
+        }
+    }
+
+    /// One page of RecentCalls (the raw answer).
+    async fn recent_calls(
+        &self,
+        account: &str,
+        query: &[(&str, String)],
+    ) -> Result<Value, ProviderError> {
+        self.get_json(
+            &format!("/Accounts/{}/RecentCalls", seg(account)),
+            query,
+            &Self::unknown_account(account),
+        )
+        .await
+    }
+
+    /// Reads the `{total, page_size, page, data}` envelope, decoding each record on its own.
+    fn page(
+        &self,
+        v: &Value,
+        q: &CallsQuery,
+        requested: u32,
+        decode: impl FnMut(&Object) -> Option<Call>,
+    ) -> Result<Page<Call>, ProviderError> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| self.malformed("the answer is not a JSON object"))?;
+        let items = o
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
+        let (items, unreadable) = lenient::decode_items(items, decode);
+        let page = lenient::number(o, "page")
+            .filter(|n| *n >= 1.0)
+            .map_or(requested, |n| n as u32);
+        let page_size = lenient::number(o, "page_size")
+            .or_else(|| lenient::number(o, "batch"))
+            .filter(|n| *n >= 1.0)
+            .map_or(q.count, |n| n as u32);
+        let total_items = lenient::number(o, "total")
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64);
+        let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
+        let has_more = match total_pages {
+            Some(pages) => page < pages,
+            None => items.len() + unreadable >= page_size as usize,
+        };
+        Ok(Page {
+            items,
+            page,
+            page_size,
+            total_items,
+            total_pages,
+            has_more,
+            unreadable,
+        })
+    }
+
+    /// The record of one call, found by listing with `filter=<call_sid>`.
+    async fn find_record(&self, key: &CallKey) -> Result<(String, Object), ProviderError> {
+        let account = self.account_of(key.scope.as_deref())?.to_string();
+        let query = [
+            ("page", "1".to_string()),
+            ("count", MIN_COUNT.to_string()),
+            ("filter", key.id.clone()),
+        ];
+        let v = self.recent_calls(&account, &query).await?;
+        let items = v
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
+        let found = items
+            .iter()
+            .filter_map(Value::as_object)
+            .find(|o| matches!(o.get("call_sid"), Some(Value::String(s)) if *s == key.id));
+        match found {
+            Some(o) => Ok((account, o.clone())),
+            None => Err(ProviderError::NotFound {
+                provider: self.s.label.clone(),
+                message: format!(
+                    "call {} is not among the account's recent calls (Voxeme keeps 30 days)",
+                    key.id
+                ),
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for Voxeme {
+    fn name(&self) -> &str {
+        &self.s.name
+    }
+
+    fn label(&self) -> &str {
+        &self.s.label
+    }
+
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Voxeme
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn pinned_scope(&self) -> Option<&Scope> {
+        self.s.account.as_ref()
+    }
+
+    async fn list_scopes(
+        &self,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<Scope>, ProviderError> {
+        // One bare array, no paging, no search parameter.
+        let v = self.get_json("/Accounts", &[], "").await?;
+        let (mut items, unreadable) = lenient::decode_items(self.array(&v)?, map::scope);
+        if let Some(s) = search.map(str::to_lowercase).filter(|s| !s.is_empty()) {
+            items.retain(|a| a.name.to_lowercase().contains(&s) || a.id.to_lowercase() == s);
+        }
+        let total = items.len();
+        if page.page > 1 {
+            items.clear();
+        }
+        Ok(Page {
+            items,
+            page: page.page.max(1),
+            page_size: total.max(1) as u32,
+            total_items: Some(total as u64),
+            total_pages: Some(1),
+            has_more: false,
+            unreadable,
+        })
+    }
+
+    async fn list_calls(
+        &self,
+        scope: Option<&str>,
+        filter: &Filter,
+        page: PageRequest,
+    ) -> Result<Page<Call>, ProviderError> {
+        let account = self.account_of(scope)?;
+        let q = calls_query(filter, page, &self.s.label)?;
+        if q.nothing {
+            return Ok(Page {
+                items: Vec::new(),
+                page: page.page.max(1),
+                page_size: q.count,
+                total_items: Some(0),
+                total_pages: Some(0),
+                has_more: false,
+                unreadable: 0,
+            });
+        }
+        let v = self.recent_calls(account, &q.params).await?;
+        let name = self.s.name.clone();
+        let mut p = self.page(&v, &q, page.page.max(1), |o| map::call(&name, account, o))?;
+        if let Some(text) = &q.local_text {
+            p.items.retain(|c| matches_text(c, text));
+        }
+        if let Some((from, to)) = q.local_range {
+            p.items.retain(|c| {
+                c.started_at
+                    .is_some_and(|s| from.is_none_or(|f| s >= f) && to.is_none_or(|t| s <= t))
+            });
+        }
+        if q.local_text.is_some() || q.local_range.is_some() {
+            // The server's total counts calls this page's local check dropped.
+            p.total_items = None;
+        }
+        Ok(p)
+    }
+
+    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
+        let (account, o) = self.find_record(key).await?;
+        map::detail(&self.s.name, &account, &o, self.base())
+            .ok_or_else(|| self.malformed("the call has no call_sid"))
+    }
+
+    async fn open_recording(
+        &self,
+        key: &CallKey,
+        from_byte: u64,
+    ) -> Result<RecordingStream, ProviderError> {
+        // The URL comes from the record every time: never rebuilt from the attempt date.
+        let detail = self.get_call(key).await?;
+        let missing = "no recording stored for this call";
+        let opened = match &detail.recording {
+            RecordingRef::Endpoint { path } => {
+                let url = if path.len() >= 4 && path[..4].eq_ignore_ascii_case("http") {
+                    path.clone()
+                } else {
+                    format!("{}{path}", self.base())
+                };
+                self.api.open_stream(&url, &self.auth(), from_byte).await
+            }
+            RecordingRef::SignedUrl { url, .. } => {
+                self.storage.open_stream(url, &Auth::None, from_byte).await
+            }
+            _ => {
+                return Err(ProviderError::NotFound {
+                    provider: self.s.label.clone(),
+                    message: "this call has no recording (the account may not record calls)".into(),
+                });
+            }
+        };
+        // No Range support: the answer is always the whole file from byte 0, without a length.
+        opened
+            .map(recording_stream)
+            .map_err(|e| self.err(e, missing))
+    }
+
+    async fn list_live(&self, scope: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+        let account = self.account_of(scope)?;
+        let v = self
+            .get_json(
+                &format!("/Accounts/{}/Calls", seg(account)),
+                &[],
+                &Self::unknown_account(account),
+            )
+            .await?;
+        let name = self.s.name.clone();
+        let (calls, unreadable) =
+            lenient::decode_items(self.array(&v)?, |o| map::live_call(&name, account, o));
+        if unreadable > 0 {
+            tracing::warn!(unreadable, "Voxeme live calls that could not be read");
+        }
+        Ok(calls)
+    }
+
+    async fn check(&self) -> Result<String, ProviderError> {
+        let v = self.get_json("/Accounts", &[], "").await?;
+        let n = self.array(&v)?.len();
+        Ok(format!(
+            "key accepted; {n} account{} visible",
+            if n == 1 { "" } else { "s" }
+        ))
+    }
+}

@@ -1,0 +1,563 @@
+//! Voxeme (jambonz) wire JSON → the program's model.
+
+use chrono::{DateTime, Utc};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::display::body_safe;
+use crate::model::{Call, CallDetail, Direction, RecordingRef, Scope, Transcript};
+use crate::providers::ProviderError;
+use crate::providers::lenient::{self, Object};
+
+/// CDR keys that become header fields of [`Call`]; every other key is shown as `key: value`
+/// (`from` and `to` stay there too: the header shows only the caller's side).
+const CONSUMED: &[&str] = &[
+    "call_sid",
+    "attempted_at",
+    "duration",
+    "direction",
+    "recording_url",
+];
+
+/// Live-call keys that become header fields.
+const LIVE_CONSUMED: &[&str] = &[
+    "call_sid",
+    "call_status",
+    "duration",
+    "caller_name",
+    "direction",
+];
+
+/// A time that is not the epoch (jambonz sends `1970-01-01T00:00:00.000Z` for "never").
+pub fn time_or_never(o: &Object, key: &str) -> Option<DateTime<Utc>> {
+    lenient::time(o, key).filter(|t| t.timestamp() > 0)
+}
+
+/// A number without a spurious `.0` (`200.0` → `200`).
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => n.to_string(),
+    }
+}
+
+/// Whether a time value is the epoch (or before): "never".
+fn is_never(v: &Value) -> bool {
+    match v {
+        Value::String(s) => lenient::parse_time(s).is_some_and(|t| t.timestamp() <= 0),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        _ => false,
+    }
+}
+
+fn display(key: &str, v: &Value) -> String {
+    match v {
+        _ if key.ends_with("_at") && is_never(v) => "never".to_string(),
+        Value::Number(n) => number_text(n),
+        other => lenient::display(other),
+    }
+}
+
+fn fields(o: &Object, consumed: &[&str]) -> Vec<(String, String)> {
+    o.iter()
+        .filter(|(k, _)| !consumed.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), display(k, v)))
+        .collect()
+}
+
+fn direction(o: &Object) -> Option<Direction> {
+    match lenient::text(o, "direction")?.to_ascii_lowercase().as_str() {
+        "inbound" | "in" => Some(Direction::Inbound),
+        "outbound" | "out" => Some(Direction::Outbound),
+        _ => None,
+    }
+}
+
+/// The caller's side: `from` of an inbound call, `to` of an outbound one. Kept as sent (jambonz
+/// sends digits, with or without `+`, depending on the carrier: adding a `+` could be wrong for
+/// national numbers, so none is added).
+fn other_party(o: &Object, dir: Option<Direction>) -> Option<String> {
+    match dir {
+        Some(Direction::Outbound) => lenient::text(o, "to"),
+        _ => lenient::text(o, "from"),
+    }
+}
+
+/// An account of `GET /v1/Accounts`.
+pub fn scope(o: &Object) -> Option<Scope> {
+    let id = match o.get("account_sid")? {
+        Value::String(s) if !s.trim().is_empty() => s.clone(),
+        _ => return None,
+    };
+    let name = lenient::text(o, "name").unwrap_or_else(|| id.clone());
+    let mut detail = Vec::new();
+    match lenient::boolean(o, "record_all_calls") {
+        Some(true) => detail.push(match lenient::text(o, "record_format") {
+            Some(f) => format!("records calls ({f})"),
+            None => "records calls".to_string(),
+        }),
+        Some(false) => detail.push("no call recording".to_string()),
+        None => {}
+    }
+    if lenient::boolean(o, "is_active") == Some(false) {
+        detail.push("inactive".into());
+    }
+    Some(Scope {
+        id,
+        name,
+        detail: (!detail.is_empty()).then(|| detail.join(" · ")),
+    })
+}
+
+/// What a user reads in the status column of a CDR.
+pub fn status(o: &Object) -> String {
+    let answered = lenient::boolean(o, "answered")
+        .unwrap_or_else(|| time_or_never(o, "answered_at").is_some());
+    if answered {
+        return "answered".into();
+    }
+    let sip = lenient::number(o, "sip_status").map(|n| n as i64);
+    match sip {
+        Some(486) | Some(600) => "busy".into(),
+        Some(487) => "canceled".into(),
+        Some(480) | Some(408) => "no answer".into(),
+        Some(603) => "declined".into(),
+        Some(404) | Some(484) => "number not found".into(),
+        Some(s) if (500..600).contains(&s) => "failed".into(),
+        Some(s) if s >= 300 => format!("not answered (SIP {s})"),
+        _ => "not answered".into(),
+    }
+}
+
+/// One RecentCalls record. `None` when it has no readable `call_sid`.
+pub fn call(provider: &str, account: &str, o: &Object) -> Option<Call> {
+    let id = match o.get("call_sid")? {
+        Value::String(s) if !s.trim().is_empty() => s.clone(),
+        _ => return None,
+    };
+    let mut c = Call::new(provider, Some(account), &id);
+    c.started_at = time_or_never(o, "attempted_at");
+    c.duration_secs = lenient::number(o, "duration");
+    c.direction = direction(o);
+    c.caller_number = other_party(o, c.direction);
+    c.status = Some(status(o));
+    c.has_recording = Some(lenient::text(o, "recording_url").is_some());
+    c.has_transcript = Some(false);
+    c.fields = fields(o, CONSUMED);
+    Some(c)
+}
+
+/// Where a record's `recording_url` is fetched: relative URLs are under `/v1` on the API host
+/// (with the key); absolute ones are used as they are, with the key only on the API's origin.
+pub fn recording_ref(url: Option<String>, base_url: &str) -> RecordingRef {
+    let Some(url) = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()) else {
+        return RecordingRef::Missing;
+    };
+    if url.len() >= 4 && url[..4].eq_ignore_ascii_case("http") {
+        if same_origin(&url, base_url) {
+            RecordingRef::Endpoint { path: url }
+        } else {
+            RecordingRef::SignedUrl {
+                url,
+                expires_at: None,
+            }
+        }
+    } else if url.starts_with('/') {
+        RecordingRef::Endpoint {
+            path: format!("/v1{url}"),
+        }
+    } else {
+        RecordingRef::Endpoint {
+            path: format!("/v1/{url}"),
+        }
+    }
+}
+
+pub fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
+/// The "detail" of a CDR: there is no detail endpoint, the record is all there is.
+pub fn detail(provider: &str, account: &str, o: &Object, base_url: &str) -> Option<CallDetail> {
+    let call = call(provider, account, o)?;
+    let recording = recording_ref(lenient::text(o, "recording_url"), base_url);
+    let mut d = CallDetail::from_list_item(call);
+    d.outcome = lenient::text(o, "termination_reason");
+    d.transcript = Transcript::NotOffered;
+    d.recording = recording;
+    Some(d)
+}
+
+/// One live call of `GET /v1/Accounts/{sid}/Calls`.
+pub fn live_call(provider: &str, account: &str, o: &Object) -> Option<Call> {
+    let id = match o.get("call_sid")? {
+        Value::String(s) if !s.trim().is_empty() => s.clone(),
+        _ => return None,
+    };
+    let mut c = Call::new(provider, Some(account), &id);
+    c.status = lenient::text(o, "call_status");
+    c.duration_secs = lenient::number(o, "duration");
+    c.direction = direction(o);
+    c.caller_name = lenient::text(o, "caller_name");
+    c.caller_number = other_party(o, c.direction);
+    c.has_transcript = Some(false);
+    c.fields = fields(o, LIVE_CONSUMED);
+    Some(c)
+}
+
+/// The text of an error body: `{"msg"}`, `{"status":"fail","message"}` or plain text.
+pub fn error_text(body: &[u8]) -> String {
+    if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(body) {
+        for key in ["msg", "message", "error"] {
+            if let Some(m) = lenient::text(&o, key) {
+                return body_safe(&m);
+            }
+        }
+        return crate::providers::body_excerpt(body);
+    }
+    crate::providers::body_excerpt(body)
+}
+
+/// A Voxeme error answer → one clear sentence. `missing` says what a 404 means for the request.
+pub fn error(
+    provider: &str,
+    key_hint: &str,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    retry_after: Option<u64>,
+    missing: &str,
+) -> ProviderError {
+    let provider = provider.to_string();
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+        .to_string();
+    let text = error_text(body);
+    match status {
+        401 => {
+            // `Bearer realm="Users"` without an `error`: the request carried no token at all.
+            let no_token = headers
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| !v.contains("error="));
+            ProviderError::Auth {
+                provider,
+                credential: "API key".into(),
+                status,
+                code: "Unauthorized".into(),
+                hint: if no_token && !key_hint.is_empty() {
+                    format!("no key was sent; {key_hint}")
+                } else {
+                    key_hint.to_string()
+                },
+            }
+        }
+        403 => ProviderError::Forbidden {
+            provider,
+            status,
+            code: reason,
+            message: if text.contains("insufficient privileges") {
+                "insufficient privileges: this key cannot read that account (an account key \
+                 sees only its own account)"
+                    .into()
+            } else {
+                text
+            },
+        },
+        404 => ProviderError::NotFound {
+            provider,
+            message: if missing.is_empty() {
+                text
+            } else {
+                missing.to_string()
+            },
+        },
+        429 => ProviderError::RateLimited {
+            provider,
+            retry_after_secs: retry_after,
+        },
+        400 if text == "Bad Request" => ProviderError::Vendor {
+            provider,
+            status,
+            code: reason,
+            message: "the request was refused (an account or call id that is not a UUID?)".into(),
+        },
+        _ => ProviderError::Vendor {
+            provider,
+            status,
+            code: reason,
+            message: text,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
+
+    /// The RecentCalls answer of `shared/providers/voxeme.md`, verbatim.
+    const RECENT_CALLS: &str = r#"{"total": 312, "page_size": "25", "page": "1", "data": [
+  {"attempted_at": "2026-03-18T14:22:00.000Z", "account_sid": "5f8e8f60-4771-44cb-92a6-94ea66df0450",
+   "service_provider_sid": "…", "application_sid": null, "call_sid": "b6f48929-8e86-4d62-ae3b-64fb574d91f6",
+   "direction": "inbound", "from": "15083084809", "to": "18882349999", "answered": true,
+   "answered_at": "2026-03-18T14:22:03.000Z", "terminated_at": "2026-03-18T14:22:45.000Z",
+   "duration": 45, "sip_status": 200, "sip_callid": "685cd008-…@192.168.1.100", "sip_parent_callid": null,
+   "termination_reason": "caller hungup", "host": "192.168.1.100", "remote_host": "3.55.24.34",
+   "trunk": "twilio", "trace_id": "00000000000000000000000000000000",
+   "recording_url": "/Accounts/5f8e8f60-…/RecentCalls/b6f48929-…/record/2026/03/18/mp3"}
+]}"#;
+
+    /// The "Get Calls" example of `seed-docs/voxeme-get-calls.md` (YAML there), value for value.
+    const LIVE_CALLS: &str = r#"[
+      {"account_sid": "5f8e8f60-4771-44cb-92a6-94ea66df0450", "call_id": "a173fe94-3be1-123a-28b2-0efdfb356c0d",
+       "call_sid": "a4941f23-66b8-4b52-b495-94192adee7ec", "call_status": "completed", "caller_name": "",
+       "direction": "outbound", "duration": 5, "from": "15083728299", "service_url": "http://172.31.32.144:3000",
+       "sip_status": 200, "to": "15083084809"},
+      {"account_sid": "5f8e8f60-4771-44cb-92a6-94ea66df0450", "application_sid": "9984fdc5-89ec-4ffe-9cee-880255a46253",
+       "call_id": "7ed07f1e-3be0-123a-28b2-0efdfb356c0d", "call_sid": "6b4931df-436a-4bfe-864e-3513d2917c02",
+       "call_status": "completed", "caller_name": "", "direction": "outbound", "duration": 16,
+       "from": "15083728299", "service_url": "http://172.31.32.144:3000", "sip_status": 200, "to": "15083084809"},
+      {"account_sid": "5f8e8f60-4771-44cb-92a6-94ea66df0450", "call_id": "6f7c2d1c-3be1-123a-28b2-0efdfb356c0d",
+       "call_sid": "65d1cefe-c21a-4f03-92c0-947d6a17fe01", "call_status": "completed", "caller_name": "",
+       "direction": "outbound", "duration": 5, "from": "15083728299", "service_url": "http://172.31.32.144:3000",
+       "sip_status": 200, "to": "15083084809"},
+      {"account_sid": "5f8e8f60-4771-44cb-92a6-94ea66df0450", "call_id": "13f2f4b9-3be1-123a-28b2-0efdfb356c0d",
+       "call_sid": "8f0eb6f4-85d9-40c7-84a8-a7a8228f9816", "call_status": "completed", "caller_name": "",
+       "direction": "outbound", "duration": 0, "from": "15083728299", "service_url": "http://172.31.32.144:3000",
+       "sip_status": 200, "to": "15083084809"}
+    ]"#;
+
+    /// The accounts answer of the vendor file (its trailing `…` left out: it is not JSON).
+    const ACCOUNTS: &str = r#"[{"account_sid": "<uuid>", "name": "…", "record_all_calls": true,
+        "record_format": "mp3"}]"#;
+
+    const BASE: &str = "https://api.voxeme.example";
+
+    fn obj(s: &str) -> Object {
+        serde_json::from_str::<Value>(s)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    fn field<'a>(c: &'a Call, k: &str) -> Option<&'a str> {
+        c.fields
+            .iter()
+            .find(|(fk, _)| fk == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn the_documented_recent_call_maps() {
+        let v: Value = serde_json::from_str(RECENT_CALLS).unwrap();
+        let o = v["data"][0].as_object().unwrap();
+        let c = call("vx", "5f8e8f60-4771-44cb-92a6-94ea66df0450", o).unwrap();
+        assert_eq!(c.id, "b6f48929-8e86-4d62-ae3b-64fb574d91f6");
+        assert_eq!(
+            c.started_at.unwrap().to_rfc3339(),
+            "2026-03-18T14:22:00+00:00"
+        );
+        assert_eq!(c.duration_secs, Some(45.0));
+        assert_eq!(c.direction, Some(Direction::Inbound));
+        assert_eq!(c.caller_number.as_deref(), Some("15083084809"));
+        assert_eq!(c.status.as_deref(), Some("answered"));
+        assert_eq!(c.has_recording, Some(true));
+        assert_eq!(c.has_transcript, Some(false));
+        assert_eq!(field(&c, "trunk"), Some("twilio"));
+        assert_eq!(field(&c, "to"), Some("18882349999"));
+        assert_eq!(field(&c, "application_sid"), Some("—"));
+        assert_eq!(field(&c, "termination_reason"), Some("caller hungup"));
+        assert_eq!(field(&c, "sip_status"), Some("200"));
+        assert_eq!(field(&c, "recording_url"), None, "consumed");
+        let d = detail("vx", "5f8e8f60-4771-44cb-92a6-94ea66df0450", o, BASE).unwrap();
+        assert_eq!(
+            d.recording,
+            RecordingRef::Endpoint {
+                path: "/v1/Accounts/5f8e8f60-…/RecentCalls/b6f48929-…/record/2026/03/18/mp3".into()
+            }
+        );
+        assert_eq!(d.transcript, Transcript::NotOffered);
+        assert_eq!(d.outcome.as_deref(), Some("caller hungup"));
+    }
+
+    #[test]
+    fn unanswered_floats_and_the_docs_variants() {
+        // The server's quirks: epoch answered_at, float duration/sip_status, outbound.
+        let o = obj(
+            r#"{"attempted_at": "2026-03-18T09:00:00.000Z", "call_sid": "c1",
+            "direction": "outbound", "from": "18882349999", "to": "+4915112345678",
+            "answered": false, "answered_at": "1970-01-01T00:00:00.000Z", "duration": 0,
+            "sip_status": 487.0, "recording_url": null}"#,
+        );
+        let c = call("vx", "a", &o).unwrap();
+        assert_eq!(c.caller_number.as_deref(), Some("+4915112345678"));
+        assert_eq!(c.status.as_deref(), Some("canceled"));
+        assert_eq!(field(&c, "answered_at"), Some("never"));
+        assert_eq!(field(&c, "sip_status"), Some("487"));
+        assert_eq!(c.has_recording, Some(false));
+        let o = obj(
+            r#"{"attempted_at": 1773843720, "call_sid": "c2", "direction": "inbound",
+            "from": "1508", "answered_at": 0, "duration": 45.5, "sip_call_id": "x@y"}"#,
+        );
+        let c = call("vx", "a", &o).unwrap();
+        assert_eq!(
+            c.started_at.unwrap().to_rfc3339(),
+            "2026-03-18T14:22:00+00:00"
+        );
+        assert_eq!(c.duration_secs, Some(45.5));
+        assert_eq!(c.status.as_deref(), Some("not answered"));
+        assert_eq!(field(&c, "answered_at"), Some("never"));
+        assert_eq!(field(&c, "sip_call_id"), Some("x@y"));
+        // No call_sid, or one of the wrong type: unreadable.
+        assert!(call("vx", "a", &obj(r#"{"call_sid": ["x"]}"#)).is_none());
+        assert!(call("vx", "a", &obj(r#"{"from": "1"}"#)).is_none());
+    }
+
+    #[test]
+    fn recording_urls_resolve() {
+        assert_eq!(recording_ref(None, BASE), RecordingRef::Missing);
+        assert_eq!(
+            recording_ref(
+                Some("/Accounts/a/RecentCalls/b/record/2026/03/19/wav".into()),
+                BASE
+            ),
+            RecordingRef::Endpoint {
+                path: "/v1/Accounts/a/RecentCalls/b/record/2026/03/19/wav".into()
+            }
+        );
+        let same = "https://api.voxeme.example/v1/Accounts/a/RecentCalls/b/record/x/mp3";
+        assert_eq!(
+            recording_ref(Some(same.into()), "https://api.voxeme.example/"),
+            RecordingRef::Endpoint { path: same.into() }
+        );
+        let other = "https://bucket.s3.amazonaws.com/a/b.mp3?X-Amz-Signature=abc";
+        assert!(matches!(
+            recording_ref(Some(other.into()), BASE),
+            RecordingRef::SignedUrl { .. }
+        ));
+        assert!(
+            !same_origin("http://api.voxeme.example/x", BASE),
+            "scheme differs"
+        );
+    }
+
+    #[test]
+    fn the_documented_live_calls_map() {
+        let v: Value = serde_json::from_str(LIVE_CALLS).unwrap();
+        let calls: Vec<Call> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| live_call("vx", "acc", i.as_object().unwrap()).unwrap())
+            .collect();
+        assert_eq!(calls.len(), 4);
+        let c = &calls[1];
+        assert_eq!(c.id, "6b4931df-436a-4bfe-864e-3513d2917c02");
+        assert_eq!(c.status.as_deref(), Some("completed"));
+        assert_eq!(c.duration_secs, Some(16.0));
+        assert_eq!(c.direction, Some(Direction::Outbound));
+        assert_eq!(c.caller_number.as_deref(), Some("15083084809"));
+        assert_eq!(c.caller_name, None, "an empty caller name is no name");
+        assert_eq!(
+            field(c, "call_id"),
+            Some("7ed07f1e-3be0-123a-28b2-0efdfb356c0d")
+        );
+        assert_eq!(field(c, "service_url"), Some("http://172.31.32.144:3000"));
+        assert_eq!(
+            field(&calls[0], "application_sid"),
+            None,
+            "absent in the example"
+        );
+        assert_eq!(calls[3].duration_secs, Some(0.0));
+    }
+
+    #[test]
+    fn the_documented_accounts_map() {
+        let v: Value = serde_json::from_str(ACCOUNTS).unwrap();
+        let s = scope(v[0].as_object().unwrap()).unwrap();
+        assert_eq!(s.id, "<uuid>");
+        assert_eq!(s.name, "…");
+        assert_eq!(s.detail.as_deref(), Some("records calls (mp3)"));
+        assert!(scope(&obj(r#"{"account_sid": 5, "name": "x"}"#)).is_none());
+    }
+
+    fn err(status: u16, body: &str, www: Option<&str>) -> ProviderError {
+        let mut h = HeaderMap::new();
+        if let Some(w) = www {
+            h.insert(WWW_AUTHENTICATE, HeaderValue::from_str(w).unwrap());
+        }
+        error(
+            "Voxeme",
+            "check VOXEME_API_KEY",
+            status,
+            &h,
+            body.as_bytes(),
+            Some(3),
+            "",
+        )
+    }
+
+    #[test]
+    fn the_documented_error_bodies_become_sentences() {
+        assert_eq!(
+            err(
+                400,
+                r#"{"msg": "missing or invalid \"page\" query arg"}"#,
+                None
+            )
+            .to_string(),
+            "Voxeme answered 400 Bad Request: missing or invalid \"page\" query arg"
+        );
+        assert_eq!(
+            err(
+                403,
+                r#"{"status": "fail", "message": "insufficient privileges"}"#,
+                None
+            )
+            .to_string(),
+            "Voxeme refused access (403 Forbidden): insufficient privileges: this key cannot \
+             read that account (an account key sees only its own account)"
+        );
+        assert_eq!(
+            err(
+                401,
+                "Unauthorized",
+                Some("Bearer realm=\"Users\", error=\"invalid_token\"")
+            )
+            .to_string(),
+            "Voxeme rejected the API key (401 Unauthorized): check VOXEME_API_KEY"
+        );
+        assert_eq!(
+            err(401, "Unauthorized", Some("Bearer realm=\"Users\"")).to_string(),
+            "Voxeme rejected the API key (401 Unauthorized): no key was sent; check \
+             VOXEME_API_KEY"
+        );
+        assert_eq!(
+            err(404, "Not Found", None).to_string(),
+            "Voxeme: not found (Not Found)"
+        );
+        assert!(
+            err(400, "Bad Request", None)
+                .to_string()
+                .contains("not a UUID")
+        );
+        assert_eq!(
+            err(429, "Too many requests, please try again later.", None),
+            ProviderError::RateLimited {
+                provider: "Voxeme".into(),
+                retry_after_secs: Some(3)
+            }
+        );
+        // Vendor text is sanitized.
+        let e = err(500, "{\"msg\": \"boom \\u001b[31mred\"}", None).to_string();
+        assert!(!e.contains('\u{1b}'), "{e}");
+        assert!(e.starts_with("Voxeme answered 500 Internal Server Error: boom"));
+    }
+}

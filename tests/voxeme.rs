@@ -1,0 +1,979 @@
+//! The Voxeme adapter against its emulator, over real HTTP on loopback.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use callbrowser::emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
+use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
+use callbrowser::model::{
+    Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript,
+};
+use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings, calls_query};
+use callbrowser::providers::{Provider, ProviderError, RecordingStream};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+
+fn now() -> DateTime<Utc> {
+    "2026-03-20T15:00:00Z".parse().unwrap()
+}
+
+fn opts() -> EmulatorOptions {
+    EmulatorOptions {
+        seed: 7,
+        now: now(),
+        ..EmulatorOptions::default()
+    }
+}
+
+fn vopts() -> VoxemeOptions {
+    VoxemeOptions {
+        rate_limit_per_minute: 100_000,
+        rate_limit_per_hour: 1_000_000,
+        ..VoxemeOptions::default()
+    }
+}
+
+type Notices = Arc<Mutex<Vec<HttpNotice>>>;
+
+fn limits() -> HttpLimits {
+    HttpLimits {
+        backoff_base: Duration::from_millis(20),
+        ..HttpLimits::default()
+    }
+}
+
+fn adapter_with(
+    emu: &VoxemeEmulator,
+    key: String,
+    limits: HttpLimits,
+    account: Option<Scope>,
+) -> (Voxeme, Notices) {
+    let notices: Notices = Arc::default();
+    let sink = notices.clone();
+    let api = HttpClient::new(limits.clone())
+        .unwrap()
+        .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
+    let storage = HttpClient::without_credentials(limits).unwrap();
+    let vx = Voxeme::new(
+        VoxemeSettings {
+            name: "vx".into(),
+            label: "Voxeme".into(),
+            base_url: emu.base_url(),
+            api_key: key,
+            key_hint: "check VOXEME_API_KEY".into(),
+            account,
+        },
+        api,
+        storage,
+    );
+    (vx, notices)
+}
+
+async fn setup_with(o: EmulatorOptions, v: VoxemeOptions) -> (VoxemeEmulator, Voxeme, Notices) {
+    let emu = voxeme::start_with(o, v).await.unwrap();
+    let (vx, notices) = adapter_with(&emu, emu.api_key(), limits(), None);
+    (emu, vx, notices)
+}
+
+async fn setup() -> (VoxemeEmulator, Voxeme, Notices) {
+    setup_with(opts(), vopts()).await
+}
+
+fn account(emu: &VoxemeEmulator, i: usize) -> String {
+    emu.accounts()[i]["account_sid"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Every call of every page, following the adapter's paging to the end.
+async fn all_calls(vx: &Voxeme, account: &str, filter: &Filter, size: u32) -> Vec<Call> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = vx
+            .list_calls(Some(account), filter, PageRequest { page, size })
+            .await
+            .unwrap();
+        assert_eq!(p.page, page);
+        assert_eq!(p.unreadable, 0);
+        out.extend(p.items);
+        if !p.has_more {
+            if let Some(pages) = p.total_pages.filter(|n| *n > 0) {
+                assert_eq!(pages, page, "the last page is the one the totals promise");
+            }
+            break;
+        }
+        page += 1;
+        assert!(page < 1000, "paging never ends");
+    }
+    out
+}
+
+fn ids(calls: &[Call]) -> Vec<String> {
+    calls.iter().map(|c| c.id.clone()).collect()
+}
+
+fn expected(emu: &VoxemeEmulator, account: &str, keep: impl Fn(&Value) -> bool) -> Vec<String> {
+    emu.calls(account)
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c["call_sid"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn attempted(c: &Value) -> DateTime<Utc> {
+    c["attempted_at"].as_str().unwrap().parse().unwrap()
+}
+
+fn parse(s: &str, vx: &Voxeme) -> Filter {
+    Filter::parse(s, vx.capabilities(), now()).unwrap()
+}
+
+fn key(account: &str, id: &str) -> CallKey {
+    CallKey {
+        provider: "vx".into(),
+        scope: Some(account.into()),
+        id: id.into(),
+    }
+}
+
+/// The parameters of the last RecentCalls request the emulator saw.
+fn last_query(emu: &VoxemeEmulator) -> Vec<(String, String)> {
+    emu.requests()
+        .iter()
+        .rev()
+        .find(|r| r.path.ends_with("/RecentCalls"))
+        .map(|r| r.query.clone())
+        .unwrap_or_default()
+}
+
+fn sent(emu: &VoxemeEmulator, name: &str) -> Option<String> {
+    last_query(emu)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+async fn read_head(rec: &mut RecordingStream, n: usize) -> Vec<u8> {
+    let mut head = Vec::new();
+    while let Some(chunk) = rec.response.chunk().await.unwrap() {
+        head.extend_from_slice(&chunk);
+        if head.len() >= n {
+            break;
+        }
+    }
+    head
+}
+
+fn is_mp3(b: &[u8]) -> bool {
+    b.starts_with(b"ID3") || (b.len() > 1 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0)
+}
+
+#[tokio::test]
+async fn accounts_check_and_paging_to_the_last_page() {
+    let (emu, vx, _) = setup().await;
+    assert!(vx.capabilities().has_live);
+    assert_eq!(vx.capabilities().scope_noun, Some("account"));
+    assert_eq!(
+        vx.check().await.unwrap(),
+        "key accepted; 3 accounts visible"
+    );
+    let scopes = vx
+        .list_scopes(None, PageRequest { page: 1, size: 50 })
+        .await
+        .unwrap();
+    assert_eq!(scopes.items.len(), 3);
+    assert!(!scopes.has_more);
+    assert_eq!(scopes.items[0].id, account(&emu, 0));
+    assert_eq!(
+        scopes.items[0].detail.as_deref(),
+        Some("records calls (mp3)")
+    );
+    assert_eq!(scopes.items[2].detail.as_deref(), Some("no call recording"));
+    let searched = vx
+        .list_scopes(Some("berlin"), PageRequest { page: 1, size: 50 })
+        .await
+        .unwrap();
+    assert_eq!(searched.items.len(), 1);
+    assert_eq!(searched.items[0].id, account(&emu, 1));
+
+    let acc = account(&emu, 0);
+    // A page size below 25 is sent as 25 (older servers reject less), paging stays consistent.
+    let calls = all_calls(&vx, &acc, &Filter::default(), 20).await;
+    assert_eq!(ids(&calls), expected(&emu, &acc, |_| true));
+    assert_eq!(sent(&emu, "count").as_deref(), Some("25"));
+    let first = vx
+        .list_calls(
+            Some(&acc),
+            &Filter::default(),
+            PageRequest { page: 1, size: 20 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(first.page_size, 25);
+    assert_eq!(first.total_items, Some(calls.len() as u64));
+    assert_eq!(first.total_pages, Some(calls.len().div_ceil(25) as u32));
+    // More than 500 is sent as 500.
+    let big = vx
+        .list_calls(
+            Some(&acc),
+            &Filter::default(),
+            PageRequest {
+                page: 1,
+                size: 5000,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent(&emu, "count").as_deref(), Some("500"));
+    assert_eq!(big.items.len(), calls.len());
+    assert!(!big.has_more);
+    // Every page request carried page and count.
+    for r in emu
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/RecentCalls"))
+    {
+        assert!(r.param("page").is_some() && r.param("count").is_some());
+        assert!(r.header("authorization").unwrap().starts_with("Bearer "));
+    }
+}
+
+#[tokio::test]
+async fn calls_map_the_record_fields() {
+    let (emu, vx, _) = setup().await;
+    let acc = account(&emu, 0);
+    let raw = emu.calls(&acc);
+    let calls = all_calls(&vx, &acc, &Filter::default(), 500).await;
+    for (c, r) in calls.iter().zip(&raw) {
+        assert_eq!(c.started_at, Some(attempted(r)));
+        assert_eq!(c.duration_secs, r["duration"].as_f64());
+        assert_eq!(c.scope.as_deref(), Some(acc.as_str()));
+        assert_eq!(c.has_transcript, Some(false));
+        assert_eq!(c.has_recording, Some(!r["recording_url"].is_null()));
+        let inbound = r["direction"] == "inbound";
+        assert_eq!(
+            c.direction,
+            Some(if inbound {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            })
+        );
+        let side = if inbound { "from" } else { "to" };
+        assert_eq!(c.caller_number.as_deref(), r[side].as_str(), "kept as sent");
+        let field = |k: &str| {
+            c.fields
+                .iter()
+                .find(|(fk, _)| fk == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(field("trunk"), r["trunk"].as_str());
+        assert_eq!(
+            field("termination_reason"),
+            r["termination_reason"].as_str()
+        );
+        assert!(field("sip_callid").is_some() && field("from").is_some() && field("to").is_some());
+        if r["answered"] == true {
+            assert_eq!(c.status.as_deref(), Some("answered"));
+            assert_eq!(field("sip_status"), Some("200"), "200.0 shown as 200");
+        } else {
+            // The epoch means never.
+            assert_eq!(field("answered_at"), Some("never"));
+            assert_ne!(c.status.as_deref(), Some("answered"));
+            assert_eq!(c.duration_secs, Some(0.0));
+        }
+    }
+    let statuses: std::collections::BTreeSet<&str> =
+        calls.iter().filter_map(|c| c.status.as_deref()).collect();
+    for s in ["answered", "canceled", "no answer", "busy"] {
+        assert!(statuses.contains(s), "{s} in {statuses:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_documented_filter_is_sent_to_the_server() {
+    let (emu, vx, _) = setup().await;
+    let acc = account(&emu, 0);
+    let raw = emu.calls(&acc);
+
+    // from/to → start/end, inclusive.
+    let hi = attempted(&raw[10]);
+    let lo = attempted(&raw[60]);
+    let f = Filter {
+        from: Some(lo),
+        to: Some(hi),
+        ..Filter::default()
+    };
+    let got = all_calls(&vx, &acc, &f, 25).await;
+    assert_eq!(
+        ids(&got),
+        expected(&emu, &acc, |c| attempted(c) >= lo && attempted(c) <= hi)
+    );
+    assert_eq!(got.len(), 51);
+    assert!(sent(&emu, "start").is_some() && sent(&emu, "end").is_some());
+
+    // days:N → days.
+    let got = all_calls(&vx, &acc, &parse("days:3", &vx), 100).await;
+    let want = expected(&emu, &acc, |c| attempted(c) >= now() - TimeDelta::days(3));
+    assert!(!want.is_empty() && want.len() < raw.len());
+    assert_eq!(ids(&got), want);
+    assert_eq!(sent(&emu, "days").as_deref(), Some("3"));
+    assert_eq!(sent(&emu, "start"), None);
+    // days with from: the server ignores start, so the adapter checks from on each page.
+    let from = attempted(&raw[5]);
+    let mut f = parse("days:3", &vx);
+    f.from = Some(from);
+    let got = all_calls(&vx, &acc, &f, 100).await;
+    assert_eq!(
+        ids(&got),
+        expected(&emu, &acc, |c| {
+            attempted(c) >= now() - TimeDelta::days(3) && attempted(c) >= from
+        })
+    );
+    assert_eq!(sent(&emu, "days").as_deref(), Some("3"));
+    let e = vx
+        .list_calls(
+            Some(&acc),
+            &parse("days:31", &vx),
+            PageRequest { page: 1, size: 25 },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("days:1 to days:30"), "{e}");
+
+    // answered:true|false → answered.
+    for (f, flag) in [("answered:false", false), ("answered:true", true)] {
+        let got = all_calls(&vx, &acc, &parse(f, &vx), 100).await;
+        let want = expected(&emu, &acc, |c| c["answered"] == flag);
+        assert!(!want.is_empty());
+        assert_eq!(ids(&got), want);
+        assert_eq!(sent(&emu, "answered"), Some(flag.to_string()));
+    }
+
+    // dir:in|out → direction.
+    for (f, dir) in [("dir:in", "inbound"), ("dir:out", "outbound")] {
+        let got = all_calls(&vx, &acc, &parse(f, &vx), 100).await;
+        let want = expected(&emu, &acc, |c| c["direction"] == dir);
+        assert!(!want.is_empty());
+        assert_eq!(ids(&got), want);
+        assert_eq!(sent(&emu, "direction").as_deref(), Some(dir));
+    }
+    // dir:web: Voxeme has none; nothing is asked.
+    let before = emu.requests().len();
+    let p = vx
+        .list_calls(
+            Some(&acc),
+            &parse("dir:web", &vx),
+            PageRequest { page: 1, size: 25 },
+        )
+        .await
+        .unwrap();
+    assert!(p.items.is_empty() && !p.has_more);
+    assert_eq!(emu.requests().len(), before);
+
+    // phone → filter, as digits (the server stores numbers with or without +).
+    let number = raw
+        .iter()
+        .filter(|c| c["direction"] == "inbound")
+        .map(|c| {
+            c["from"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches('+')
+                .to_string()
+        })
+        .find(|n| {
+            raw.iter()
+                .filter(|c| c["from"].as_str().unwrap().ends_with(n.as_str()))
+                .count()
+                > 1
+        })
+        .expect("a caller with several calls");
+    let typed = format!("+{}-{}", &number[..4], &number[4..]);
+    let got = all_calls(&vx, &acc, &parse(&format!("phone:{typed}"), &vx), 100).await;
+    let want = expected(&emu, &acc, |c| {
+        c["from"].as_str().unwrap().contains(&number) || c["to"].as_str().unwrap().contains(&number)
+    });
+    assert!(want.len() > 1);
+    assert_eq!(ids(&got), want);
+    assert_eq!(sent(&emu, "filter"), Some(number.clone()));
+
+    // Free text → filter too (a part of a number, or an exact call sid).
+    let part = number[number.len() - 6..].to_string();
+    let got = all_calls(&vx, &acc, &parse(&part, &vx), 100).await;
+    let want = expected(&emu, &acc, |c| {
+        c["from"].as_str().unwrap().contains(&part) || c["to"].as_str().unwrap().contains(&part)
+    });
+    assert_eq!(ids(&got), want);
+    assert_eq!(sent(&emu, "filter"), Some(part.clone()));
+    let sid = raw[33]["call_sid"].as_str().unwrap().to_string();
+    let got = all_calls(&vx, &acc, &parse(&sid, &vx), 100).await;
+    assert_eq!(ids(&got), vec![sid.clone()]);
+
+    // Text and phone: phone goes to the server, the text is checked on each page.
+    let got = all_calls(
+        &vx,
+        &acc,
+        &parse(&format!("phone:{number} {sid}"), &vx),
+        100,
+    )
+    .await;
+    assert_eq!(sent(&emu, "filter"), Some(number.clone()));
+    assert!(got.iter().all(|c| c.id == sid), "{:?}", ids(&got));
+
+    // trunk:… → trunk.
+    let got = all_calls(&vx, &acc, &parse("trunk:telnyx", &vx), 100).await;
+    let want = expected(&emu, &acc, |c| c["trunk"] == "telnyx");
+    assert!(!want.is_empty());
+    assert_eq!(ids(&got), want);
+    assert_eq!(sent(&emu, "trunk").as_deref(), Some("telnyx"));
+
+    // Combined, and the keys the server cannot apply are not sent.
+    let f = parse("answered:true dir:out days:20 status:answered dur>60", &vx);
+    assert_eq!(f.local_keys(vx.capabilities()), vec!["status", "dur"]);
+    let q = calls_query(&f, PageRequest { page: 2, size: 30 }, "Voxeme").unwrap();
+    assert_eq!(
+        q.params,
+        vec![
+            ("page", "2".to_string()),
+            ("count", "30".to_string()),
+            ("days", "20".to_string()),
+            ("answered", "true".to_string()),
+            ("direction", "outbound".to_string()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn detail_is_the_record_found_by_its_sid() {
+    let (emu, vx, _) = setup().await;
+    let acc = account(&emu, 0);
+    let raw = emu.calls(&acc);
+    let recorded = raw.iter().find(|c| !c["recording_url"].is_null()).unwrap();
+    let sid = recorded["call_sid"].as_str().unwrap();
+    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    assert_eq!(d.call.id, sid);
+    assert_eq!(d.transcript, Transcript::NotOffered);
+    assert_eq!(
+        d.recording,
+        RecordingRef::Endpoint {
+            path: format!("/v1{}", recorded["recording_url"].as_str().unwrap())
+        }
+    );
+    assert_eq!(
+        d.outcome.as_deref(),
+        recorded["termination_reason"].as_str()
+    );
+    // It was asked for with filter=<call_sid>.
+    assert_eq!(sent(&emu, "filter").as_deref(), Some(sid));
+    assert_eq!(sent(&emu, "count").as_deref(), Some("25"));
+
+    let unanswered = raw.iter().find(|c| c["answered"] == false).unwrap();
+    let d = vx
+        .get_call(&key(&acc, unanswered["call_sid"].as_str().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(d.recording, RecordingRef::Missing);
+    assert_eq!(d.call.has_recording, Some(false));
+
+    let e = vx
+        .get_call(&key(&acc, "00000000-0000-4000-8000-000000000000"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
+    assert!(e.to_string().contains("30 days"), "{e}");
+    // A scope is needed (or a pinned account).
+    let e = vx
+        .get_call(&CallKey {
+            provider: "vx".into(),
+            scope: None,
+            id: sid.into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("choose an account"), "{e}");
+    let (pinned, _) = adapter_with(
+        &emu,
+        emu.account_key(0),
+        limits(),
+        Some(Scope {
+            id: acc.clone(),
+            name: "Boston".into(),
+            detail: None,
+        }),
+    );
+    assert_eq!(pinned.pinned_scope().unwrap().id, acc);
+    let d = pinned
+        .get_call(&CallKey {
+            provider: "vx".into(),
+            scope: None,
+            id: sid.into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(d.call.id, sid);
+}
+
+#[tokio::test]
+async fn recordings_stream_from_the_record_url_without_length() {
+    let (emu, vx, _) = setup().await;
+    let missing = emu.missing_recordings();
+    for (i, magic) in [(0usize, "mp3"), (1, "wav")] {
+        let acc = account(&emu, i);
+        let c = emu
+            .calls(&acc)
+            .into_iter()
+            .find(|c| {
+                !c["recording_url"].is_null()
+                    && !missing.contains(&c["call_sid"].as_str().unwrap().to_string())
+            })
+            .unwrap();
+        let k = key(&acc, c["call_sid"].as_str().unwrap());
+        // Asked from byte 1000: the server has no ranges, the stream says it starts at 0.
+        let mut rec = vx.open_recording(&k, 1000).await.unwrap();
+        assert_eq!(rec.starts_at, 0);
+        assert_eq!(rec.total_len, None);
+        assert!(!rec.accepts_ranges);
+        let head = read_head(&mut rec, 64).await;
+        if magic == "mp3" {
+            assert_eq!(rec.content_type.as_deref(), Some("audio/mp3"));
+            assert!(is_mp3(&head));
+        } else {
+            assert_eq!(rec.content_type.as_deref(), Some("audio/wav"));
+            assert_eq!(&head[..4], b"RIFF");
+        }
+    }
+    // The call that ended after midnight: the URL as given (end date) works.
+    let acc = account(&emu, 0);
+    let c = emu
+        .calls(&acc)
+        .into_iter()
+        .find(|c| {
+            let url = c["recording_url"].as_str().unwrap_or("");
+            !url.is_empty() && !url.contains(&attempted(c).format("/%Y/%m/%d/").to_string())
+        })
+        .unwrap();
+    let mut rec = vx
+        .open_recording(&key(&acc, c["call_sid"].as_str().unwrap()), 0)
+        .await
+        .unwrap();
+    assert!(is_mp3(&read_head(&mut rec, 16).await));
+    let last = emu.requests().last().unwrap().clone();
+    assert_eq!(
+        format!("/v1{}", c["recording_url"].as_str().unwrap()),
+        last.path
+    );
+
+    // A missing object: 404 plain text → "no recording stored".
+    let all: Vec<(String, Value)> = (0..2)
+        .flat_map(|i| {
+            let acc = account(&emu, i);
+            emu.calls(&acc).into_iter().map(move |c| (acc.clone(), c))
+        })
+        .collect();
+    let (gone_acc, gone) = all
+        .iter()
+        .find(|(_, c)| c["call_sid"] == missing[0].as_str())
+        .unwrap();
+    let e = vx
+        .open_recording(&key(gone_acc, gone["call_sid"].as_str().unwrap()), 0)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.to_string(),
+        "Voxeme: not found (no recording stored for this call)"
+    );
+    // An account that does not record.
+    let lyon = account(&emu, 2);
+    let c = &emu.calls(&lyon)[0];
+    let e = vx
+        .open_recording(&key(&lyon, c["call_sid"].as_str().unwrap()), 0)
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn absolute_recording_urls_get_the_key_only_on_the_api_origin() {
+    // Same origin: used as is, with the key.
+    let (emu, vx, _) = setup_with(
+        opts(),
+        VoxemeOptions {
+            recording_urls: RecordingUrls::AbsoluteSameHost,
+            ..vopts()
+        },
+    )
+    .await;
+    let acc = account(&emu, 0);
+    let missing = emu.missing_recordings();
+    let pick = |emu: &VoxemeEmulator| {
+        emu.calls(&acc)
+            .into_iter()
+            .find(|c| {
+                !c["recording_url"].is_null()
+                    && !missing.contains(&c["call_sid"].as_str().unwrap().to_string())
+            })
+            .unwrap()
+    };
+    let c = pick(&emu);
+    let k = key(&acc, c["call_sid"].as_str().unwrap());
+    let d = vx.get_call(&k).await.unwrap();
+    assert_eq!(
+        d.recording,
+        RecordingRef::Endpoint {
+            path: c["recording_url"].as_str().unwrap().to_string()
+        }
+    );
+    let mut rec = vx.open_recording(&k, 0).await.unwrap();
+    assert!(is_mp3(&read_head(&mut rec, 16).await));
+
+    // Another origin: fetched without credentials.
+    let (emu, vx, _) = setup_with(
+        opts(),
+        VoxemeOptions {
+            recording_urls: RecordingUrls::OtherHost,
+            ..vopts()
+        },
+    )
+    .await;
+    let c = pick(&emu);
+    let k = key(&acc, c["call_sid"].as_str().unwrap());
+    let d = vx.get_call(&k).await.unwrap();
+    assert!(matches!(d.recording, RecordingRef::SignedUrl { .. }));
+    assert!(
+        !format!("{:?}", d.recording).contains("Signature="),
+        "redacted in Debug"
+    );
+    let mut rec = vx.open_recording(&k, 0).await.unwrap();
+    assert!(is_mp3(&read_head(&mut rec, 16).await));
+    let seen = emu.media_requests();
+    assert_eq!(seen.len(), 1);
+    for r in &seen {
+        for (name, _) in &r.headers {
+            let n = name.to_ascii_lowercase();
+            assert!(
+                n != "authorization" && n != "referer" && n != "x-api-key",
+                "{n} sent to the media host"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn errors_are_one_clear_sentence() {
+    let (emu, vx, _) = setup().await;
+    let acc = account(&emu, 0);
+    let first = PageRequest { page: 1, size: 25 };
+    // A wrong key: plain-text 401.
+    let (bad, _) = adapter_with(
+        &emu,
+        "5f8e8f60-4771-44cb-92a6-94ea66df0450".into(),
+        limits(),
+        None,
+    );
+    let e = bad
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Voxeme rejected the API key (401 Unauthorized): check VOXEME_API_KEY"
+    );
+    assert!(matches!(
+        bad.check().await,
+        Err(ProviderError::Auth { status: 401, .. })
+    ));
+
+    // An account key on another account: 403 fail.
+    let (own, _) = adapter_with(&emu, emu.account_key(0), limits(), None);
+    assert_eq!(
+        own.check().await.unwrap(),
+        "key accepted; 1 account visible"
+    );
+    let e = own
+        .list_calls(Some(&account(&emu, 1)), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ProviderError::Forbidden { status: 403, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("Voxeme refused access (403 Forbidden): insufficient privileges"),
+        "{e}"
+    );
+    let e = own.list_live(Some(&account(&emu, 2))).await.unwrap_err();
+    assert!(matches!(e, ProviderError::Forbidden { .. }), "{e:?}");
+
+    // A malformed account sid: 400 plain text.
+    let e = vx
+        .list_calls(Some("not-a-sid"), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Voxeme answered 400 Bad Request: the request was refused (an account or call id that \
+         is not a UUID?)"
+    );
+    // An unknown account: 404 plain text.
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let e = vx
+        .list_calls(Some(unknown), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("Voxeme: not found (account {unknown} does not exist or this key cannot see it)")
+    );
+    // The vendor's {"msg"} bodies, from injected statuses.
+    emu.faults().push(Fault::Status(400));
+    let e = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Voxeme answered 400 Bad Request: invalid request"
+    );
+    emu.faults().push(Fault::Status(422));
+    let e = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Voxeme answered 422 Unprocessable Entity: unprocessable entity"
+    );
+    for _ in 0..4 {
+        emu.faults().push(Fault::Status(500));
+    }
+    let e = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, ProviderError::Vendor { status: 500, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("Voxeme answered 500 Internal Server Error: ER_LOCK_WAIT_TIMEOUT"),
+        "{e}"
+    );
+    emu.faults().push(Fault::Status(403));
+    let e = vx.check().await.unwrap_err();
+    assert!(matches!(e, ProviderError::Forbidden { .. }), "{e:?}");
+    emu.faults().push(Fault::Status(401));
+    let e = vx.list_live(Some(&acc)).await.unwrap_err();
+    assert!(e.to_string().contains("check VOXEME_API_KEY"), "{e}");
+    emu.faults().clear();
+}
+
+#[tokio::test]
+async fn rate_limit_429_waits_for_retry_after() {
+    let (emu, vx, notices) = setup().await;
+    let acc = account(&emu, 0);
+    emu.faults().push(Fault::RateLimited {
+        retry_after_secs: 1,
+    });
+    let started = Instant::now();
+    let page = vx
+        .list_calls(
+            Some(&acc),
+            &Filter::default(),
+            PageRequest { page: 1, size: 25 },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 25);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let n = notices.lock().unwrap().clone();
+    assert!(
+        n.contains(&HttpNotice::Waiting {
+            wait: Duration::from_secs(1),
+            retry: 1
+        }),
+        "{n:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_real_rate_limit_beyond_the_wait_bound_is_a_clear_error() {
+    let emu = voxeme::start_with(
+        opts(),
+        VoxemeOptions {
+            rate_limit_per_minute: 2,
+            ..VoxemeOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (vx, _) = adapter_with(
+        &emu,
+        emu.api_key(),
+        HttpLimits {
+            max_rate_limit_wait: Duration::from_millis(10),
+            ..limits()
+        },
+        None,
+    );
+    vx.check().await.unwrap();
+    vx.check().await.unwrap();
+    let e = vx.check().await.unwrap_err();
+    match &e {
+        ProviderError::RateLimited {
+            retry_after_secs: Some(s),
+            ..
+        } => assert!(*s <= 60),
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert!(
+        e.to_string()
+            .starts_with("Voxeme is rate limiting requests"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_and_broken_connections_are_retried() {
+    let (emu, vx, notices) = setup().await;
+    let acc = account(&emu, 0);
+    for fault in [
+        Fault::Status(500),
+        Fault::Status(502),
+        Fault::Status(503),
+        Fault::ConnectionReset,
+        Fault::TruncatedBody,
+    ] {
+        emu.faults().push(fault.clone());
+        let p = vx
+            .list_calls(
+                Some(&acc),
+                &Filter::default(),
+                PageRequest { page: 1, size: 25 },
+            )
+            .await;
+        assert_eq!(
+            p.map(|p| p.items.len()).ok(),
+            Some(25),
+            "{fault:?} then success"
+        );
+    }
+    assert!(
+        notices
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|n| matches!(n, HttpNotice::Retrying { .. }))
+            .count()
+            >= 4
+    );
+}
+
+#[tokio::test]
+async fn malformed_answers_do_not_hide_good_records() {
+    // The live clock stands still, so the live list is the same for the adapter and the check.
+    let (emu, vx, _) = setup_with(
+        opts(),
+        VoxemeOptions {
+            live_clock_speed: 0.0,
+            ..vopts()
+        },
+    )
+    .await;
+    let acc = account(&emu, 0);
+    let first = PageRequest { page: 1, size: 25 };
+    emu.faults().push(Fault::WrongTypesRecord);
+    let p = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap();
+    assert_eq!(p.items.len(), 24);
+    assert_eq!(p.unreadable, 1);
+    assert!(p.has_more);
+
+    emu.faults().push(Fault::WrongTypesRecord);
+    let s = vx
+        .list_scopes(None, PageRequest { page: 1, size: 50 })
+        .await
+        .unwrap();
+    assert_eq!((s.items.len(), s.unreadable), (2, 1));
+
+    emu.faults().push(Fault::WrongTypesRecord);
+    let live = vx.list_live(Some(&acc)).await.unwrap();
+    let all = emu.live_calls(&acc);
+    assert!(!all.is_empty());
+    assert_eq!(
+        live.len() + 1,
+        all.len(),
+        "one unreadable live call is skipped"
+    );
+
+    emu.faults().push(Fault::MalformedJson);
+    let e = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ProviderError::Malformed { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("Voxeme sent an answer that could not be read"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn live_calls_are_mapped_and_change_between_polls() {
+    let (emu, vx, _) = setup_with(
+        opts(),
+        VoxemeOptions {
+            live_clock_speed: 200.0,
+            ..vopts()
+        },
+    )
+    .await;
+    let acc = account(&emu, 0);
+    let first = vx.list_live(Some(&acc)).await.unwrap();
+    let raw = emu.live_calls(&acc);
+    assert!(!first.is_empty());
+    for c in &first {
+        let r = raw.iter().find(|r| r["call_sid"] == c.id.as_str());
+        // The clock runs fast: a call may have just disappeared between the two reads.
+        let Some(r) = r else { continue };
+        assert_eq!(c.scope.as_deref(), Some(acc.as_str()));
+        assert!(c.status.is_some());
+        assert!(c.duration_secs.is_some());
+        let side = if r["direction"] == "inbound" {
+            "from"
+        } else {
+            "to"
+        };
+        assert_eq!(c.caller_number.as_deref(), r[side].as_str());
+        assert_eq!(
+            c.caller_name.as_deref(),
+            r["caller_name"].as_str().filter(|s| !s.is_empty())
+        );
+        assert!(c.fields.iter().any(|(k, _)| k == "call_id"));
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let second = vx.list_live(Some(&acc)).await.unwrap();
+    let view = |calls: &[Call]| -> Vec<(String, Option<String>, Option<f64>)> {
+        calls
+            .iter()
+            .map(|c| (c.id.clone(), c.status.clone(), c.duration_secs))
+            .collect()
+    };
+    assert_ne!(
+        view(&first),
+        view(&second),
+        "the live view changes between polls"
+    );
+    let e = vx.list_live(None).await.unwrap_err();
+    assert!(e.to_string().contains("choose an account"), "{e}");
+}
