@@ -3,11 +3,15 @@
 
 use std::sync::Arc;
 
-use crate::config::{Config, KindSetting, ProviderConfig};
+use crate::config::{Config, KindSetting, ProviderConfig, WelkinAuthSetting};
 use crate::http::{HttpClient, Notifier};
 use crate::model::Scope;
 use crate::providers::Provider;
+use crate::providers::allomia::{AlloMia, AlloMiaSettings};
+use crate::providers::solum::{Solum, SolumSettings};
 use crate::providers::talkpilot::{TalkPilot, TalkPilotSettings};
+use crate::providers::voxeme::{Voxeme, VoxemeSettings};
+use crate::providers::welkin::{Welkin, WelkinAuthStyle, WelkinSettings};
 
 /// One configured provider: its name, label, and the adapter or why there is none.
 pub struct Built {
@@ -16,36 +20,96 @@ pub struct Built {
     pub provider: Result<Arc<dyn Provider>, String>,
 }
 
+/// A parent pinned by configuration, named by its kind until the server says more.
+fn pinned(p: &ProviderConfig, noun: &str) -> Option<Scope> {
+    p.pinned().map(|id| Scope {
+        id: id.to_string(),
+        name: format!("{noun} {id}"),
+        detail: None,
+    })
+}
+
 async fn build_one(
     cfg: &Config,
     p: &ProviderConfig,
     notifier: Option<Notifier>,
 ) -> Result<Arc<dyn Provider>, String> {
-    let key = p.resolve_key().await?;
+    let key = p.resolve_key().await?.0;
     let limits = cfg.http.limits();
     let mut api = HttpClient::new(limits.clone()).map_err(|e| e.to_string())?;
     if let Some(n) = notifier {
         api = api.with_notifier(n);
     }
     let storage = HttpClient::without_credentials(limits).map_err(|e| e.to_string())?;
+    let name = p.name.get_ref().clone();
+    let (label, base_url, key_hint) = (p.label(), p.base_url(), p.key_hint());
     Ok(match p.kind {
         KindSetting::Talkpilot => Arc::new(TalkPilot::new(
             TalkPilotSettings {
-                name: p.name.get_ref().clone(),
-                label: p.label(),
-                base_url: p.base_url(),
-                api_key: key.0,
-                key_hint: p.key_hint(),
-                agent: p.pinned().map(|id| Scope {
-                    id: id.to_string(),
-                    name: format!("agent {id}"),
-                    detail: None,
-                }),
+                name,
+                label,
+                base_url,
+                api_key: key,
+                key_hint,
+                agent: pinned(p, "agent"),
             },
             api,
             storage,
         )),
-        _ => return Err(format!("{}: not wired yet", p.label())),
+        KindSetting::Welkin => Arc::new(Welkin::new(
+            WelkinSettings {
+                name,
+                label,
+                base_url,
+                tenant: p.tenant.clone().unwrap_or_default(),
+                instance: p.instance.clone().unwrap_or_default(),
+                auth_style: match p.auth_style.unwrap_or_default() {
+                    WelkinAuthSetting::Current => WelkinAuthStyle::Current,
+                    WelkinAuthSetting::V8 => WelkinAuthStyle::V8,
+                },
+                client: p.client.clone().unwrap_or_default(),
+                secret: key,
+                key_hint,
+                patient: pinned(p, "patient"),
+            },
+            api,
+            storage,
+        )),
+        KindSetting::Solum => Arc::new(Solum::new(
+            SolumSettings {
+                name,
+                label,
+                base_url,
+                api_key: key,
+                key_hint,
+            },
+            api,
+            storage,
+        )),
+        KindSetting::Voxeme => Arc::new(Voxeme::new(
+            VoxemeSettings {
+                name,
+                label,
+                base_url,
+                api_key: key,
+                key_hint,
+                account: pinned(p, "account"),
+            },
+            api,
+            storage,
+        )),
+        KindSetting::Allomia => Arc::new(AlloMia::new(
+            AlloMiaSettings {
+                name,
+                label,
+                base_url,
+                api_key: key,
+                key_hint,
+                organization: pinned(p, "organization"),
+            },
+            api,
+            storage,
+        )),
     })
 }
 

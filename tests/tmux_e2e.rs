@@ -21,21 +21,29 @@ impl Tmux {
     }
 
     fn keys(&self, keys: &[&str]) {
+        self.keys_to("e2e", keys);
+    }
+
+    fn keys_to(&self, target: &str, keys: &[&str]) {
         for k in keys {
-            self.run(&["send-keys", "-t", "e2e", k]);
+            self.run(&["send-keys", "-t", target, k]);
             std::thread::sleep(Duration::from_millis(60));
         }
     }
 
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    fn screen_of(&self, target: &str) -> String {
+        self.run(&["capture-pane", "-p", "-t", target])
     }
 
     /// Waits until the screen satisfies `ok`, or fails with the screen.
     fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_on("e2e", what, ok)
+    }
+
+    fn wait_on(&self, target: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
-            let s = self.screen();
+            let s = self.screen_of(target);
             if ok(&s) {
                 return s;
             }
@@ -80,14 +88,19 @@ fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
     );
     t.keys(&[&cmd, "Enter"]);
 
-    // The demo opens on the first agent's calls.
+    // The demo opens on the first provider's (Welkin's) first patient, all five listed.
     let s = t.wait("the first page of calls", |s| {
         s.contains("DEMO DATA") && s.contains("page 1 of")
     });
-    assert!(s.contains("TalkPilot"), "{s}");
-
-    // To the sidebar, down to the second agent, open its calls.
-    t.keys(&["Tab", "j", "Enter"]);
+    assert!(s.contains("Welkin Health"), "{s}");
+    // To the sidebar and fold Welkin's patients: every provider is in sight.
+    t.keys(&["Tab", "h"]);
+    let s = t.wait("Welkin folded", |s| s.contains("▸Welkin Health"));
+    for name in ["Solum Health", "TalkPilot", "Voxeme", "AlloMia"] {
+        assert!(s.contains(name), "{name} missing:\n{s}");
+    }
+    // Down to TalkPilot's second agent, open its calls.
+    t.keys(&["j", "j", "j", "j", "Enter"]);
     let second = t.wait("the second agent's calls", |s| {
         s.contains("Front Desk Assistant · page 1 of") && s.contains("Summary")
     });
@@ -129,4 +142,154 @@ fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
         log.exists(),
         "logs go to the state directory, not the terminal"
     );
+}
+
+/// The trial: `callbrowser demo-server` in one window, the TUI pointed at it from
+/// another; every provider browsed, Welkin patients searched, Voxeme's Live view updating.
+#[test]
+fn browse_all_five_providers_against_the_demo_server() {
+    let bin = env!("CARGO_BIN_EXE_callbrowser");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().display().to_string();
+    let t = Tmux {
+        socket: format!("cb-e2e-srv-{}", std::process::id()),
+    };
+    let env =
+        format!("env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC");
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-n",
+        "srv",
+        "-x",
+        "150",
+        "-y",
+        "45",
+        "bash --norc --noprofile",
+    ]);
+    t.wait_on("e2e:srv", "the shell", |s| {
+        s.contains('$') || s.contains('#')
+    });
+    t.keys_to("e2e:srv", &[&format!("{env} {bin} demo-server"), "Enter"]);
+    let srv = t.wait_on("e2e:srv", "the demo server", |s| s.contains("Press Ctrl-C"));
+    for name in [
+        "Welkin Health",
+        "Solum Health",
+        "TalkPilot",
+        "Voxeme",
+        "AlloMia",
+    ] {
+        assert!(srv.contains(name), "{name} missing:\n{srv}");
+    }
+    let config = srv
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("callbrowser --config "))
+        .expect("the server prints how to point callbrowser at it")
+        .trim()
+        .to_string();
+    assert!(Path::new(&config).exists(), "{config}");
+
+    t.run(&[
+        "new-window",
+        "-t",
+        "e2e",
+        "-n",
+        "ui",
+        "bash --norc --noprofile",
+    ]);
+    let ui = "e2e:ui";
+    t.wait_on(ui, "the shell", |s| s.contains('$') || s.contains('#'));
+    t.keys_to(
+        ui,
+        &[
+            &format!("{env} {bin} --config {config}; echo EXIT=$?"),
+            "Enter",
+        ],
+    );
+    let s = t.wait_on(ui, "Welkin's first patient", |s| s.contains("page 1 of"));
+    assert!(
+        !s.contains("DEMO DATA"),
+        "a config file is not the demo:\n{s}"
+    );
+
+    // Welkin: search patients on the server, open one, read a call.
+    t.keys_to(ui, &["Tab", "/", "D", "o", "e", "Enter"]);
+    let s = t.wait_on(ui, "the patient search", |s| s.contains("for “Doe”"));
+    assert!(s.contains("Jane Doe") && s.contains("John Doe"), "{s}");
+    assert!(!s.contains("Noah Ahmed  "), "other patients are gone:\n{s}");
+    t.keys_to(ui, &["j", "Enter"]);
+    t.wait_on(ui, "a Doe's calls", |s| s.contains("Doe · page 1 of"));
+    t.keys_to(ui, &["Enter"]);
+    t.wait_on(ui, "a Welkin call", |s| {
+        s.contains("Transcripts are not offered by this provider") && s.contains("── Recording")
+    });
+    // Esc in the search line brings every patient back.
+    t.keys_to(ui, &["Tab", "/", "Escape"]);
+    t.wait_on(ui, "all patients again", |s| s.contains("Noah Ahmed"));
+
+    // Solum: no parent level; the list item is the detail.
+    t.keys_to(ui, &["h", "j", "Enter"]);
+    t.wait_on(ui, "Solum's calls", |s| {
+        s.contains("Solum Health · page 1 of")
+    });
+    t.keys_to(ui, &["Enter"]);
+    t.wait_on(ui, "a Solum call", |s| {
+        s.contains("── Summary") && s.contains("recordings are not offered by this provider")
+    });
+
+    // TalkPilot: an agent's call with its transcript as a chat.
+    t.keys_to(ui, &["Tab", "j", "j", "Enter"]);
+    t.wait_on(ui, "Rezeption Bot's calls", |s| {
+        s.contains("Rezeption Bot · page 1 of")
+    });
+    t.keys_to(ui, &["Enter"]);
+    t.wait_on(ui, "a TalkPilot transcript", |s| {
+        s.contains("── Transcript ·")
+    });
+
+    // Voxeme: an account's call history, then its Live view refreshing by itself.
+    t.keys_to(ui, &["Tab", "j", "j", "j", "j", "Enter"]);
+    t.wait_on(ui, "a Voxeme account's calls", |s| {
+        s.contains("Boston Downtown · page 1 of")
+    });
+    t.keys_to(ui, &["Enter"]);
+    t.wait_on(ui, "a Voxeme call", |s| s.contains("sip_status"));
+    t.keys_to(ui, &["L"]);
+    let first = t.wait_on(ui, "the Live view", |s| s.contains("refreshed "));
+    let stamp = |s: &str| {
+        s.split("refreshed ")
+            .nth(1)
+            .map(|r| r.chars().take(8).collect::<String>())
+            .unwrap_or_default()
+    };
+    let before = stamp(&first);
+    t.wait_on(ui, "the Live view to refresh itself", |s| {
+        s.contains("Live · ") && stamp(s) != before && !stamp(s).is_empty()
+    });
+    t.keys_to(ui, &["L"]);
+    t.wait_on(ui, "the history again", |s| {
+        s.contains("Boston Downtown · page 1 of") && !s.contains("Live · ")
+    });
+
+    // AlloMia: an organization's call with both summaries and the transcript from its link.
+    t.keys_to(ui, &["BTab", "j", "j", "j", "j", "Enter"]);
+    t.wait_on(ui, "an AlloMia organization's calls", |s| {
+        s.contains("AlloMia") && s.contains("Clinique") && s.contains("page 1 of")
+    });
+    t.keys_to(ui, &["Enter"]);
+    t.wait_on(ui, "an AlloMia transcript", |s| {
+        s.contains("── Transcript ·") || s.contains("This call has no transcript")
+    });
+
+    t.keys_to(ui, &["q"]);
+    t.wait_on(ui, "the shell again", |s| s.contains("EXIT=0"));
+    t.keys_to("e2e:srv", &["C-c"]);
+    t.wait_on("e2e:srv", "the server to stop", |s| {
+        s.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.contains('$') || l.contains('#'))
+    });
 }

@@ -181,7 +181,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .map(|&i| status(&l.calls[i]).chars().count())
         .max()
         .unwrap_or(6)
-        .clamp(6, 14) as u16;
+        .clamp(6, 16) as u16;
     let dir_w = if show_dir { 4 } else { 0 };
     let fixed = 19 + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
     let rest = inner.width.saturating_sub(fixed);
