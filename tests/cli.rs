@@ -145,3 +145,61 @@ async fn a_readable_config_with_a_secret_is_refused() {
     assert!(!ok);
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn providers_checks_all_five_demo_apis_and_names_the_fix_for_a_wrong_key() {
+    let demo = callbrowser::demo::Demo::start(EmulatorOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("demo.toml");
+    std::fs::write(&cfg, demo.config_toml()).unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (ok, out, err) = run(&cfg, &["providers"]).await;
+    assert!(ok, "{out}{err}");
+    for name in ["welkin", "solum", "talkpilot", "voxeme", "allomia"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("✓ {name} ("))),
+            "{name} not healthy:\n{out}"
+        );
+    }
+    let (ok, out, _) = run(&cfg, &["providers", "--format", "json"]).await;
+    assert!(ok);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc.as_array().unwrap().len(), 5);
+    assert!(doc.as_array().unwrap().iter().all(|p| p["ok"] == true));
+
+    // Wrong keys: each failing provider is named with what to do; the others stay healthy;
+    // the exit status says something failed.
+    let bad = demo
+        .config_toml()
+        .replace(
+            &format!("{:?}", demo.solum.api_key()),
+            "\"wrong-solum-key\"",
+        )
+        .replace(
+            &format!("{:?}", demo.voxeme.api_key()),
+            "\"wrong-voxeme-token\"",
+        )
+        .replace(&format!("{:?}", demo.welkin.secret()), "\"wrong-secret\"");
+    std::fs::write(&cfg, bad).unwrap();
+    let (ok, out, _) = run(&cfg, &["providers"]).await;
+    assert!(!ok, "a failed check must fail the command:\n{out}");
+    for (name, label) in [
+        ("solum", "Solum Health"),
+        ("voxeme", "Voxeme"),
+        ("welkin", "Welkin Health"),
+    ] {
+        let line = out
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("✗ {name} (")))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} not reported as failing:\n{out}"));
+        assert!(line.contains(label), "{line}");
+        assert!(line.contains("check"), "no fix named: {line}");
+    }
+    for name in ["talkpilot", "allomia"] {
+        assert!(out.contains(&format!("✓ {name} (")), "{out}");
+    }
+    assert!(out.contains("3 of 5 provider(s) failed"), "{out}");
+}
