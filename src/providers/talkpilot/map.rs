@@ -208,3 +208,111 @@ pub fn error(
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Get call details example of `seed-docs/talkpilot-calls.md`, verbatim.
+    const SEED_DETAIL: &str = r#"{
+  "id": "call-uuid-1",
+  "call_id": "lk_call_abc123",
+  "customer_name": "Hans Meier",
+  "customer_request": "Frage zu Rechnung #1234",
+  "phone_number": "+491701234567",
+  "duration": 180,
+  "done": true,
+  "general_success": true,
+  "final_score": 8,
+  "disconnection_reason": "user_hangup",
+  "call_summary": "Kunde fragte nach Rechnung #1234. Agent konnte Frage beantworten.",
+  "transcript": "[{\"role\":\"agent\",\"text\":\"Guten Tag...\"},{\"role\":\"user\",\"text\":\"Hallo...\"}]",
+  "audio_file_url": "https://storage.example.com/calls/abc123.wav",
+  "employee": "Max Mustermann",
+  "note": "Rueckruf vereinbart fuer Donnerstag",
+  "is_purged": false,
+  "agent_id": "550e8400-e29b-41d4-a716-446655440000",
+  "created_at": "2026-03-19T10:30:00Z"
+}"#;
+
+    /// The Transcript format example of the same page, verbatim.
+    const SEED_TRANSCRIPT: &str = r#"[
+  { "role": "agent", "text": "Guten Tag, wie kann ich Ihnen helfen?" },
+  { "role": "user", "text": "Ich habe eine Frage zu meiner Rechnung." },
+  { "role": "agent", "text": "Natuerlich, um welche Rechnung geht es?" }
+]"#;
+
+    #[test]
+    fn the_seed_docs_detail_example_maps_to_the_model() {
+        let v: Value = serde_json::from_str(SEED_DETAIL).unwrap();
+        let d = detail(
+            "tp",
+            "550e8400-e29b-41d4-a716-446655440000",
+            v.as_object().unwrap(),
+        )
+        .unwrap();
+        let c = &d.call;
+        assert_eq!(c.id, "call-uuid-1");
+        assert_eq!(
+            c.started_at.unwrap().to_rfc3339(),
+            "2026-03-19T10:30:00+00:00"
+        );
+        assert_eq!(c.duration_secs, Some(180.0));
+        assert_eq!(c.caller_name.as_deref(), Some("Hans Meier"));
+        assert_eq!(c.caller_number.as_deref(), Some("+491701234567"));
+        assert_eq!(c.status.as_deref(), Some("done"));
+        assert!(c.summary.as_deref().unwrap().starts_with("Kunde fragte"));
+        assert!(!c.purged && !c.deleted);
+        assert_eq!(d.score.as_deref(), Some("8/10"));
+        assert_eq!(d.outcome.as_deref(), Some("successful"));
+        assert_eq!(d.intent.as_deref(), Some("Frage zu Rechnung #1234"));
+        assert_eq!(d.handled_by.as_deref(), Some("Max Mustermann"));
+        assert_eq!(
+            d.transcript,
+            Transcript::Turns(vec![
+                Turn {
+                    speaker: Speaker::Agent,
+                    text: "Guten Tag...".into()
+                },
+                Turn {
+                    speaker: Speaker::Caller,
+                    text: "Hallo...".into()
+                },
+            ])
+        );
+        assert!(
+            matches!(&d.recording, RecordingRef::SignedUrl { url, .. } if url.ends_with("abc123.wav"))
+        );
+        assert_eq!(c.has_recording, Some(true));
+        assert_eq!(c.has_transcript, Some(true));
+        // Every other field is kept for the pane.
+        for key in ["call_id", "disconnection_reason", "note", "agent_id"] {
+            assert!(c.fields.iter().any(|(k, _)| k == key), "{key} missing");
+        }
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_seed_docs_transcript_example_parses() {
+        let t = parse_transcript(SEED_TRANSCRIPT);
+        let turns = t.turns();
+        assert_eq!(turns.len(), 3);
+        assert_eq!(turns[0].speaker, Speaker::Agent);
+        assert_eq!(turns[1].speaker, Speaker::Caller);
+        assert_eq!(turns[2].text, "Natuerlich, um welche Rechnung geht es?");
+    }
+
+    #[test]
+    fn a_purged_call_says_purged_not_missing() {
+        let mut v: Value = serde_json::from_str(SEED_DETAIL).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.insert("is_purged".into(), Value::Bool(true));
+        for k in ["transcript", "audio_file_url", "phone_number"] {
+            o.insert(k.into(), Value::Null);
+        }
+        let d = detail("tp", "a", o).unwrap();
+        assert_eq!(d.transcript, Transcript::Purged);
+        assert_eq!(d.recording, RecordingRef::Purged);
+        assert!(d.call.purged);
+    }
+}
