@@ -203,3 +203,58 @@ async fn providers_checks_all_five_demo_apis_and_names_the_fix_for_a_wrong_key()
     }
     assert!(out.contains("3 of 5 provider(s) failed"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_accounts_of_one_kind_are_two_providers() {
+    let a = talkpilot::start(EmulatorOptions::default()).await.unwrap();
+    let b = talkpilot::start(EmulatorOptions {
+        seed: 7,
+        ..EmulatorOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[providers]]\nname = \"praxis\"\nkind = \"talkpilot\"\nlabel = \"TalkPilot (Praxis)\"\n\
+             base_url = \"{}\"\napi_key = \"{}\"\n\n\
+             [[providers]]\nname = \"klinik\"\nkind = \"talkpilot\"\nlabel = \"TalkPilot (Klinik)\"\n\
+             base_url = \"{}\"\napi_key = \"{}\"\n",
+            a.base_url(),
+            a.api_key(),
+            b.base_url(),
+            b.api_key()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (ok, out, err) = run(&cfg, &["providers"]).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("✓ praxis (TalkPilot)") && out.contains("✓ klinik (TalkPilot)"));
+    // Each name reaches its own account: the second one's agents are not the first one's.
+    let agent_b = b.agents()[0]["id"].as_str().unwrap().to_string();
+    let (ok, out, err) = run(
+        &cfg,
+        &[
+            "list",
+            "--provider",
+            "klinik",
+            "--scope",
+            &agent_b,
+            "--limit",
+            "3",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    assert!(ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["provider"], "klinik");
+    assert_eq!(doc["calls"].as_array().unwrap().len(), 3);
+    let (ok, _, err) = run(&cfg, &["list", "--provider", "praxis", "--scope", &agent_b]).await;
+    assert!(!ok, "the other account's agent must not be found");
+    assert!(err.contains("TalkPilot (Praxis)"), "{err}");
+}
