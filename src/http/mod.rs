@@ -126,6 +126,8 @@ pub struct HttpClient {
     limits: HttpLimits,
     rate: Arc<Mutex<RateState>>,
     notifier: Option<Notifier>,
+    /// `application/json` for APIs; anything for signed URLs (transcripts are plain text).
+    accept: &'static str,
 }
 
 fn host_of(url: &Url) -> String {
@@ -230,6 +232,7 @@ impl HttpClient {
             limits,
             rate: Arc::default(),
             notifier: None,
+            accept: "application/json",
         })
     }
 
@@ -247,6 +250,7 @@ impl HttpClient {
             limits,
             rate: Arc::default(),
             notifier: None,
+            accept: "*/*",
         })
     }
 
@@ -413,7 +417,7 @@ impl HttpClient {
             .api
             .request(method.clone(), url.clone())
             .timeout(self.limits.request_timeout)
-            .header(reqwest::header::ACCEPT, "application/json");
+            .header(reqwest::header::ACCEPT, self.accept);
         if !query.is_empty() {
             req = req.query(query);
         }
