@@ -443,7 +443,7 @@ async fn demo_server() -> anyhow::Result<ExitCode> {
     let demo = crate::demo::Demo::start(crate::demo::demo_options()).await?;
     println!("callbrowser demo server — emulated provider APIs with generated data\n");
     for (label, url) in demo.urls() {
-        println!("  {label:<10} {url}");
+        println!("  {label:<14} {url}");
     }
     let dir = std::env::temp_dir().join(format!("callbrowser-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -459,6 +459,19 @@ async fn demo_server() -> anyhow::Result<ExitCode> {
         path.display()
     );
     println!("Press Ctrl-C to stop.");
+    // Ctrl-C, SIGTERM or SIGHUP: remove the config file (it holds the demo keys), then stop.
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r?,
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
     tokio::signal::ctrl_c().await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(ExitCode::SUCCESS)
