@@ -247,14 +247,15 @@ impl Provider for MemoryProvider {
             .collect();
         Ok(page_of(&found, page))
     }
-    async fn list_live(&self, _: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+    async fn list_live(&self, _: Option<&str>) -> Result<Page<Call>, ProviderError> {
         if !self.caps.has_live {
             return Err(ProviderError::NotOffered {
                 provider: "TalkPilot".into(),
                 what: "a live view".into(),
             });
         }
-        Ok(self.live.lock().map(|l| l.clone()).unwrap_or_default())
+        let calls = self.live.lock().map(|l| l.clone()).unwrap_or_default();
+        Ok(Page::whole(calls, 0))
     }
     async fn list_calls(
         &self,

@@ -337,6 +337,72 @@ fn the_live_view_refreshes_while_shown_and_stops_when_left() {
 }
 
 #[test]
+fn the_live_view_pauses_while_the_detail_pane_hides_it() {
+    let mut p = MemoryProvider::new("voxeme", 30);
+    p.caps.has_live = true;
+    *p.live.lock().unwrap() = callbrowser::fixtures::calls("voxeme", "a", 3);
+    // Under 32 rows the detail pane takes the whole main column when it has the focus.
+    let mut s = state_with(vec![p.arc()], (120, 24));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    let e = key(&mut s, KeyCode::Char('L'));
+    pump(&mut s, e);
+    assert!(s.list.source.as_ref().unwrap().live);
+    let generation = s.list.generation;
+
+    // Open a call: the list is off screen, so a due refresh does not poll.
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.focus, Focus::Detail);
+    assert!(callbrowser::ui::layout::areas(&s).list.is_none());
+    let tick = update(&mut s, Msg::LiveTick { generation });
+    assert!(tick.is_empty(), "no polling while hidden: {tick:?}");
+    // Nor does anything else while it stays hidden.
+    assert!(key(&mut s, KeyCode::Char('j')).is_empty());
+
+    // Back to the list: the paused refresh runs at once, and its answer sets the next timer.
+    let back = key(&mut s, KeyCode::Esc);
+    assert!(
+        matches!(back.as_slice(), [Effect::LoadLive { .. }]),
+        "{back:?}"
+    );
+    let msg = answer(&s, &back[0]).unwrap();
+    let next = update(&mut s, msg);
+    assert!(
+        matches!(next.as_slice(), [Effect::LiveTimer { .. }]),
+        "{next:?}"
+    );
+}
+
+#[test]
+fn unreadable_live_calls_are_counted_on_screen() {
+    let mut p = MemoryProvider::new("voxeme", 5);
+    p.caps.has_live = true;
+    *p.live.lock().unwrap() = callbrowser::fixtures::calls("voxeme", "a", 2);
+    let mut s = state_with(vec![p.arc()], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    let e = key(&mut s, KeyCode::Char('L'));
+    let Effect::LoadLive { req, .. } = e[0] else {
+        panic!("expected LoadLive, got {e:?}")
+    };
+    let page = Page::whole(callbrowser::fixtures::calls("voxeme", "a", 2), 1);
+    update(
+        &mut s,
+        Msg::Live {
+            req,
+            result: Ok(page),
+        },
+    );
+    assert_eq!((s.list.calls.len(), s.list.unreadable), (2, 1));
+    assert!(s.status.is_error, "{:?}", s.status.text);
+    assert!(
+        s.status.text.contains("1 live call(s) could not be read"),
+        "{}",
+        s.status.text
+    );
+}
+
+#[test]
 fn providers_without_a_live_view_say_so() {
     let mut s = loaded(10, (160, 45));
     let effects = key(&mut s, KeyCode::Char('L'));

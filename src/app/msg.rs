@@ -30,7 +30,7 @@ pub enum Msg {
     /// A snapshot of the Live view.
     Live {
         req: ReqId,
-        result: Result<Vec<Call>, ProviderError>,
+        result: Result<Page<Call>, ProviderError>,
     },
     /// Time to refresh the Live view of list generation `generation` (dropped if it changed).
     LiveTick {

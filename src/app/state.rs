@@ -148,6 +148,8 @@ pub struct CallList {
     pub follow_end: bool,
     /// When the Live view was last refreshed.
     pub refreshed_at: Option<DateTime<Utc>>,
+    /// A Live refresh came due while the list was hidden: it runs once the list is shown again.
+    pub live_paused: bool,
 }
 
 impl CallList {
@@ -176,15 +178,20 @@ impl CallList {
 
     /// Replaces everything with a fresh snapshot (the Live view), keeping the cursor on the
     /// same call when it is still there.
-    pub fn replace(&mut self, calls: Vec<crate::model::Call>, caps: &crate::model::Capabilities) {
+    pub fn replace(
+        &mut self,
+        page: crate::model::Page<crate::model::Call>,
+        caps: &crate::model::Capabilities,
+    ) {
         let selected = self.selected().map(|c| c.id.clone());
         self.calls.clear();
         self.ids.clear();
         self.visible.clear();
         self.has_more = false;
-        self.total_items = Some(calls.len() as u64);
+        self.total_items = Some(page.items.len() as u64);
         self.total_pages = Some(1);
-        for call in calls {
+        self.unreadable = page.unreadable;
+        for call in page.items {
             if self.ids.insert(call.id.clone()) {
                 if self.filter.matches_local(&call, caps) {
                     self.visible.push(self.calls.len());
@@ -200,6 +207,7 @@ impl CallList {
     }
 
     pub fn reset(&mut self) {
+        self.live_paused = false;
         self.calls.clear();
         self.ids.clear();
         self.visible.clear();

@@ -89,6 +89,25 @@ fn open_scope(state: &mut State, provider: usize, scope: crate::model::Scope) ->
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let mut effects = update_one(state, msg);
+    effects.extend(resume_live_if_shown(state));
+    effects
+}
+
+/// The Live view refreshes only while its list is on screen: a refresh that came due while
+/// the list was hidden (the detail pane filling a short terminal) runs when it shows again.
+fn resume_live_if_shown(state: &mut State) -> Option<Effect> {
+    if !state.list.live_paused || areas(state).list.is_none() {
+        return None;
+    }
+    state.list.live_paused = false;
+    if state.list.loading.is_some() {
+        return None;
+    }
+    load_live(state)
+}
+
+fn update_one(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
         Msg::Resize(w, h) => {
@@ -141,6 +160,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let live = state.list.source.as_ref().is_some_and(|s| s.live);
             if !live || generation != state.list.generation || state.list.loading.is_some() {
                 return Vec::new(); // the Live view was left, or a refresh is under way
+            }
+            if areas(state).list.is_none() {
+                state.list.live_paused = true; // hidden: no polling until it shows again
+                return Vec::new();
             }
             load_live(state).into_iter().collect()
         }
@@ -307,7 +330,7 @@ fn load_live(state: &mut State) -> Option<Effect> {
 fn on_live(
     state: &mut State,
     req: u64,
-    result: Result<Vec<crate::model::Call>, crate::providers::ProviderError>,
+    result: Result<crate::model::Page<crate::model::Call>, crate::providers::ProviderError>,
 ) -> Vec<Effect> {
     if state.list.loading != Some(req) {
         return Vec::new(); // the Live view was left or refreshed again
@@ -321,8 +344,18 @@ fn on_live(
         return Vec::new();
     };
     match result {
-        Ok(calls) => {
-            state.list.replace(calls, p.capabilities());
+        Ok(page) => {
+            state.list.replace(page, p.capabilities());
+            if state.list.unreadable > 0 {
+                state.set_status(
+                    format!(
+                        "{}: {} live call(s) could not be read and are not shown",
+                        p.label(),
+                        state.list.unreadable
+                    ),
+                    true,
+                );
+            }
             state.list.error = None;
             state.list.refreshed_at = Some((state.now)());
             mark_ok(state, source.provider);

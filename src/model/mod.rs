@@ -292,6 +292,22 @@ pub struct Page<T> {
     pub unreadable: usize,
 }
 
+impl<T> Page<T> {
+    /// Everything there is, in one page (an endpoint without paging).
+    pub fn whole(items: Vec<T>, unreadable: usize) -> Page<T> {
+        let n = items.len();
+        Page {
+            page: 1,
+            page_size: n as u32,
+            total_items: Some(n as u64),
+            total_pages: Some(1),
+            has_more: false,
+            unreadable,
+            items,
+        }
+    }
+}
+
 /// What a caller asks for: which 1-based page, and how many per page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageRequest {

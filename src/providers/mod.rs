@@ -177,9 +177,10 @@ pub trait Provider: Send + Sync {
         key: &CallKey,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError>;
-    /// Calls in progress or just ended under a scope (Voxeme's live calls), newest first. The
-    /// Live view polls this every few seconds while it is on screen.
-    async fn list_live(&self, scope: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+    /// Calls in progress or just ended under a scope (Voxeme's live calls), newest first, as one
+    /// page that counts the records that could not be read. The Live view polls this every few
+    /// seconds while it is on screen.
+    async fn list_live(&self, scope: Option<&str>) -> Result<Page<Call>, ProviderError> {
         let _ = scope;
         Err(ProviderError::NotOffered {
             provider: self.label().to_string(),

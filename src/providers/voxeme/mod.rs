@@ -523,7 +523,7 @@ impl Provider for Voxeme {
             .map_err(|e| self.err(e, missing))
     }
 
-    async fn list_live(&self, scope: Option<&str>) -> Result<Vec<Call>, ProviderError> {
+    async fn list_live(&self, scope: Option<&str>) -> Result<Page<Call>, ProviderError> {
         let account = self.account_of(scope)?;
         let v = self
             .get_json(
@@ -538,7 +538,7 @@ impl Provider for Voxeme {
         if unreadable > 0 {
             tracing::warn!(unreadable, "Voxeme live calls that could not be read");
         }
-        Ok(calls)
+        Ok(Page::whole(calls, unreadable))
     }
 
     async fn check(&self) -> Result<String, ProviderError> {
