@@ -364,7 +364,11 @@ impl HttpClient {
                     if a.status == StatusCode::TOO_MANY_REQUESTS
                         || a.status == StatusCode::SERVICE_UNAVAILABLE =>
                 {
-                    if retry >= self.limits.max_retries + 2 {
+                    // A POST is repeated only when the server says when (a token request
+                    // during a block would otherwise prolong it).
+                    if retry >= self.limits.max_retries + 2
+                        || (!idempotent && a.retry_after.is_none())
+                    {
                         return Err(error);
                     }
                     a.retry_after
@@ -468,7 +472,9 @@ impl HttpClient {
     }
 
     /// Opens a streamed download (a recording) from `from_byte` on. Connect and read timeouts
-    /// apply, no overall one. Non-success statuses come back as [`HttpError::Status`].
+    /// apply, no overall one. A broken connection or a 5xx before the answer starts is retried
+    /// with backoff, a 429/503 waits for `Retry-After`, both bounded like [`Self::send`].
+    /// Non-success statuses come back as [`HttpError::Status`].
     pub async fn open_stream(
         &self,
         url: &str,
@@ -477,14 +483,69 @@ impl HttpClient {
     ) -> Result<reqwest::Response, HttpError> {
         let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(redact_url(url)))?;
         let host = host_of(&parsed);
-        let mut req = apply_auth(self.api.get(parsed), auth);
+        let mut retry = 0u32;
+        let mut waited = Duration::ZERO;
+        loop {
+            let error = match self.open_once(&parsed, &host, auth, from_byte).await {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            let wait = match &error {
+                HttpError::Status(a)
+                    if (a.status == StatusCode::TOO_MANY_REQUESTS
+                        || a.status == StatusCode::SERVICE_UNAVAILABLE)
+                        && retry < self.limits.max_retries + 2 =>
+                {
+                    a.retry_after
+                        .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry))
+                }
+                HttpError::Status(a)
+                    if a.status.is_server_error() && retry < self.limits.max_retries =>
+                {
+                    backoff(self.limits.backoff_base, retry)
+                }
+                e if e.retryable() && retry < self.limits.max_retries => {
+                    backoff(self.limits.backoff_base, retry)
+                }
+                _ => return Err(error),
+            };
+            if waited + wait > self.limits.max_rate_limit_wait {
+                return Err(error);
+            }
+            retry += 1;
+            match &error {
+                HttpError::Status(a)
+                    if a.status == StatusCode::TOO_MANY_REQUESTS
+                        || a.status == StatusCode::SERVICE_UNAVAILABLE =>
+                {
+                    self.notify(HttpNotice::Waiting { wait, retry })
+                }
+                other => self.notify(HttpNotice::Retrying {
+                    retry,
+                    cause: other.to_string(),
+                }),
+            }
+            tracing::info!(host, retry, wait_ms = wait.as_millis() as u64, error = %error, "retrying a download");
+            tokio::time::sleep(wait).await;
+            waited += wait;
+        }
+    }
+
+    async fn open_once(
+        &self,
+        url: &Url,
+        host: &str,
+        auth: &Auth,
+        from_byte: u64,
+    ) -> Result<reqwest::Response, HttpError> {
+        let mut req = apply_auth(self.api.get(url.clone()), auth);
         if from_byte > 0 {
             req = req.header(reqwest::header::RANGE, format!("bytes={from_byte}-"));
         }
-        let resp = req
+        let mut resp = req
             .send()
             .await
-            .map_err(|e| classify(e, &host, &self.limits))?;
+            .map_err(|e| classify(e, host, &self.limits))?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
@@ -492,7 +553,6 @@ impl HttpClient {
         let headers = resp.headers().clone();
         let retry_after = parse_retry_after(&headers, Utc::now());
         let mut body = Vec::new();
-        let mut resp = resp;
         while let Ok(Some(chunk)) = resp.chunk().await {
             if body.len() + chunk.len() > 64 * 1024 {
                 break;
