@@ -186,6 +186,8 @@ pub struct MemoryProvider {
     pub live: Arc<std::sync::Mutex<Vec<Call>>>,
     /// Searches the scope list was asked for, in order.
     pub scope_searches: Arc<std::sync::Mutex<Vec<Option<String>>>>,
+    /// A parent pinned as configuration pins one (then no parent list is offered).
+    pub pinned: Option<Scope>,
 }
 
 impl MemoryProvider {
@@ -208,6 +210,7 @@ impl MemoryProvider {
             turns: 24,
             live: Arc::default(),
             scope_searches: Arc::default(),
+            pinned: None,
         }
     }
 
@@ -229,6 +232,9 @@ impl Provider for MemoryProvider {
     }
     fn capabilities(&self) -> &Capabilities {
         &self.caps
+    }
+    fn pinned_scope(&self) -> Option<&Scope> {
+        self.pinned.as_ref()
     }
     async fn list_scopes(
         &self,

@@ -20,11 +20,11 @@ pub struct Built {
     pub provider: Result<Arc<dyn Provider>, String>,
 }
 
-/// A parent pinned by configuration, named by its kind until the server says more.
-fn pinned(p: &ProviderConfig, noun: &str) -> Option<Scope> {
+/// A parent pinned by configuration, known by its id until the server says more.
+fn pinned(p: &ProviderConfig) -> Option<Scope> {
     p.pinned().map(|id| Scope {
         id: id.to_string(),
-        name: format!("{noun} {id}"),
+        name: id.to_string(),
         detail: None,
     })
 }
@@ -51,7 +51,7 @@ async fn build_one(
                 base_url,
                 api_key: key,
                 key_hint,
-                agent: pinned(p, "agent"),
+                agent: pinned(p),
             },
             api,
             storage,
@@ -70,7 +70,7 @@ async fn build_one(
                 client: p.client.clone().unwrap_or_default(),
                 secret: key,
                 key_hint,
-                patient: pinned(p, "patient"),
+                patient: pinned(p),
             },
             api,
             storage,
@@ -93,7 +93,7 @@ async fn build_one(
                 base_url,
                 api_key: key,
                 key_hint,
-                account: pinned(p, "account"),
+                account: pinned(p),
             },
             api,
             storage,
@@ -105,7 +105,7 @@ async fn build_one(
                 base_url,
                 api_key: key,
                 key_hint,
-                organization: pinned(p, "organization"),
+                organization: pinned(p),
             },
             api,
             storage,

@@ -403,6 +403,26 @@ fn unreadable_live_calls_are_counted_on_screen() {
 }
 
 #[test]
+fn a_pinned_parent_opens_directly_titled_with_its_provider() {
+    let mut p = MemoryProvider::new("talkpilot", 12);
+    let agent = p.scopes[0].clone();
+    p.pinned = Some(callbrowser::model::Scope {
+        name: agent.id.clone(), // configuration knows only the id
+        ..agent.clone()
+    });
+    let mut s = state_with(vec![p.arc()], (160, 45));
+    let e = init(&mut s);
+    assert!(
+        matches!(e.as_slice(), [Effect::LoadCalls { scope, .. }] if scope.as_deref() == Some(agent.id.as_str())),
+        "no parent list is loaded, the pinned agent's calls are: {e:?}"
+    );
+    pump(&mut s, e);
+    assert_eq!(s.list.calls.len(), 12);
+    let source = s.list.source.as_ref().unwrap();
+    assert_eq!(source.scope_name, format!("TalkPilot · {}", agent.id));
+}
+
+#[test]
 fn providers_without_a_live_view_say_so() {
     let mut s = loaded(10, (160, 45));
     let effects = key(&mut s, KeyCode::Char('L'));

@@ -36,7 +36,6 @@ fn open_next(state: &mut State, from: usize) -> Vec<Effect> {
         };
         state.opening = Some(i);
         if !entry.has_scopes() {
-            let scope = p.pinned_scope().cloned();
             if let Some(row) = state
                 .sidebar_rows()
                 .iter()
@@ -44,17 +43,7 @@ fn open_next(state: &mut State, from: usize) -> Vec<Effect> {
             {
                 state.sidebar_cursor = row;
             }
-            return select_source(
-                state,
-                Source {
-                    provider: i,
-                    scope_name: scope
-                        .as_ref()
-                        .map_or_else(|| p.label().to_string(), |s| s.name.clone()),
-                    scope: scope.map(|s| s.id),
-                    live: false,
-                },
-            );
+            return select_source(state, own_calls(i, p.as_ref()));
         }
         if entry.scopes.loading.is_some() {
             return Vec::new(); // its answer opens it (or moves on)
@@ -66,6 +55,21 @@ fn open_next(state: &mut State, from: usize) -> Vec<Effect> {
     }
     state.opening = None;
     Vec::new()
+}
+
+/// The calls of a provider without a parent list: the company's, or the pinned parent's
+/// (titled with the provider, since a pinned parent is known only by its id at first).
+fn own_calls(provider: usize, p: &dyn crate::providers::Provider) -> Source {
+    let scope = p.pinned_scope();
+    Source {
+        provider,
+        scope_name: match scope {
+            Some(s) => format!("{} · {}", p.label(), s.name),
+            None => p.label().to_string(),
+        },
+        scope: scope.map(|s| s.id.clone()),
+        live: false,
+    }
 }
 
 fn open_scope(state: &mut State, provider: usize, scope: crate::model::Scope) -> Vec<Effect> {
@@ -896,19 +900,8 @@ fn sidebar_action(state: &mut State, action: Action) -> Vec<Effect> {
                         return load_scopes(state, i);
                     }
                 } else if let Some(p) = entry.provider.clone() {
-                    let scope = p.pinned_scope().cloned();
                     state.focus = Focus::List;
-                    return select_source(
-                        state,
-                        Source {
-                            provider: i,
-                            scope_name: scope
-                                .as_ref()
-                                .map_or_else(|| p.label().to_string(), |s| s.name.clone()),
-                            scope: scope.map(|s| s.id),
-                            live: false,
-                        },
-                    );
+                    return select_source(state, own_calls(i, p.as_ref()));
                 }
             }
             Some(SidebarRow::Scope(i, j)) => {
