@@ -252,6 +252,67 @@ async fn every_documented_filter_is_sent_to_the_server() {
     );
 }
 
+/// `phone_number` is an exact match: a whole number goes to the server, a part of one is applied
+/// to what was loaded (and reported as local).
+#[tokio::test]
+async fn phone_whole_number_to_the_server_part_of_one_locally() {
+    let (emu, tp, _, agent) = setup(opts()).await;
+    let caps = tp.capabilities();
+    let reference = emu.calls(&agent);
+    let number = reference
+        .iter()
+        .filter_map(|c| c["phone_number"].as_str())
+        .find(|n| {
+            reference
+                .iter()
+                .filter(|c| c["phone_number"].as_str() == Some(n))
+                .count()
+                > 1
+        })
+        .expect("a caller with several calls")
+        .to_string();
+
+    // Typed with spaces: normalised and sent.
+    let typed = format!("{} {} {}", &number[..3], &number[3..6], &number[6..]);
+    let f = parse(&format!("\"phone:{typed}\""), &tp);
+    assert!(f.local_keys(caps).is_empty());
+    let q =
+        callbrowser::providers::talkpilot::calls_query(&f, PageRequest { page: 1, size: 100 }, 100);
+    assert!(q.contains(&("phone_number", number.clone())), "{q:?}");
+    let got = all_calls(&tp, &agent, &f, 100).await;
+    let want = expected(&emu, &agent, |c| {
+        not_deleted(c) && c["phone_number"].as_str() == Some(&number)
+    });
+    assert!(want.len() > 1);
+    assert_eq!(ids(&got), want);
+
+    // The last digits only: not sent (the server would find nothing), applied locally.
+    let part = number[number.len() - 5..].to_string();
+    let f = parse(&format!("phone:{part}"), &tp);
+    assert_eq!(f.local_keys(caps), vec!["phone"]);
+    let q =
+        callbrowser::providers::talkpilot::calls_query(&f, PageRequest { page: 1, size: 100 }, 100);
+    assert!(q.iter().all(|(k, _)| *k != "phone_number"), "{q:?}");
+    let loaded = all_calls(&tp, &agent, &f, 100).await;
+    assert_eq!(
+        ids(&loaded),
+        expected(&emu, &agent, not_deleted),
+        "the server got no phone filter"
+    );
+    let kept: Vec<Call> = loaded
+        .into_iter()
+        .filter(|c| f.matches_local(c, caps))
+        .collect();
+    let want = expected(&emu, &agent, |c| {
+        not_deleted(c)
+            && c["phone_number"]
+                .as_str()
+                .is_some_and(|n| n.contains(&part))
+    });
+    assert!(want.len() > 1);
+    assert_eq!(ids(&kept), want);
+}
+
 #[tokio::test]
 async fn detail_parses_the_transcript_inside_a_string() {
     let (emu, tp, _, agent) = setup(opts()).await;

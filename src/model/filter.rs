@@ -1,7 +1,9 @@
 //! The filter line: free text plus `key:value` tokens, one vocabulary across providers.
 //!
 //! A provider declares which keys its server applies ([`super::Capabilities::server_filters`]);
-//! the rest of a valid filter is applied to what was loaded ([`Filter::matches_local`]).
+//! the rest of a valid filter is applied to what was loaded ([`Filter::matches_local`]). `phone:`
+//! means "the caller's number contains these digits"; a server that only matches a number
+//! exactly declares [`Filter::PHONE_EXACT`] and gets it only when the value is a whole number.
 
 use std::collections::BTreeMap;
 
@@ -41,7 +43,10 @@ pub const GENERIC_KEYS: &[(&str, &str)] = &[
     ("yesterday", "yesterday — calls of the previous local day"),
     ("dir", "dir:in|out|web — direction"),
     ("status", "status:… — the vendor's status"),
-    ("phone", "phone:+4930… — the caller's number"),
+    (
+        "phone",
+        "phone:+4930123456 — the caller's number, or phone:0142 — digits it contains",
+    ),
     ("dur", "dur>60, dur<2m — duration in seconds (or m)"),
     ("has", "has:recording|transcript"),
 ];
@@ -162,6 +167,13 @@ fn parse_when<Tz: TimeZone>(
     })
 }
 
+/// A number as people type it, without spaces, dashes, dots, slashes and parentheses.
+fn strip_phone_separators(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '/' | '(' | ')'))
+        .collect()
+}
+
 fn local_midnight<Tz: TimeZone>(tz: &Tz, date: NaiveDate) -> DateTime<Utc> {
     let naive = date.and_time(NaiveTime::MIN);
     match tz.from_local_datetime(&naive).earliest() {
@@ -172,6 +184,28 @@ fn local_midnight<Tz: TimeZone>(tz: &Tz, date: NaiveDate) -> DateTime<Utc> {
 }
 
 impl Filter {
+    /// Listed in [`Capabilities::server_filters`] instead of `"phone"` by a provider whose server
+    /// matches the caller's number only exactly: `phone:` is then sent only when its value is a
+    /// whole number ([`Filter::whole_phone`]), and a part of a number is applied locally.
+    pub const PHONE_EXACT: &'static str = "phone:exact";
+
+    /// The `phone:` value when it is a whole number: `+` and 8–15 digits once spaces, dashes,
+    /// dots, slashes and parentheses are removed (E.164, as the APIs store numbers).
+    pub fn whole_phone(&self) -> Option<String> {
+        let kept = strip_phone_separators(self.phone.as_deref()?);
+        let digits = kept.strip_prefix('+')?;
+        ((8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()))
+            .then_some(kept)
+    }
+
+    /// Whether the provider's server applies this filter's `key` (the rest is applied locally).
+    pub fn applied_by_server(&self, key: &str, caps: &Capabilities) -> bool {
+        caps.server_filters.contains(&key)
+            || (key == "phone"
+                && caps.server_filters.contains(&Self::PHONE_EXACT)
+                && self.whole_phone().is_some())
+    }
+
     /// Parses a filter line against a provider's capabilities, with `now` in the user's time zone.
     pub fn parse<Tz: TimeZone>(
         input: &str,
@@ -247,7 +281,16 @@ impl Filter {
                     })
                 }
                 "status" if !value.is_empty() => f.status = Some(value.to_string()),
-                "phone" if !value.is_empty() => f.phone = Some(value.to_string()),
+                "phone" => {
+                    let kept = strip_phone_separators(value);
+                    let digits = kept.strip_prefix('+').unwrap_or(&kept);
+                    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                        return Err(bad(
+                            "a phone number or some of its digits (+4930123456, 0142)",
+                        ));
+                    }
+                    f.phone = Some(value.to_string());
+                }
                 "has" => match value.to_ascii_lowercase().as_str() {
                     "recording" => f.has_recording = Some(true),
                     "transcript" => f.has_transcript = Some(true),
@@ -321,14 +364,14 @@ impl Filter {
     pub fn local_keys(&self, caps: &Capabilities) -> Vec<String> {
         self.keys_used()
             .into_iter()
-            .filter(|k| !caps.server_filters.contains(k))
+            .filter(|k| !self.applied_by_server(k, caps))
             .map(str::to_string)
             .collect()
     }
 
     /// Whether a loaded call passes the part of the filter the server did not apply.
     pub fn matches_local(&self, call: &Call, caps: &Capabilities) -> bool {
-        let local = |k: &str| !caps.server_filters.contains(&k);
+        let local = |k: &str| !self.applied_by_server(k, caps);
         if local("text")
             && let Some(t) = &self.text
         {
@@ -504,5 +547,47 @@ mod tests {
         let f = Filter::parse("dur<60 nomatch", &caps(), now()).unwrap();
         // text is server-side for these caps, so it is not checked locally
         assert!(f.matches_local(&c, &caps()));
+    }
+
+    #[test]
+    fn phone_goes_to_an_exact_server_only_as_a_whole_number() {
+        let exact = Capabilities {
+            server_filters: &["text", Filter::PHONE_EXACT],
+            ..caps()
+        };
+        let substring = Capabilities {
+            server_filters: &["phone"],
+            ..caps()
+        };
+        let mut c = Call::new("tp", None, "1");
+        c.caller_number = Some("+49 30 1234567".into());
+
+        let f = Filter::parse("\"phone:+49 (30) 123-4567\"", &exact, now()).unwrap();
+        assert_eq!(f.whole_phone().as_deref(), Some("+49301234567"));
+        assert!(f.local_keys(&exact).is_empty());
+        let mut other = c.clone();
+        other.caller_number = Some("+33 1 99 00 12 34".into());
+        assert!(f.matches_local(&other, &exact), "the server applied it");
+
+        for part in ["1234567", "30-123", "+4930", "4930123456"] {
+            let f = Filter::parse(&format!("phone:{part}"), &exact, now()).unwrap();
+            assert_eq!(f.whole_phone(), None, "{part}");
+            assert_eq!(f.local_keys(&exact), vec!["phone"], "{part}");
+            assert!(f.matches_local(&c, &exact), "{part}");
+            assert!(!f.matches_local(&other, &exact), "{part}");
+            // A server that matches parts of numbers gets every value.
+            assert!(f.local_keys(&substring).is_empty(), "{part}");
+        }
+        // Too long for E.164, or no + : a part of a number.
+        let f = Filter::parse("phone:+1234567890123456", &exact, now()).unwrap();
+        assert_eq!(f.whole_phone(), None);
+        // Without any server phone filter it is local, whole or not.
+        let f = Filter::parse("phone:+49301234567", &caps(), now()).unwrap();
+        assert_eq!(f.local_keys(&caps()), vec!["phone"]);
+
+        for bad in ["phone:abc", "phone:", "phone:+", "phone:12a4"] {
+            let e = Filter::parse(bad, &exact, now()).unwrap_err();
+            assert!(e.to_string().contains("some of its digits"), "{bad}: {e}");
+        }
     }
 }

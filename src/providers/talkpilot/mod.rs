@@ -37,7 +37,15 @@ fn capabilities() -> Capabilities {
         has_recordings: true,
         has_live: false,
         max_page_size: 100,
-        server_filters: &["text", "from", "to", "phone", "done", "include_deleted"],
+        // `phone_number` is an exact match: a part of a number is matched locally.
+        server_filters: &[
+            "text",
+            "from",
+            "to",
+            Filter::PHONE_EXACT,
+            "done",
+            "include_deleted",
+        ],
         provider_keys: PROVIDER_KEYS,
     }
 }
@@ -177,7 +185,8 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The query for one page of an agent's calls (every documented filter).
+/// The query for one page of an agent's calls (every documented filter; `phone:` only when it is
+/// a whole number, since `phone_number` matches exactly).
 pub fn calls_query(filter: &Filter, page: PageRequest, max: u32) -> Vec<(&'static str, String)> {
     let mut q = vec![
         ("page", page.page.max(1).to_string()),
@@ -192,8 +201,8 @@ pub fn calls_query(filter: &Filter, page: PageRequest, max: u32) -> Vec<(&'stati
     if let Some(t) = filter.to {
         q.push(("to", rfc3339(t)));
     }
-    if let Some(p) = &filter.phone {
-        q.push(("phone_number", p.clone()));
+    if let Some(p) = filter.whole_phone() {
+        q.push(("phone_number", p));
     }
     if let Some(d) = filter.extra.get("done") {
         q.push(("done", d.clone()));
