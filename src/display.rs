@@ -133,6 +133,20 @@ pub fn format_time(
     }
 }
 
+/// A vendor field's value as the user reads it: an RFC 3339 timestamp in the user's zone (the
+/// same format as the list), anything else sanitized as it came.
+pub fn field_value(v: &str, tz: crate::config::TimeZoneSetting) -> Cow<'_, str> {
+    let t = v.trim();
+    // Only full timestamps ("2026-03-18T14:22:03.000Z"), not dates or free text.
+    if t.len() >= 20
+        && t.as_bytes().get(10) == Some(&b'T')
+        && let Ok(when) = chrono::DateTime::parse_from_rfc3339(t)
+    {
+        return Cow::Owned(format_time(Some(when.with_timezone(&chrono::Utc)), tz));
+    }
+    sanitize(v)
+}
+
 /// The time of day, `14:03:07`, in the user's zone.
 pub fn format_clock(
     t: chrono::DateTime<chrono::Utc>,
@@ -163,6 +177,23 @@ pub fn format_duration(secs: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamp_fields_read_in_the_users_zone() {
+        use crate::config::TimeZoneSetting::Utc;
+        assert_eq!(
+            field_value("2026-03-18T14:22:03.000Z", Utc),
+            "2026-03-18 14:22:03"
+        );
+        assert_eq!(
+            field_value("2026-03-18T16:22:03+02:00", Utc),
+            "2026-03-18 14:22:03"
+        );
+        // Not timestamps: as they came (sanitized).
+        assert_eq!(field_value("2026-03-18", Utc), "2026-03-18");
+        assert_eq!(field_value("twilio", Utc), "twilio");
+        assert_eq!(field_value("T\u{202E}x", Utc), "T⟪U+202E⟫x");
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -287,7 +287,8 @@ pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
     if !o.fields.is_empty() {
         out.push_str("\nFields\n");
         for (k, v) in &o.fields {
-            out.push_str(&format!("{k}: {}\n", v.as_str().unwrap_or_default()));
+            let v = crate::display::field_value(v.as_str().unwrap_or_default(), tz);
+            out.push_str(&format!("{k}: {v}\n"));
         }
     }
     out

@@ -191,7 +191,7 @@ pub fn build(d: &CallDetail, width: u16, query: &str, tz: TimeZoneSetting) -> De
         for (k, v) in &c.fields {
             let key = sanitize(k);
             let pad = " ".repeat(kw.saturating_sub(key.width()));
-            let value = sanitize(v).into_owned();
+            let value = crate::display::field_value(v, tz).into_owned();
             let avail = (width as usize).saturating_sub(kw + 2).max(8);
             for (i, l) in textwrap::wrap(&value, avail).iter().enumerate() {
                 let lead = if i == 0 {
