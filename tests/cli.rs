@@ -258,3 +258,126 @@ async fn two_accounts_of_one_kind_are_two_providers() {
     assert!(!ok, "the other account's agent must not be found");
     assert!(err.contains("TalkPilot (Praxis)"), "{err}");
 }
+
+/// The first parent id in the error `list` answers without `--scope` ("pass --scope with one
+/// of:" and one `  ID  NAME` line per parent).
+fn first_listed_scope(err: &str) -> String {
+    assert!(err.contains("pass --scope with one of:"), "{err}");
+    err.lines()
+        .skip_while(|l| !l.contains("pass --scope"))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no parent listed:\n{err}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_and_show_work_for_every_demo_provider() {
+    let demo = callbrowser::demo::Demo::start(EmulatorOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("demo.toml");
+    std::fs::write(&cfg, demo.config_toml()).unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // (name, has a parent level, transcript state `show` reports for its calls)
+    let cases = [
+        ("welkin", true, &["not_offered"][..]),
+        ("solum", false, &["not_offered"][..]),
+        (
+            "talkpilot",
+            true,
+            &["turns", "unparsed", "purged", "missing"][..],
+        ),
+        ("voxeme", true, &["not_offered"][..]),
+        ("allomia", true, &["turns", "unparsed", "missing"][..]),
+    ];
+    for (name, parented, transcript_states) in cases {
+        let mut args = vec![
+            "list",
+            "--provider",
+            name,
+            "--limit",
+            "5",
+            "--format",
+            "json",
+        ];
+        let scope;
+        if parented {
+            let (ok, _, err) = run(&cfg, &["list", "--provider", name]).await;
+            assert!(!ok, "{name}: list without --scope must ask for one");
+            scope = first_listed_scope(&err);
+            args.extend(["--scope", scope.as_str()]);
+        }
+        let (ok, out, err) = run(&cfg, &args).await;
+        assert!(ok, "{name}: {err}");
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(doc["provider"], name);
+        let calls = doc["calls"].as_array().unwrap();
+        assert!(!calls.is_empty(), "{name}: no calls:\n{out}");
+        for c in calls {
+            for key in [
+                "provider",
+                "scope",
+                "id",
+                "started_at",
+                "duration_secs",
+                "direction",
+                "status",
+                "caller_name",
+                "caller_number",
+                "summary",
+                "has_recording",
+                "has_transcript",
+            ] {
+                assert!(c.get(key).is_some(), "{name}: call without {key}: {c}");
+            }
+            assert!(c["started_at"].as_str().is_some(), "{name}: {c}");
+            assert!(c["duration_secs"].is_number(), "{name}: {c}");
+        }
+
+        // `show` of the first call, with the scope the list gave it.
+        let id = calls[0]["id"].as_str().unwrap();
+        let mut show = vec!["show", id, "--provider", name, "--format", "json"];
+        if let Some(s) = calls[0]["scope"].as_str() {
+            show.extend(["--scope", s]);
+        }
+        let (ok, out, err) = run(&cfg, &show).await;
+        assert!(ok, "{name}: {err}");
+        let d: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(d["id"], id, "{name}");
+        assert!(d["fields"].is_object(), "{name}: {d}");
+        let state = d["transcript_state"].as_str().unwrap();
+        assert!(
+            transcript_states.contains(&state),
+            "{name}: transcript {state}"
+        );
+        if state == "turns" {
+            let turns = d["transcript"].as_array().unwrap();
+            assert!(!turns.is_empty());
+            assert!(
+                turns
+                    .iter()
+                    .all(|t| t["speaker"].is_string() && t["text"].is_string())
+            );
+        }
+        // A signed URL or a key never reaches the output.
+        for secret in ["token=", "X-Amz-Signature", "Signature="] {
+            assert!(!out.contains(secret), "{name}: {secret} printed:\n{out}");
+        }
+
+        // The table forms too.
+        let table: Vec<&str> = show
+            .iter()
+            .copied()
+            .filter(|a| *a != "--format" && *a != "json")
+            .collect();
+        let (ok, out, err) = run(&cfg, &table).await;
+        assert!(ok, "{name}: {err}");
+        assert!(
+            out.starts_with(&format!("id           {id}")),
+            "{name}:\n{out}"
+        );
+    }
+}
