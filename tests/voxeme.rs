@@ -400,6 +400,7 @@ async fn every_documented_filter_is_sent_to_the_server() {
     assert!(want.len() > 1);
     assert_eq!(ids(&got), want);
     assert_eq!(sent(&emu, "filter"), Some(number.clone()));
+    let with_number = want[1].clone();
 
     // Free text → filter too (a part of a number, or an exact call sid).
     let part = number[number.len() - 6..].to_string();
@@ -417,12 +418,22 @@ async fn every_documented_filter_is_sent_to_the_server() {
     let got = all_calls(
         &vx,
         &acc,
-        &parse(&format!("phone:{number} {sid}"), &vx),
+        &parse(&format!("phone:{number} {with_number}"), &vx),
         100,
     )
     .await;
     assert_eq!(sent(&emu, "filter"), Some(number.clone()));
-    assert!(got.iter().all(|c| c.id == sid), "{:?}", ids(&got));
+    assert_eq!(ids(&got), vec![with_number.clone()]);
+    // A text that none of the phone's calls matches: nothing.
+    assert!(!want.contains(&sid));
+    let got = all_calls(
+        &vx,
+        &acc,
+        &parse(&format!("phone:{number} {sid}"), &vx),
+        100,
+    )
+    .await;
+    assert!(got.is_empty(), "{:?}", ids(&got));
 
     // trunk:… → trunk.
     let got = all_calls(&vx, &acc, &parse("trunk:telnyx", &vx), 100).await;
@@ -515,6 +526,66 @@ async fn detail_is_the_record_found_by_its_sid() {
         .await
         .unwrap();
     assert_eq!(d.call.id, sid);
+}
+
+#[tokio::test]
+async fn refreshing_a_live_call_falls_back_to_the_live_endpoint() {
+    let (emu, vx, _) = setup_with(
+        opts(),
+        VoxemeOptions {
+            live_clock_speed: 0.0,
+            ..vopts()
+        },
+    )
+    .await;
+    let acc = account(&emu, 0);
+    let live = emu.live_calls(&acc);
+    let raw = &live[0];
+    let sid = raw["call_sid"].as_str().unwrap();
+    assert!(emu.calls(&acc).iter().all(|c| c["call_sid"] != sid));
+    // What `r` on the Live view does: no record in RecentCalls yet, so the live call is read.
+    emu.clear_requests();
+    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    let paths: Vec<String> = emu.requests().iter().map(|r| r.path.clone()).collect();
+    let listed = vx.list_live(Some(&acc)).await.unwrap();
+    assert_eq!(d.call, listed.items[0], "the same call as in the Live view");
+    assert_eq!(d.call.status.as_deref(), raw["call_status"].as_str());
+    assert_eq!(d.recording, RecordingRef::Missing);
+    assert_eq!(d.transcript, Transcript::NotOffered);
+    assert!(d.warnings[0].contains("no record in the call history yet"));
+    assert_eq!(
+        paths,
+        [
+            format!("/v1/Accounts/{acc}/RecentCalls"),
+            format!("/v1/Accounts/{acc}/Calls/{sid}")
+        ]
+    );
+    // A recorded call is found in RecentCalls: the live endpoint is not asked.
+    let recorded = emu.calls(&acc)[0]["call_sid"].as_str().unwrap().to_string();
+    emu.clear_requests();
+    assert_eq!(
+        vx.get_call(&key(&acc, &recorded)).await.unwrap().call.id,
+        recorded
+    );
+    assert_eq!(emu.requests().len(), 1);
+    // Neither a record nor live: one clear "not found" after asking both.
+    emu.clear_requests();
+    let gone = "00000000-0000-4000-8000-000000000000";
+    let e = vx.get_call(&key(&acc, gone)).await.unwrap_err();
+    assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "Voxeme: not found (call {gone} is neither among the account's recent calls \
+             (Voxeme keeps 30 days) nor in progress)"
+        )
+    );
+    assert_eq!(emu.requests().len(), 2);
+    // The live call read with wrong types (duration "abc") is still shown.
+    emu.faults().push(Fault::Latency(std::time::Duration::ZERO));
+    emu.faults().push(Fault::WrongTypesRecord);
+    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    assert_eq!((d.call.id.as_str(), d.call.duration_secs), (sid, None));
 }
 
 #[tokio::test]
@@ -889,6 +960,10 @@ async fn malformed_answers_do_not_hide_good_records() {
     .await;
     let acc = account(&emu, 0);
     let first = PageRequest { page: 1, size: 25 };
+    let good = vx
+        .list_calls(Some(&acc), &Filter::default(), first)
+        .await
+        .unwrap();
     emu.faults().push(Fault::WrongTypesRecord);
     let p = vx
         .list_calls(Some(&acc), &Filter::default(), first)
@@ -897,6 +972,26 @@ async fn malformed_answers_do_not_hide_good_records() {
     assert_eq!(p.items.len(), 24);
     assert_eq!(p.unreadable, 1);
     assert!(p.has_more);
+    // The middle record (its sid an array) is counted; the next one has a readable sid and
+    // wrong types elsewhere (duration "abc", answered "maybe", attempted_at a number): it is
+    // shown with what could be read, and every other record as it was.
+    let (unreadable, odd) = (&good.items[12], &good.items[13]);
+    assert!(!p.items.iter().any(|c| c.id == unreadable.id));
+    let shown = p.items.iter().find(|c| c.id == odd.id).unwrap();
+    assert_eq!(shown.duration_secs, None);
+    assert_eq!(shown.started_at.map(|t| t.timestamp()), Some(1_700_000_000));
+    assert_eq!(shown.caller_number, odd.caller_number);
+    assert_eq!(shown.direction, odd.direction);
+    assert!(shown.fields.contains(&("answered".into(), "maybe".into())));
+    let rest = |items: &[Call]| -> Vec<Call> {
+        items
+            .iter()
+            .filter(|c| c.id != unreadable.id && c.id != odd.id)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(rest(&p.items), rest(&good.items));
+    assert_eq!(rest(&p.items).len(), 23);
 
     emu.faults().push(Fault::WrongTypesRecord);
     let s = vx
@@ -904,16 +999,32 @@ async fn malformed_answers_do_not_hide_good_records() {
         .await
         .unwrap();
     assert_eq!((s.items.len(), s.unreadable), (2, 1));
+    assert_eq!(s.items[1].id, account(&emu, 2));
+    assert_eq!(
+        s.items[1].detail, None,
+        "record_all_calls \"maybe\" is not shown"
+    );
 
+    // A moment with at least three live calls (the clock stands still otherwise).
+    for _ in 0..100 {
+        if emu.live_calls(&acc).len() >= 3 {
+            break;
+        }
+        emu.advance_live_clock(30);
+    }
     emu.faults().push(Fault::WrongTypesRecord);
     let live = vx.list_live(Some(&acc)).await.unwrap();
     let all = emu.live_calls(&acc);
-    assert!(!all.is_empty());
+    assert!(all.len() >= 3);
     assert_eq!(
         (live.items.len() + 1, live.unreadable),
         (all.len(), 1),
         "one unreadable live call is counted, the rest shown"
     );
+    // The one after it: duration "abc", still shown.
+    let odd = all[all.len() / 2 + 1]["call_sid"].as_str();
+    let odd = live.items.iter().find(|c| Some(c.id.as_str()) == odd);
+    assert_eq!(odd.map(|c| c.duration_secs), Some(None));
 
     emu.faults().push(Fault::MalformedJson);
     let e = vx

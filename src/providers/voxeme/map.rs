@@ -5,7 +5,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::display::body_safe;
-use crate::model::{Call, CallDetail, Direction, RecordingRef, Scope, Transcript};
+use crate::model::{Call, CallDetail, Direction, Page, RecordingRef, Scope, Transcript};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -153,7 +153,7 @@ pub fn recording_ref(url: Option<String>, base_url: &str) -> RecordingRef {
     let Some(url) = url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()) else {
         return RecordingRef::Missing;
     };
-    if url.len() >= 4 && url[..4].eq_ignore_ascii_case("http") {
+    if is_absolute(&url) {
         if same_origin(&url, base_url) {
             RecordingRef::Endpoint { path: url }
         } else {
@@ -173,6 +173,22 @@ pub fn recording_ref(url: Option<String>, base_url: &str) -> RecordingRef {
     }
 }
 
+/// Whether a `recording_url` is an absolute URL (it starts with `http`, in any case). Never
+/// slices by bytes: a vendor string may begin with a multi-byte character.
+pub fn is_absolute(url: &str) -> bool {
+    url.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("http"))
+}
+
+/// The URL an [`RecordingRef::Endpoint`] path is fetched from: absolute paths as they are,
+/// the others under the API's base URL.
+pub fn endpoint_url(base_url: &str, path: &str) -> String {
+    if is_absolute(path) {
+        path.to_string()
+    } else {
+        format!("{}{path}", base_url.trim_end_matches('/'))
+    }
+}
+
 pub fn same_origin(a: &str, b: &str) -> bool {
     match (url::Url::parse(a), url::Url::parse(b)) {
         (Ok(a), Ok(b)) => a.origin() == b.origin(),
@@ -189,6 +205,62 @@ pub fn detail(provider: &str, account: &str, o: &Object, base_url: &str) -> Opti
     d.transcript = Transcript::NotOffered;
     d.recording = recording;
     Some(d)
+}
+
+/// The "detail" of a live call (`GET …/Calls/{call_sid}`) that has no record in RecentCalls
+/// yet, so no recording either.
+pub fn live_detail(provider: &str, account: &str, o: &Object) -> Option<CallDetail> {
+    let mut d = CallDetail::from_list_item(live_call(provider, account, o)?);
+    d.transcript = Transcript::NotOffered;
+    d.recording = RecordingRef::Missing;
+    d.warnings.push(
+        "a live call with no record in the call history yet: the record (and any recording) \
+         appears there once the call has ended"
+            .into(),
+    );
+    Some(d)
+}
+
+/// Reads the RecentCalls envelope `{total, page_size, page, data}` (`page`/`page_size` as
+/// strings or numbers; the docs' `batch` for `page_size`), decoding each record on its own.
+/// `count` and `requested` are what was asked: used only when the answer does not say. The
+/// error is the cause of an unreadable answer.
+pub fn page(
+    v: &Value,
+    count: u32,
+    requested: u32,
+    decode: impl FnMut(&Object) -> Option<Call>,
+) -> Result<Page<Call>, &'static str> {
+    let o = v.as_object().ok_or("the answer is not a JSON object")?;
+    let items = o
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or("the answer has no \"data\" list")?;
+    let (items, unreadable) = lenient::decode_items(items, decode);
+    let page = lenient::number(o, "page")
+        .filter(|n| *n >= 1.0)
+        .map_or(requested, |n| n as u32);
+    let page_size = lenient::number(o, "page_size")
+        .or_else(|| lenient::number(o, "batch"))
+        .filter(|n| *n >= 1.0)
+        .map_or(count, |n| n as u32);
+    let total_items = lenient::number(o, "total")
+        .filter(|n| *n >= 0.0)
+        .map(|n| n as u64);
+    let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
+    let has_more = match total_pages {
+        Some(pages) => page < pages,
+        None => items.len() + unreadable >= page_size as usize,
+    };
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total_items,
+        total_pages,
+        has_more,
+        unreadable,
+    })
 }
 
 /// One live call of `GET /v1/Accounts/{sid}/Calls`.
@@ -388,6 +460,139 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_recent_call_maps_every_key() {
+        let v: Value = serde_json::from_str(RECENT_CALLS).unwrap();
+        let acc = "5f8e8f60-4771-44cb-92a6-94ea66df0450";
+        let c = call("vx", acc, v["data"][0].as_object().unwrap()).unwrap();
+        let mut want = Call::new("vx", Some(acc), "b6f48929-8e86-4d62-ae3b-64fb574d91f6");
+        want.started_at = Some("2026-03-18T14:22:00Z".parse().unwrap());
+        want.duration_secs = Some(45.0);
+        want.direction = Some(Direction::Inbound);
+        want.caller_number = Some("15083084809".into());
+        want.status = Some("answered".into());
+        want.has_recording = Some(true);
+        want.has_transcript = Some(false);
+        // Every key the header does not show, in the vendor's order.
+        want.fields = [
+            ("account_sid", acc),
+            ("service_provider_sid", "…"),
+            ("application_sid", "—"),
+            ("from", "15083084809"),
+            ("to", "18882349999"),
+            ("answered", "yes"),
+            ("answered_at", "2026-03-18T14:22:03.000Z"),
+            ("terminated_at", "2026-03-18T14:22:45.000Z"),
+            ("sip_status", "200"),
+            ("sip_callid", "685cd008-…@192.168.1.100"),
+            ("sip_parent_callid", "—"),
+            ("termination_reason", "caller hungup"),
+            ("host", "192.168.1.100"),
+            ("remote_host", "3.55.24.34"),
+            ("trunk", "twilio"),
+            ("trace_id", "00000000000000000000000000000000"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(c, want);
+    }
+
+    fn read_page(json: &str, count: u32, requested: u32) -> Page<Call> {
+        let v: Value = serde_json::from_str(json).unwrap();
+        page(&v, count, requested, |o| call("vx", "acc", o)).unwrap()
+    }
+
+    #[test]
+    fn the_documented_envelope_reads_its_string_numbers() {
+        // total 312, page_size "25", page "1": 13 pages, more to come.
+        let p = read_page(RECENT_CALLS, 25, 1);
+        assert_eq!(
+            (
+                p.page,
+                p.page_size,
+                p.total_items,
+                p.total_pages,
+                p.has_more
+            ),
+            (1, 25, Some(312), Some(13), true)
+        );
+        assert_eq!((p.items.len(), p.unreadable), (1, 0));
+        // What was asked differs from what the answer says: the answer wins, so the fallback
+        // cannot hide a string that was not read.
+        let p = read_page(RECENT_CALLS, 100, 7);
+        assert_eq!(
+            (p.page, p.page_size, p.total_pages, p.has_more),
+            (1, 25, Some(13), true)
+        );
+        let last = RECENT_CALLS.replace(r#""page": "1""#, r#""page": "13""#);
+        let p = read_page(&last, 25, 1);
+        assert_eq!((p.page, p.total_pages, p.has_more), (13, Some(13), false));
+        // The docs' variant: `batch`, numbers, epoch times, `sip_call_id`.
+        let docs = r#"{"total": 60, "batch": 50, "page": 2, "data": [
+            {"attempted_at": 1773843720, "answered_at": 1773843723, "terminated_at": 1773843765,
+             "call_sid": "c1", "direction": "outbound", "from": "18882349999",
+             "to": "15083084809", "answered": true, "duration": 42, "sip_status": 200,
+             "sip_call_id": "685cd008@10.0.0.1", "recording_url": null}]}"#;
+        let p = read_page(docs, 25, 1);
+        assert_eq!(
+            (
+                p.page,
+                p.page_size,
+                p.total_items,
+                p.total_pages,
+                p.has_more
+            ),
+            (2, 50, Some(60), Some(2), false)
+        );
+        let c = &p.items[0];
+        assert_eq!(
+            c.started_at.unwrap().to_rfc3339(),
+            "2026-03-18T14:22:00+00:00"
+        );
+        assert_eq!(c.caller_number.as_deref(), Some("15083084809"));
+        assert_eq!(c.status.as_deref(), Some("answered"));
+        assert_eq!(field(c, "sip_call_id"), Some("685cd008@10.0.0.1"));
+        // Without page numbers the request is used; without a total, a full page has more.
+        let bare = r#"{"data": [{"call_sid": "a"}, {"call_sid": ["b"]}]}"#;
+        let p = read_page(bare, 2, 4);
+        assert_eq!(
+            (p.page, p.page_size, p.total_items, p.has_more, p.unreadable),
+            (4, 2, None, true, 1)
+        );
+        let v: Value = serde_json::from_str("[]").unwrap();
+        assert!(page(&v, 25, 1, |o| call("vx", "a", o)).is_err());
+    }
+
+    #[test]
+    fn numbers_sent_as_strings_and_wrong_types_keep_the_rest() {
+        let o = obj(
+            r#"{"attempted_at": "2026-03-18T14:22:00.000Z", "call_sid": "c1",
+            "direction": "inbound", "from": "15083084809", "answered": true,
+            "duration": "45", "sip_status": "200"}"#,
+        );
+        let c = call("vx", "a", &o).unwrap();
+        assert_eq!(c.duration_secs, Some(45.0));
+        assert_eq!(field(&c, "sip_status"), Some("200"));
+        let o = obj(
+            r#"{"attempted_at": "2026-03-18T14:22:00.000Z", "call_sid": "c2", "answered": false,
+            "duration": "0.0", "sip_status": "486"}"#,
+        );
+        assert_eq!(call("vx", "a", &o).unwrap().status.as_deref(), Some("busy"));
+        // A readable sid with wrong types elsewhere: shown with what could be read.
+        let o = obj(
+            r#"{"attempted_at": 1700000000, "call_sid": "c3", "direction": "inbound",
+            "from": "15083084809", "answered": "maybe", "answered_at": "2026-03-18T14:22:03Z",
+            "duration": "abc"}"#,
+        );
+        let c = call("vx", "a", &o).unwrap();
+        assert_eq!(c.duration_secs, None);
+        assert_eq!(c.started_at.unwrap().timestamp(), 1_700_000_000);
+        assert_eq!(c.status.as_deref(), Some("answered"), "from answered_at");
+        assert_eq!(field(&c, "answered"), Some("maybe"));
+        assert_eq!(c.caller_number.as_deref(), Some("15083084809"));
+    }
+
+    #[test]
     fn unanswered_floats_and_the_docs_variants() {
         // The server's quirks: epoch answered_at, float duration/sip_status, outbound.
         let o = obj(
@@ -446,6 +651,32 @@ mod tests {
             !same_origin("http://api.voxeme.example/x", BASE),
             "scheme differs"
         );
+        // Multi-byte characters within the first four bytes: no panic, a relative path.
+        for odd in ["ab€/x.mp3", "€", "h€", "htt€p://x"] {
+            assert_eq!(
+                recording_ref(Some(odd.into()), BASE),
+                RecordingRef::Endpoint {
+                    path: format!("/v1/{odd}")
+                }
+            );
+            assert!(!is_absolute(odd));
+            assert_eq!(endpoint_url(BASE, odd), format!("{BASE}{odd}"));
+        }
+        assert!(is_absolute("HTTPS://x") && !is_absolute("htt"));
+        assert_eq!(endpoint_url("https://h/", "/v1/a"), "https://h/v1/a");
+        assert_eq!(endpoint_url(BASE, same), same);
+    }
+
+    #[test]
+    fn a_live_call_as_a_detail() {
+        let v: Value = serde_json::from_str(LIVE_CALLS).unwrap();
+        let d = live_detail("vx", "acc", v[0].as_object().unwrap()).unwrap();
+        assert_eq!(d.call.id, "a4941f23-66b8-4b52-b495-94192adee7ec");
+        assert_eq!(d.call.status.as_deref(), Some("completed"));
+        assert_eq!(d.recording, RecordingRef::Missing);
+        assert_eq!(d.transcript, Transcript::NotOffered);
+        assert_eq!(d.warnings.len(), 1);
+        assert!(live_detail("vx", "acc", &obj(r#"{"call_sid": 5}"#)).is_none());
     }
 
     #[test]

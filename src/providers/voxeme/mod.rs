@@ -12,7 +12,9 @@
 //!   `phone` is sent and the text is matched here with the server's rule on each page; likewise
 //!   `from`/`to` together with `days` are checked here on each page. Those pages may hold fewer
 //!   calls than the page size, and their total is then unknown.
-//! - There is no endpoint for one record: [`Voxeme::get_call`] lists with `filter=<call_sid>`.
+//! - There is no endpoint for one record: [`Voxeme::get_call`] lists with `filter=<call_sid>`;
+//!   when that finds nothing, the call may still be in progress (the Live view), so it asks
+//!   `GET /Accounts/{account}/Calls/{call_sid}` before saying "not found".
 //! - Recordings come from the record's `recording_url` as given (never rebuilt: its date is the
 //!   call's end date), under `/v1` with the key; an absolute URL on another origin is fetched
 //!   without credentials. They are streamed without a length and without range support.
@@ -326,75 +328,37 @@ impl Voxeme {
         .await
     }
 
-    /// Reads the `{total, page_size, page, data}` envelope, decoding each record on its own.
-    fn page(
-        &self,
-        v: &Value,
-        q: &CallsQuery,
-        requested: u32,
-        decode: impl FnMut(&Object) -> Option<Call>,
-    ) -> Result<Page<Call>, ProviderError> {
-        let o = v
-            .as_object()
-            .ok_or_else(|| self.malformed("the answer is not a JSON object"))?;
-        let items = o
-            .get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
-        let (items, unreadable) = lenient::decode_items(items, decode);
-        let page = lenient::number(o, "page")
-            .filter(|n| *n >= 1.0)
-            .map_or(requested, |n| n as u32);
-        let page_size = lenient::number(o, "page_size")
-            .or_else(|| lenient::number(o, "batch"))
-            .filter(|n| *n >= 1.0)
-            .map_or(q.count, |n| n as u32);
-        let total_items = lenient::number(o, "total")
-            .filter(|n| *n >= 0.0)
-            .map(|n| n as u64);
-        let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
-        let has_more = match total_pages {
-            Some(pages) => page < pages,
-            None => items.len() + unreadable >= page_size as usize,
-        };
-        Ok(Page {
-            items,
-            page,
-            page_size,
-            total_items,
-            total_pages,
-            has_more,
-            unreadable,
-        })
-    }
-
-    /// The record of one call, found by listing with `filter=<call_sid>`.
-    async fn find_record(&self, key: &CallKey) -> Result<(String, Object), ProviderError> {
-        let account = self.account_of(key.scope.as_deref())?.to_string();
+    /// The record of one call, found by listing with `filter=<call_sid>` (`None`: no record).
+    async fn find_record(&self, account: &str, id: &str) -> Result<Option<Object>, ProviderError> {
         let query = [
             ("page", "1".to_string()),
             ("count", MIN_COUNT.to_string()),
-            ("filter", key.id.clone()),
+            ("filter", id.to_string()),
         ];
-        let v = self.recent_calls(&account, &query).await?;
+        let v = self.recent_calls(account, &query).await?;
         let items = v
             .get("data")
             .and_then(Value::as_array)
             .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
-        let found = items
+        Ok(items
             .iter()
             .filter_map(Value::as_object)
-            .find(|o| matches!(o.get("call_sid"), Some(Value::String(s)) if *s == key.id));
-        match found {
-            Some(o) => Ok((account, o.clone())),
-            None => Err(ProviderError::NotFound {
-                provider: self.s.label.clone(),
-                message: format!(
-                    "call {} is not among the account's recent calls (Voxeme keeps 30 days)",
-                    key.id
-                ),
-            }),
-        }
+            .find(|o| matches!(o.get("call_sid"), Some(Value::String(s)) if s == id))
+            .cloned())
+    }
+
+    /// A call still in progress (`GET …/Calls/{call_sid}`): it has no record in RecentCalls yet.
+    async fn live_detail(&self, account: &str, id: &str) -> Result<CallDetail, ProviderError> {
+        let missing = format!(
+            "call {} is neither among the account's recent calls (Voxeme keeps 30 days) nor in \
+             progress",
+            crate::display::sanitize(id)
+        );
+        let path = format!("/Accounts/{}/Calls/{}", seg(account), seg(id));
+        let v = self.get_json(&path, &[], &missing).await?;
+        v.as_object()
+            .and_then(|o| map::live_detail(&self.s.name, account, o))
+            .ok_or_else(|| self.malformed("the live call has no call_sid"))
     }
 }
 
@@ -467,7 +431,10 @@ impl Provider for Voxeme {
         }
         let v = self.recent_calls(account, &q.params).await?;
         let name = self.s.name.clone();
-        let mut p = self.page(&v, &q, page.page.max(1), |o| map::call(&name, account, o))?;
+        let mut p = map::page(&v, q.count, page.page.max(1), |o| {
+            map::call(&name, account, o)
+        })
+        .map_err(|cause| self.malformed(cause))?;
         if let Some(text) = &q.local_text {
             p.items.retain(|c| matches_text(c, text));
         }
@@ -485,9 +452,13 @@ impl Provider for Voxeme {
     }
 
     async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        let (account, o) = self.find_record(key).await?;
-        map::detail(&self.s.name, &account, &o, self.base())
-            .ok_or_else(|| self.malformed("the call has no call_sid"))
+        let account = self.account_of(key.scope.as_deref())?;
+        match self.find_record(account, &key.id).await? {
+            Some(o) => map::detail(&self.s.name, account, &o, self.base())
+                .ok_or_else(|| self.malformed("the call has no call_sid")),
+            // No record yet: the call may still be in progress (the Live view's `r`).
+            None => self.live_detail(account, &key.id).await,
+        }
     }
 
     async fn open_recording(
@@ -500,11 +471,7 @@ impl Provider for Voxeme {
         let missing = "no recording stored for this call";
         let opened = match &detail.recording {
             RecordingRef::Endpoint { path } => {
-                let url = if path.len() >= 4 && path[..4].eq_ignore_ascii_case("http") {
-                    path.clone()
-                } else {
-                    format!("{}{path}", self.base())
-                };
+                let url = map::endpoint_url(self.base(), path);
                 self.api.open_stream(&url, &self.auth(), from_byte).await
             }
             RecordingRef::SignedUrl { url, .. } => {
