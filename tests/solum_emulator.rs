@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::solum::{self, SolumEmulator};
+use callbrowser::emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
 use callbrowser::emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
@@ -160,14 +160,8 @@ fn assert_object_error(r: &Resp, status: u16, code: &str) {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn data_is_deterministic_realistic_and_quick() {
-    let started = Instant::now();
+async fn data_is_deterministic_and_realistic() {
     let emu = start().await;
-    assert!(
-        started.elapsed() < Duration::from_millis(100),
-        "generation is cheap: {:?}",
-        started.elapsed()
-    );
     let calls = emu.calls();
     assert!((300..=400).contains(&calls.len()), "{}", calls.len());
     let again = solum::start(opts(42)).await.unwrap();
@@ -301,6 +295,61 @@ async fn envelope_defaults_and_paging() {
 }
 
 #[tokio::test]
+async fn pagination_variants_on_request() {
+    let start_with = |o: SolumOptions| async move {
+        solum::start_with(
+            opts(42),
+            SolumOptions {
+                calls: Some(120),
+                ..o
+            },
+        )
+        .await
+        .unwrap()
+    };
+    let emu = start_with(SolumOptions {
+        omit_total: true,
+        omit_has_more: true,
+        ..SolumOptions::default()
+    })
+    .await;
+    let r = get(&emu, &[("page", "2")]).await;
+    assert_eq!(
+        r.json["pagination"],
+        serde_json::json!({"page": 2, "limit": 50})
+    );
+    assert_eq!(r.json["data"].as_array().unwrap().len(), 50);
+    let r = get(&emu, &[("page", "3")]).await;
+    assert_eq!(r.json["data"].as_array().unwrap().len(), 20);
+
+    let emu = start_with(SolumOptions {
+        omit_has_more: true,
+        pagination_as_strings: true,
+        ..SolumOptions::default()
+    })
+    .await;
+    let r = get(&emu, &[("limit", "7")]).await;
+    assert_eq!(
+        r.json["pagination"],
+        serde_json::json!({"total": "120", "page": "1", "limit": "7"})
+    );
+
+    let emu = start_with(SolumOptions {
+        omit_total: true,
+        ..SolumOptions::default()
+    })
+    .await;
+    let r = get(&emu, &[("page", "3")]).await;
+    assert_eq!(
+        r.json["pagination"],
+        serde_json::json!({"has_more": false, "page": 3, "limit": 50})
+    );
+    // Errors keep their shape.
+    let r = get(&emu, &[("limit", "0")]).await;
+    assert_validation(&r, &["limit"]);
+}
+
+#[tokio::test]
 async fn auth_errors_in_the_object_shape() {
     let emu = start().await;
     let r = get_q(&emu, None, &[]).await;
@@ -320,6 +369,24 @@ async fn auth_errors_in_the_object_shape() {
     // The key is checked before the query.
     let r = get_q(&emu, Some("nope"), &[("limit", "500")]).await;
     assert_eq!(r.status, 401);
+    // Exactly: a key with anything around it or changed in case is another key.
+    let key = emu.api_key();
+    for other in [
+        format!("{key}\u{a0}"),
+        format!("\u{a0}{key}"),
+        format!("{key}\u{3000}"),
+        format!("{key}\tx"),
+        key.to_uppercase(),
+    ] {
+        let rb = Client::new()
+            .get(format!("{}/v1/calls", emu.base_url()))
+            .header(
+                "X-API-Key",
+                HeaderValue::from_bytes(other.as_bytes()).unwrap(),
+            );
+        let r = send(rb).await;
+        assert_object_error(&r, 401, "invalid_api_key");
+    }
 }
 
 #[tokio::test]
@@ -595,4 +662,51 @@ async fn every_fault_kind() {
         calls[..50],
         "faults are one-shot"
     );
+}
+
+#[tokio::test]
+async fn fault_variants_on_request() {
+    let emu = solum::start_with(
+        opts(42),
+        SolumOptions {
+            retry_after_as_date: true,
+            wrong_types: WrongTypes::ReadableId,
+            ..SolumOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let calls = wire(&emu.calls());
+
+    // Retry-After as an HTTP date, never earlier than the wait it stands for.
+    emu.faults().push(Fault::RateLimited {
+        retry_after_secs: 7,
+    });
+    let before = Utc::now();
+    let r = get(&emu, &[]).await;
+    assert_object_error(&r, 429, "rate_limited");
+    let date = r.headers.get("retry-after").unwrap().to_str().unwrap();
+    assert!(date.ends_with(" GMT"), "{date}");
+    let at = DateTime::parse_from_rfc2822(date).unwrap();
+    assert!(at >= before + TimeDelta::seconds(7), "{date}");
+
+    // A record with wrong types whose id is still readable.
+    emu.faults().push(Fault::WrongTypesRecord);
+    let r = get(&emu, &[("limit", "10")]).await;
+    let data = r.json["data"].as_array().unwrap();
+    assert_eq!(data.len(), 10);
+    for (i, item) in data.iter().enumerate() {
+        if i == 5 {
+            assert_eq!(item["id"], calls[5]["id"]);
+            assert_eq!(item["status"], calls[5]["status"]);
+            assert_eq!(item["duration_min"], "abc");
+            assert_eq!(item["started_at"], 12345);
+            assert_eq!(item["type"], serde_json::json!([calls[5]["type"]]));
+            assert!(item["summary"].is_object());
+            assert!(item["category"].is_number());
+            assert_eq!(item["sessions_scheduled"], "two");
+        } else {
+            assert_eq!(*item, calls[i]);
+        }
+    }
 }

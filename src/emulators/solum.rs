@@ -47,16 +47,25 @@
 //! Allowed"}`) → `X-API-Key` (401 object shape, missing or unknown key; 403 for
 //! [`SolumEmulator::restricted_key`]) → query validation (422 array shape).
 //! No rate limit is documented, so there is none; `Fault::RateLimited` still answers 429 with
-//! `Retry-After` in the object shape.
+//! `Retry-After` (seconds, or an HTTP date with [`SolumOptions::retry_after_as_date`]) in the
+//! object shape.
+//!
+//! # Pagination variants
+//! The documented envelope is `{"data", "pagination": {"has_more", "total", "page", "limit"}}`
+//! with JSON numbers. [`SolumOptions`] can leave out `total` and/or `has_more` (a client then
+//! knows the end only from a short or empty page) and send `page`, `limit` and `total` as strings.
 //!
 //! # Faults
 //! Each request takes at most one queued fault before any other check: `Latency` delays a normal
 //! answer; `RateLimited` answers 429 + `Retry-After`; `Status(n)` answers n in the object shape
 //! `{"detail":{"type","code","message","param"}}`; `ConnectionReset` closes the connection
 //! without a byte; `TruncatedBody` sends half the normal body then closes; `MalformedJson`
-//! answers 200 with broken JSON; `WrongTypesRecord` corrupts the middle item of `data`: `id` an
+//! answers 200 with broken JSON; `WrongTypesRecord` corrupts the middle item of `data` as
+//! [`SolumOptions::wrong_types`] says: [`WrongTypes::UnreadableId`] (the default) makes `id` an
 //! array, `duration_min` `"4.5 min"`, `started_at` a number, `status` a number,
-//! `sessions_scheduled` `"two"`, `summary` an object.
+//! `sessions_scheduled` `"two"`, `summary` an object; [`WrongTypes::ReadableId`] keeps `id`,
+//! `org_id`, `created_at` and `status` and makes `duration_min` `"abc"`, `started_at` `12345`,
+//! `type` an array, `summary` an object, `category` a number and `sessions_scheduled` `"two"`.
 
 mod texts;
 
@@ -136,12 +145,33 @@ pub struct Assistant {
     pub language: Option<&'static str>,
 }
 
-/// Knobs only Solum has.
+/// Knobs only Solum has. The default is the documented behaviour.
 #[derive(Clone, Debug, Default)]
 pub struct SolumOptions {
     /// How many calls to generate (default: 300–400, chosen by the seed). Tests of the adapter's
     /// bounded id lookup ask for more.
     pub calls: Option<usize>,
+    /// Leave `total` out of `pagination`.
+    pub omit_total: bool,
+    /// Leave `has_more` out of `pagination`.
+    pub omit_has_more: bool,
+    /// Send `page`, `limit` and `total` as strings (`"2"`).
+    pub pagination_as_strings: bool,
+    /// `Fault::RateLimited` sends `Retry-After` as an HTTP date (`Fri, 20 Mar 2026 15:00:07
+    /// GMT`, rounded up to the second) instead of seconds.
+    pub retry_after_as_date: bool,
+    /// What `Fault::WrongTypesRecord` does to the record.
+    pub wrong_types: WrongTypes,
+}
+
+/// How `Fault::WrongTypesRecord` corrupts the middle record of a page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WrongTypes {
+    /// `id` becomes an array: the record cannot be read at all.
+    #[default]
+    UnreadableId,
+    /// `id` (and `status`) stay readable, other fields get wrong types.
+    ReadableId,
 }
 
 /// Start the emulator on the current tokio runtime.
@@ -290,6 +320,7 @@ impl CallRec {
 
 struct Shared {
     opts: EmulatorOptions,
+    vopts: SolumOptions,
     org_id: String,
     assistants: Vec<Assistant>,
     calls: Vec<CallRec>,
@@ -308,6 +339,7 @@ impl Shared {
         });
         Shared {
             opts,
+            vopts: vopts.clone(),
             org_id,
             assistants,
             calls,
@@ -325,7 +357,7 @@ impl Shared {
 struct Answer {
     status: StatusCode,
     body: Value,
-    retry_after: Option<u64>,
+    retry_after: Option<HeaderValue>,
 }
 
 impl Answer {
@@ -391,14 +423,23 @@ fn status_error(status: StatusCode) -> Answer {
     object_error(status, kind, code, message)
 }
 
-fn rate_limited(retry_after_secs: u64) -> Answer {
+fn rate_limited(retry_after_secs: u64, as_date: bool) -> Answer {
     let mut a = object_error(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limit_error",
         "rate_limited",
         &format!("Too many requests. Retry after {retry_after_secs} seconds."),
     );
-    a.retry_after = Some(retry_after_secs);
+    a.retry_after = Some(if as_date {
+        // Rounded up, so the date is never earlier than the wait it stands for.
+        let at = Utc::now() + TimeDelta::seconds(i64::try_from(retry_after_secs).unwrap_or(0));
+        let secs = at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0);
+        let at = DateTime::from_timestamp(secs, 0).unwrap_or(at);
+        let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        HeaderValue::from_str(&date).unwrap_or(HeaderValue::from(retry_after_secs))
+    } else {
+        HeaderValue::from(retry_after_secs)
+    });
     a
 }
 
@@ -413,9 +454,10 @@ impl Shared {
                 json!({"detail": "Method Not Allowed"}),
             );
         }
+        // Compared exactly: a key with extra characters (even white space) is another key.
         let key = headers
             .get("x-api-key")
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .unwrap_or_default();
         if key.is_empty() {
             return object_error(
@@ -462,11 +504,30 @@ impl Shared {
         let has_more = start.saturating_add(q.limit) < total;
         Answer::new(
             StatusCode::OK,
-            json!({
-                "data": data,
-                "pagination": {"has_more": has_more, "total": total, "page": q.page, "limit": q.limit},
-            }),
+            json!({"data": data, "pagination": self.pagination(has_more, total, q.page, q.limit)}),
         )
+    }
+
+    /// The `pagination` object, as documented or in the variant the options ask for.
+    fn pagination(&self, has_more: bool, total: u64, page: u64, limit: u64) -> Value {
+        let v = &self.vopts;
+        let num = |n: u64| {
+            if v.pagination_as_strings {
+                json!(n.to_string())
+            } else {
+                json!(n)
+            }
+        };
+        let mut p = serde_json::Map::new();
+        if !v.omit_has_more {
+            p.insert("has_more".into(), json!(has_more));
+        }
+        if !v.omit_total {
+            p.insert("total".into(), num(total));
+        }
+        p.insert("page".into(), num(page));
+        p.insert("limit".into(), num(limit));
+        Value::Object(p)
     }
 }
 
@@ -684,8 +745,8 @@ fn build_response(a: Answer) -> (StatusCode, HeaderMap, Vec<u8>) {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    if let Some(s) = a.retry_after {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(s));
+    if let Some(v) = a.retry_after {
+        headers.insert(header::RETRY_AFTER, v);
     }
     let body = serde_json::to_vec(&a.body).unwrap_or_default();
     (a.status, headers, body)
@@ -698,8 +759,8 @@ fn into_response(status: StatusCode, headers: HeaderMap, body: Vec<u8>) -> Respo
     resp
 }
 
-/// Give the middle item of `data` wrong types (its `id` becomes unreadable).
-fn corrupt_record(body: &mut Value) {
+/// Give the middle item of `data` wrong types (see the module docs for which).
+fn corrupt_record(body: &mut Value, how: WrongTypes) {
     let Some(Value::Array(items)) = body.get_mut("data") else {
         return;
     };
@@ -710,6 +771,19 @@ fn corrupt_record(body: &mut Value) {
     let Value::Object(m) = &mut items[mid] else {
         return;
     };
+    if how == WrongTypes::ReadableId {
+        let kind = m.get("type").cloned().unwrap_or(Value::Null);
+        m.insert("duration_min".into(), json!("abc"));
+        m.insert("started_at".into(), json!(12345));
+        m.insert("type".into(), json!([kind]));
+        m.insert(
+            "summary".into(),
+            json!({"text": "Caller asked about billing."}),
+        );
+        m.insert("category".into(), json!(4));
+        m.insert("sessions_scheduled".into(), json!("two"));
+        return;
+    }
     let id = m.get("id").cloned().unwrap_or(Value::Null);
     m.insert("id".into(), json!([id]));
     m.insert("duration_min".into(), json!("4.5 min"));
@@ -744,9 +818,10 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
             tokio::time::sleep(d).await;
             None
         }
-        Some(Fault::RateLimited { retry_after_secs }) => {
-            Some((rate_limited(retry_after_secs), false))
-        }
+        Some(Fault::RateLimited { retry_after_secs }) => Some((
+            rate_limited(retry_after_secs, st.vopts.retry_after_as_date),
+            false,
+        )),
         Some(Fault::Status(code)) => {
             let status = StatusCode::from_u16(code)
                 .ok()
@@ -792,7 +867,7 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
     }
     let mut answer = st.answer(&method, &path, &query, req.headers());
     if wrong_types && answer.status == StatusCode::OK {
-        corrupt_record(&mut answer.body);
+        corrupt_record(&mut answer.body, st.vopts.wrong_types);
     }
     entry.status = answer.status.as_u16();
     lock(&st.log).push(entry);
