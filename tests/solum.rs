@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::solum::{self, SolumEmulator, SolumOptions};
+use callbrowser::emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
 use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Transcript};
@@ -30,12 +30,16 @@ fn limits() -> HttpLimits {
 }
 
 fn adapter_with(key: String, base_url: String) -> (Solum, Notices) {
+    adapter_limited(key, base_url, limits())
+}
+
+fn adapter_limited(key: String, base_url: String, limits: HttpLimits) -> (Solum, Notices) {
     let notices: Notices = Arc::default();
     let sink = notices.clone();
-    let api = HttpClient::new(limits())
+    let api = HttpClient::new(limits.clone())
         .unwrap()
         .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
-    let storage = HttpClient::without_credentials(limits()).unwrap();
+    let storage = HttpClient::without_credentials(limits).unwrap();
     let s = Solum::new(
         SolumSettings {
             name: "solum".into(),
@@ -51,7 +55,11 @@ fn adapter_with(key: String, base_url: String) -> (Solum, Notices) {
 }
 
 async fn setup() -> (SolumEmulator, Solum, Notices) {
-    let emu = solum::start(opts()).await.unwrap();
+    setup_with(SolumOptions::default()).await
+}
+
+async fn setup_with(o: SolumOptions) -> (SolumEmulator, Solum, Notices) {
+    let emu = solum::start_with(opts(), o).await.unwrap();
     let (s, n) = adapter_with(emu.api_key(), emu.base_url());
     (emu, s, n)
 }
@@ -144,23 +152,32 @@ async fn no_parent_level_and_honest_capabilities() {
     assert_eq!(caps.scope_noun, None);
     assert!(!caps.has_detail && !caps.has_transcripts && !caps.has_recordings);
     assert_eq!(caps.max_page_size, 100);
-    for k in caps.provider_keys {
+    // Every key of Solum's own is sent as the parameter its help names, and not applied locally.
+    let samples = [
+        ("category", "billing", "category"),
+        ("assistant", "a-1", "assistant_id"),
+        ("type", "web", "type"),
+        ("patient", "p-1", "patient_id"),
+        ("sessions_min", "2", "sessions_scheduled_min"),
+        ("tag_mode", "all", "tag_filter_mode"),
+    ];
+    for fk in caps.provider_keys {
+        let (_, value, param) = samples
+            .iter()
+            .find(|(k, _, _)| *k == fk.name)
+            .unwrap_or_else(|| panic!("{} has no sample here", fk.name));
+        let f = parse(&format!("{}:{value}", fk.name), &p);
         assert!(
-            caps.server_filters.contains(&k.name),
-            "{} is applied by the server",
-            k.name
+            f.local_keys(caps).is_empty(),
+            "{} is applied locally",
+            fk.name
         );
-    }
-    // Each key's help names the real parameter.
-    for (k, param) in [
-        ("category", "category"),
-        ("assistant", "assistant_id"),
-        ("type", "type"),
-        ("patient", "patient_id"),
-        ("sessions_min", "sessions_scheduled_min"),
-        ("tag_mode", "tag_filter_mode"),
-    ] {
-        let fk = caps.provider_keys.iter().find(|f| f.name == k).unwrap();
+        let q = calls_query(&f, PageRequest { page: 1, size: 10 }, 100).unwrap();
+        assert!(
+            q.contains(&(*param, value.to_string())),
+            "{}: {q:?}",
+            fk.name
+        );
         assert!(fk.help.contains(&format!("sent as {param}")), "{}", fk.help);
     }
     let scopes = p
@@ -278,33 +295,24 @@ async fn every_documented_filter_is_sent_to_the_server() {
         })
         .await;
     }
-    check_filter(
-        &emu,
-        &p,
+    // `type` is an exact match on the server: known types go in Solum's spelling, whatever the
+    // case typed, alone or with a `dir` that agrees.
+    for line in [
         "dir:out type:outbound",
-        &[("type", "outbound")],
-        |c| c["type"] == "outbound",
-    )
-    .await;
-    // A caller with several calls, found by number in the way people type it.
-    let number = reference
-        .iter()
-        .filter_map(|c| s(c, "customer_number"))
-        .find(|n| {
-            reference
-                .iter()
-                .filter(|c| c["customer_number"].as_str() == Some(n))
-                .count()
-                > 1
+        "dir:out type:Outbound",
+        "type:OUTBOUND",
+    ] {
+        check_filter(&emu, &p, line, &[("type", "outbound")], |c| {
+            c["type"] == "outbound"
         })
-        .expect("a caller with several calls");
-    let typed = format!("({}) {}-{}", &number[2..5], &number[5..8], &number[8..]);
+        .await;
+    }
     check_filter(
         &emu,
         &p,
-        &format!("phone:\"{typed}\""),
-        &[("customer_number", &number)],
-        |c| s(c, "customer_number").as_deref() == Some(&number),
+        "dir:in type:Inbound",
+        &[("type", "inbound")],
+        |c| c["type"] == "inbound",
     )
     .await;
     let patient = reference
@@ -391,7 +399,7 @@ async fn every_documented_filter_is_sent_to_the_server() {
     );
     // Contradictions and unknown statuses are refused before any request.
     emu.clear_requests();
-    for line in ["dir:in type:web", "status:open"] {
+    for line in ["dir:in type:web", "dir:web type:Outbound", "status:open"] {
         let e = p
             .list_calls(None, &parse(line, &p), PageRequest { page: 1, size: 10 })
             .await
@@ -400,6 +408,127 @@ async fn every_documented_filter_is_sent_to_the_server() {
         assert!(e.to_string().starts_with("Solum Health: "), "{e}");
     }
     assert!(emu.requests().is_empty());
+}
+
+/// A caller with several calls.
+fn repeat_caller(emu: &SolumEmulator) -> String {
+    let reference = emu.calls();
+    reference
+        .iter()
+        .filter_map(|c| c["customer_number"].as_str())
+        .find(|n| {
+            reference
+                .iter()
+                .filter(|c| c["customer_number"].as_str() == Some(n))
+                .count()
+                > 1
+        })
+        .expect("a caller with several calls")
+        .to_string()
+}
+
+/// `customer_number` matches exactly: a whole number goes to the server, a part of one (or a
+/// US number typed without +1) is applied to what was loaded, and reported as local.
+#[tokio::test]
+async fn phone_whole_number_to_the_server_part_of_one_locally() {
+    let (emu, p, _) = setup().await;
+    let caps = p.capabilities();
+    let number = repeat_caller(&emu);
+    let has = |c: &Value, part: &str| {
+        c["customer_number"]
+            .as_str()
+            .is_some_and(|n| n.contains(part))
+    };
+
+    let typed = format!("+1 ({}) {}-{}", &number[2..5], &number[5..8], &number[8..]);
+    let line = format!("phone:\"{typed}\"");
+    assert!(parse(&line, &p).local_keys(caps).is_empty());
+    check_filter(&emu, &p, &line, &[("customer_number", &number)], |c| {
+        c["customer_number"].as_str() == Some(&number)
+    })
+    .await;
+
+    let national = format!("({}) {}-{}", &number[2..5], &number[5..8], &number[8..]);
+    for part in [
+        national.as_str(),
+        &number[number.len() - 4..],
+        &number[2..8],
+    ] {
+        let f = parse(&format!("phone:\"{part}\""), &p);
+        assert_eq!(f.local_keys(caps), vec!["phone"], "{part}");
+        emu.clear_requests();
+        let loaded = all_calls(&p, &f, 100).await;
+        assert!(
+            emu.calls_requests()
+                .iter()
+                .all(|r| r.param("customer_number").is_none()),
+            "{part}: not sent"
+        );
+        assert_eq!(ids(&loaded), expected(&emu, |_| true), "{part}");
+        let kept: Vec<Call> = loaded
+            .into_iter()
+            .filter(|c| f.matches_local(c, caps))
+            .collect();
+        let digits: String = part.chars().filter(char::is_ascii_digit).collect();
+        let want = expected(&emu, |c| has(c, &digits));
+        assert!(want.len() > 1, "{part}");
+        assert_eq!(ids(&kept), want, "{part}");
+    }
+}
+
+/// Pages read to the end when the pagination object lacks `total` and/or `has_more`, or sends
+/// its numbers as strings.
+#[tokio::test]
+async fn paging_to_the_last_page_with_totals_unknown() {
+    // (calls, omit_total, omit_has_more, strings): 345 ends on a short page; 300 on a full one,
+    // so only an empty page 7 tells the end when nothing else does.
+    for (calls, omit_total, omit_has_more, strings) in [
+        (345, true, true, false),
+        (300, true, true, false),
+        (345, true, true, true),
+        (300, true, true, true),
+        (345, false, true, false),
+        (300, false, true, true),
+        (345, true, false, false),
+        (300, true, false, true),
+        (345, false, false, true),
+    ] {
+        let case = format!(
+            "{calls} calls, total {omit_total}, has_more {omit_has_more}, strings {strings}"
+        );
+        let (emu, p, _) = setup_with(SolumOptions {
+            calls: Some(calls),
+            omit_total,
+            omit_has_more,
+            pagination_as_strings: strings,
+            ..SolumOptions::default()
+        })
+        .await;
+        let got = all_calls(&p, &Filter::default(), 50).await;
+        assert_eq!(ids(&got), expected(&emu, |_| true), "{case}");
+        // Without has_more and total a full last page costs one more (empty) request.
+        let pages =
+            calls.div_ceil(50) + usize::from(omit_total && omit_has_more && calls % 50 == 0);
+        assert_eq!(emu.calls_requests().len(), pages, "{case}");
+        let first = p
+            .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 50 })
+            .await
+            .unwrap();
+        assert!(first.has_more, "{case}");
+        assert_eq!(first.page_size, 50, "{case}");
+        let total = (!omit_total).then_some(calls as u64);
+        assert_eq!(first.total_items, total, "{case}");
+        assert_eq!(
+            first.total_pages,
+            total.map(|t| t.div_ceil(50) as u32),
+            "{case}"
+        );
+        let check = p.check().await.unwrap();
+        match total {
+            Some(n) => assert_eq!(check, format!("key accepted; {n} call(s) visible")),
+            None => assert_eq!(check, "key accepted"),
+        }
+    }
 }
 
 #[tokio::test]
@@ -574,7 +703,7 @@ async fn each_error_status_is_one_clear_sentence() {
     );
 
     // Every documented status in the object shape.
-    let cases: [(u16, &str); 7] = [
+    let cases: [(u16, &str); 8] = [
         (
             400,
             "Solum Health: the request was rejected (400 bad_request): The request could not be \
@@ -609,6 +738,11 @@ async fn each_error_status_is_one_clear_sentence() {
             "Solum Health answered 500 internal_error: An internal error occurred; the server \
              had a problem, try again later",
         ),
+        (
+            502,
+            "Solum Health answered 502 bad_gateway: Bad gateway; the server had a problem, try \
+             again later",
+        ),
     ];
     for (status, text) in cases {
         // 5xx are retried (three retries): fail every attempt.
@@ -616,12 +750,14 @@ async fn each_error_status_is_one_clear_sentence() {
         for _ in 0..n {
             emu.faults().push(Fault::Status(status));
         }
+        emu.clear_requests();
         let e = p
             .list_calls(None, &Filter::default(), first)
             .await
             .unwrap_err();
         assert_eq!(e.to_string(), text, "{status}");
         assert_eq!(emu.faults().pending(), 0, "{status}");
+        assert_eq!(emu.calls_requests().len(), n, "{status}: attempts");
     }
 }
 
@@ -655,6 +791,98 @@ async fn rate_limit_429_waits_for_retry_after() {
 }
 
 #[tokio::test]
+async fn rate_limit_429_with_an_http_date() {
+    let (emu, p, notices) = setup_with(SolumOptions {
+        retry_after_as_date: true,
+        ..SolumOptions::default()
+    })
+    .await;
+    emu.faults().push(Fault::RateLimited {
+        retry_after_secs: 1,
+    });
+    let started = Instant::now();
+    let page = p
+        .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 20 })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 20);
+    // The date is at least a second ahead (rounded up), so the retry cannot come sooner.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let n = notices.lock().unwrap().clone();
+    assert!(
+        n.iter()
+            .any(|n| matches!(n, HttpNotice::Waiting { wait, retry: 1 } if !wait.is_zero())),
+        "{n:?}"
+    );
+    let seen = emu.calls_requests();
+    assert_eq!(
+        seen.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![429, 200]
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_beyond_the_wait_bound_gives_up() {
+    let emu = solum::start(opts()).await.unwrap();
+    let bounded = HttpLimits {
+        max_rate_limit_wait: Duration::from_secs(5),
+        ..limits()
+    };
+    let (p, notices) = adapter_limited(emu.api_key(), emu.base_url(), bounded);
+    emu.faults().push(Fault::RateLimited {
+        retry_after_secs: 30,
+    });
+    let e = p
+        .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 20 })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ProviderError::RateLimited {
+            provider: "Solum Health".into(),
+            retry_after_secs: Some(30)
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "Solum Health is rate limiting requests; gave up waiting (the server asks to retry in \
+         30 s)"
+    );
+    assert_eq!(
+        emu.calls_requests()
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        vec![429],
+        "no retry that would only be refused"
+    );
+    assert!(notices.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bad_gateway_is_retried() {
+    let (emu, p, notices) = setup().await;
+    emu.faults().push(Fault::Status(502));
+    let got = p
+        .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 10 })
+        .await
+        .unwrap();
+    assert_eq!(got.items.len(), 10);
+    assert_eq!(
+        emu.calls_requests()
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        vec![502, 200]
+    );
+    let n = notices.lock().unwrap().clone();
+    assert!(
+        matches!(&n[..], [HttpNotice::Retrying { retry: 1, cause }] if cause.starts_with("502")),
+        "{n:?}"
+    );
+}
+
+#[tokio::test]
 async fn transport_faults_are_retried() {
     let (emu, p, notices) = setup().await;
     for fault in [
@@ -665,6 +893,7 @@ async fn transport_faults_are_retried() {
         Fault::Latency(Duration::from_millis(50)),
     ] {
         emu.faults().push(fault.clone());
+        let started = Instant::now();
         let got = p
             .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 10 })
             .await;
@@ -673,6 +902,10 @@ async fn transport_faults_are_retried() {
             Some(10),
             "{fault:?} then success"
         );
+        if let Fault::Latency(d) = fault {
+            // A lower bound only: the answer cannot come before the injected delay.
+            assert!(started.elapsed() >= d, "the latency was injected");
+        }
     }
     let n = notices.lock().unwrap().clone();
     assert_eq!(
@@ -706,6 +939,50 @@ async fn one_bad_record_does_not_hide_its_page() {
     want.remove(10);
     assert_eq!(ids(&page.items), want, "the rest of the page is intact");
 
+    // A record whose id can be read is shown with what could be read; the rest is kept.
+    let (emu, p, _) = setup_with(SolumOptions {
+        wrong_types: WrongTypes::ReadableId,
+        ..SolumOptions::default()
+    })
+    .await;
+    let normal = p
+        .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 20 })
+        .await
+        .unwrap();
+    emu.faults().push(Fault::WrongTypesRecord);
+    let page = p
+        .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 20 })
+        .await
+        .unwrap();
+    assert_eq!((page.items.len(), page.unreadable), (20, 0));
+    assert_eq!(ids(&page.items), ids(&normal.items));
+    for (i, (got, was)) in page.items.iter().zip(&normal.items).enumerate() {
+        if i != 10 {
+            assert_eq!(got, was, "item {i} is intact");
+        }
+    }
+    let (c, was) = (&page.items[10], &normal.items[10]);
+    assert_eq!(c.status, was.status, "read");
+    assert_eq!(c.caller_number, was.caller_number, "read");
+    assert_eq!(
+        (c.started_at, c.duration_secs, c.direction, &c.summary),
+        (None, None, None, &None),
+        "unreadable values are not guessed"
+    );
+    let field = |k: &str| {
+        c.fields
+            .iter()
+            .find(|(fk, _)| fk == k)
+            .map(|(_, v)| v.as_str())
+    };
+    // …and stay visible as the vendor sent them.
+    assert_eq!(field("started_at"), Some("12345"));
+    assert_eq!(field("duration_min"), Some("abc"));
+    assert_eq!(field("sessions_scheduled"), Some("two"));
+    assert_eq!(field("category"), Some("4"));
+    assert!(field("type").is_some_and(|t| t.starts_with('[')));
+    assert!(field("summary").is_some_and(|t| t.contains("billing")));
+
     emu.faults().push(Fault::MalformedJson);
     let e = p
         .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 20 })
@@ -721,9 +998,15 @@ async fn one_bad_record_does_not_hide_its_page() {
 
 #[tokio::test]
 async fn the_id_lookup_of_a_fresh_process_is_bounded() {
-    let emu = solum::start_with(opts(), SolumOptions { calls: Some(2150) })
-        .await
-        .unwrap();
+    let emu = solum::start_with(
+        opts(),
+        SolumOptions {
+            calls: Some(2150),
+            ..SolumOptions::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(emu.calls().len(), 2150);
     let (p, _) = adapter_with(emu.api_key(), emu.base_url());
     let newest_reachable = emu.calls()[1999]["id"].as_str().unwrap().to_string();

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::display::body_safe;
-use crate::model::{Call, Direction};
+use crate::model::{Call, Direction, Page, PageRequest};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -36,7 +36,11 @@ pub fn call(provider: &str, o: &Object) -> Option<Call> {
             consumed.push(key);
         }
     };
-    c.started_at = lenient::time(o, "started_at");
+    // A date-time string on the wire; a number would only be a guess at an epoch.
+    c.started_at = match o.get("started_at") {
+        Some(Value::String(s)) => lenient::parse_time(s),
+        _ => None,
+    };
     take("started_at", c.started_at.is_some());
     c.duration_secs = lenient::number(o, "duration_min").and_then(minutes_to_secs);
     take("duration_min", c.duration_secs.is_some());
@@ -53,6 +57,41 @@ pub fn call(provider: &str, o: &Object) -> Option<Call> {
     c.has_transcript = Some(false);
     c.fields = lenient::other_fields(o, &consumed);
     Some(c)
+}
+
+/// One page of `GET /v1/calls`: `{data, pagination{has_more,total,page,limit}}`, each item
+/// decoded on its own. Numbers may come as strings; a missing or unusable `page`/`limit` is the
+/// request's. Without `has_more` the end is `page` reaching the pages `total` implies, and
+/// without either, a page shorter than `limit`. `Err` says why the answer is no page at all.
+pub fn page(provider: &str, v: &Value, req: PageRequest) -> Result<Page<Call>, String> {
+    let items = v
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or("the answer has no \"data\" list")?;
+    let (items, unreadable) = lenient::decode_items(items, |o| call(provider, o));
+    let p = v.get("pagination").and_then(Value::as_object);
+    let num = |k: &str| p.and_then(|p| lenient::number(p, k));
+    let positive = |k: &str| num(k).filter(|n| *n >= 1.0).map(|n| n as u32);
+    let page = positive("page").unwrap_or(req.page.max(1));
+    let page_size = positive("limit").unwrap_or(req.size);
+    let total_items = num("total").filter(|n| *n >= 0.0).map(|n| n as u64);
+    let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
+    let has_more = match p.and_then(|p| lenient::boolean(p, "has_more")) {
+        Some(more) => more,
+        None => match total_pages {
+            Some(pages) => page < pages,
+            None => items.len() + unreadable >= page_size as usize,
+        },
+    };
+    Ok(Page {
+        items,
+        page,
+        page_size,
+        total_items,
+        total_pages,
+        has_more,
+        unreadable,
+    })
 }
 
 /// What an error body says: a code and one line of text (both sanitized).
@@ -340,6 +379,17 @@ mod tests {
         // Unreadable values stay visible as fields instead of vanishing.
         assert_eq!(field(&c, "started_at"), Some("no"));
         assert_eq!(field(&c, "summary"), Some(r#"{"text":"x"}"#));
+        // A number is no date-time: not guessed as an epoch, kept as it came.
+        let v = serde_json::json!({"id": "b", "status": "done", "started_at": 12345,
+                                   "duration_min": "abc", "type": ["inbound"]});
+        let c = call("solum", v.as_object().unwrap()).unwrap();
+        assert_eq!(
+            (c.started_at, c.duration_secs, c.direction),
+            (None, None, None)
+        );
+        assert_eq!(field(&c, "started_at"), Some("12345"));
+        assert_eq!(field(&c, "duration_min"), Some("abc"));
+        assert_eq!(field(&c, "type"), Some(r#"["inbound"]"#));
         assert!(
             call(
                 "solum",
@@ -348,6 +398,150 @@ mod tests {
             .is_none()
         );
         assert_eq!(minutes_to_secs(-1.0), None);
+    }
+
+    fn read(doc: &str, page: u32, size: u32) -> Page<Call> {
+        let v: Value = serde_json::from_str(doc).unwrap();
+        super::page("solum", &v, PageRequest { page, size }).unwrap()
+    }
+
+    /// `(page, page_size, total_items, total_pages, has_more, items, unreadable)`.
+    type Shape = (u32, u32, Option<u64>, Option<u32>, bool, usize, usize);
+
+    fn shape(p: &Page<Call>) -> Shape {
+        (
+            p.page,
+            p.page_size,
+            p.total_items,
+            p.total_pages,
+            p.has_more,
+            p.items.len(),
+            p.unreadable,
+        )
+    }
+
+    #[test]
+    fn seed_doc_envelope() {
+        // The vendor's page: page 123 of limit 123 with total 123 is one page, yet has_more
+        // says true; the server's own has_more wins over arithmetic.
+        let p = read(SEED_DOC_EXAMPLE, 1, 50);
+        assert_eq!(shape(&p), (123, 123, Some(123), Some(1), true, 1, 0));
+        assert_eq!(p.items[0].id, "3c90c3cc-0d44-4b50-8888-8dd25736052a");
+        // solum.md's example: page 1 of 3.
+        let p = read(VENDOR_FILE_EXAMPLE, 1, 50);
+        assert_eq!(shape(&p), (1, 50, Some(123), Some(3), true, 1, 0));
+        assert_eq!(p.items[0].caller_number.as_deref(), Some("+15551234567"));
+    }
+
+    /// `n` readable items and `bad` unreadable ones under `pagination`.
+    fn doc(n: usize, bad: usize, pagination: Value) -> String {
+        let mut data: Vec<Value> = (0..n)
+            .map(|i| serde_json::json!({"id": format!("c{i}"), "status": "done"}))
+            .collect();
+        data.extend((0..bad).map(|_| serde_json::json!({"id": null})));
+        let mut v = serde_json::json!({ "data": data });
+        if !pagination.is_null() {
+            v["pagination"] = pagination;
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn paging_without_totals() {
+        use serde_json::json;
+        let cases: Vec<(&str, String, u32, Shape)> = vec![
+            // Neither has_more nor total: a full page may have more, a short one is the last.
+            (
+                "full",
+                doc(3, 0, json!({"page": 2, "limit": 3})),
+                2,
+                (2, 3, None, None, true, 3, 0),
+            ),
+            (
+                "short",
+                doc(2, 0, json!({"page": 2, "limit": 3})),
+                2,
+                (2, 3, None, None, false, 2, 0),
+            ),
+            (
+                "empty",
+                doc(0, 0, json!({"page": 3, "limit": 3})),
+                3,
+                (3, 3, None, None, false, 0, 0),
+            ),
+            (
+                "unreadable counts",
+                doc(2, 1, json!({"page": 1, "limit": 3})),
+                1,
+                (1, 3, None, None, true, 2, 1),
+            ),
+            // Only total: the pages it implies.
+            (
+                "total, not last",
+                doc(3, 0, json!({"total": 7, "page": 2, "limit": 3})),
+                2,
+                (2, 3, Some(7), Some(3), true, 3, 0),
+            ),
+            (
+                "total, last",
+                doc(1, 0, json!({"total": 7, "page": 3, "limit": 3})),
+                3,
+                (3, 3, Some(7), Some(3), false, 1, 0),
+            ),
+            // Only has_more: it is believed, even on a full page.
+            (
+                "has_more only",
+                doc(3, 0, json!({"has_more": false, "page": 1, "limit": 3})),
+                1,
+                (1, 3, None, None, false, 3, 0),
+            ),
+            // Numbers (and the flag) as strings.
+            (
+                "strings",
+                doc(
+                    3,
+                    0,
+                    json!({"has_more": "true", "total": "7", "page": "2", "limit": "3"}),
+                ),
+                2,
+                (2, 3, Some(7), Some(3), true, 3, 0),
+            ),
+            (
+                "strings, no totals",
+                doc(2, 0, json!({"page": "4", "limit": "3"})),
+                4,
+                (4, 3, None, None, false, 2, 0),
+            ),
+            // No pagination, or values that cannot be used: the request's page and size.
+            (
+                "no pagination, full",
+                doc(3, 0, Value::Null),
+                4,
+                (4, 3, None, None, true, 3, 0),
+            ),
+            (
+                "no pagination, short",
+                doc(1, 0, Value::Null),
+                4,
+                (4, 3, None, None, false, 1, 0),
+            ),
+            (
+                "unusable",
+                doc(
+                    3,
+                    0,
+                    json!({"page": 0, "limit": "x", "total": -1, "has_more": "maybe"}),
+                ),
+                2,
+                (2, 3, None, None, true, 3, 0),
+            ),
+        ];
+        for (name, body, page, want) in cases {
+            assert_eq!(shape(&read(&body, page, 3)), want, "{name}");
+        }
+        let v = serde_json::json!({"items": []});
+        let e = super::page("solum", &v, PageRequest { page: 1, size: 3 }).unwrap_err();
+        assert_eq!(e, "the answer has no \"data\" list");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub const CATEGORIES: &[&str] = &[
 ];
 /// The documented values of `status` (the generic `status:` key).
 pub const STATUSES: &[&str] = &["pending", "done", "follow_up_needed"];
+/// The `type` values seen (ASSUMED in `solum.md`).
+pub const TYPES: &[&str] = &["inbound", "outbound", "web"];
 /// The documented values of `tag_filter_mode`.
 pub const TAG_MODES: &[&str] = &["any", "all", "exclude_any", "exclude_all"];
 
@@ -55,8 +57,8 @@ const PROVIDER_KEYS: &[FilterKey] = &[
     FilterKey {
         name: "type",
         kind: FilterKind::Text,
-        help: "type:inbound — the call type as Solum spells it (any text), sent as type; \
-               dir:in|out|web sends the same parameter",
+        help: "type:inbound — the call type (inbound, outbound, web or any other text), sent \
+               as type; dir:in|out|web sends the same parameter",
     },
     FilterKey {
         name: "patient",
@@ -92,7 +94,8 @@ fn capabilities() -> Capabilities {
             "to",
             "dir",
             "status",
-            "phone",
+            // `customer_number` is an exact match: a part of a number is matched locally.
+            Filter::PHONE_EXACT,
             "category",
             "assistant",
             "type",
@@ -211,51 +214,12 @@ impl Solum {
             .map_err(|e| self.err(e))?;
         let v: Value = serde_json::from_slice(&body)
             .map_err(|e| self.malformed(&format!("not JSON ({e})")))?;
-        let page = self.page(&v, req)?;
+        let page = map::page(&self.s.name, &v, req).map_err(|cause| self.malformed(&cause))?;
         let mut cache = self.cache();
         for c in &page.items {
             cache.insert(c);
         }
         Ok(page)
-    }
-
-    /// Reads the `{data, pagination{has_more,total,page,limit}}` envelope item by item.
-    fn page(&self, v: &Value, req: PageRequest) -> Result<Page<Call>, ProviderError> {
-        let items = v
-            .get("data")
-            .and_then(Value::as_array)
-            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))?;
-        let name = self.s.name.clone();
-        let (items, unreadable) =
-            crate::providers::lenient::decode_items(items, |o| map::call(&name, o));
-        let p = v.get("pagination").and_then(Value::as_object);
-        let num = |k: &str| p.and_then(|p| crate::providers::lenient::number(p, k));
-        let page = num("page")
-            .filter(|n| *n >= 1.0)
-            .map(|n| n as u32)
-            .unwrap_or(req.page.max(1));
-        let page_size = num("limit")
-            .filter(|n| *n >= 1.0)
-            .map(|n| n as u32)
-            .unwrap_or(req.size);
-        let total_items = num("total").filter(|n| *n >= 0.0).map(|n| n as u64);
-        let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
-        let has_more = match p.and_then(|p| crate::providers::lenient::boolean(p, "has_more")) {
-            Some(more) => more,
-            None => match total_pages {
-                Some(pages) => page < pages,
-                None => items.len() + unreadable >= page_size as usize,
-            },
-        };
-        Ok(Page {
-            items,
-            page,
-            page_size,
-            total_items,
-            total_pages,
-            has_more,
-            unreadable,
-        })
     }
 
     fn invalid(&self, message: String) -> ProviderError {
@@ -270,29 +234,15 @@ fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// A number as Solum stores it (E.164): spaces, dashes, dots and parentheses removed, and a
-/// 10-digit US number given its `+1`.
-pub fn normalize_phone(s: &str) -> String {
-    let kept: String = s
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
-    let digits = kept.chars().all(|c| c.is_ascii_digit());
-    match kept.len() {
-        10 if digits => format!("+1{kept}"),
-        11 if digits && kept.starts_with('1') => format!("+{kept}"),
-        _ => kept,
-    }
-}
-
 /// The generic `status:` value as Solum spells it (`follow-up needed` → `follow_up_needed`).
 pub fn solum_status(s: &str) -> Option<&'static str> {
     let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
     STATUSES.iter().copied().find(|st| *st == norm)
 }
 
-/// The query for one page of calls: every documented parameter the filter sets. An error is a
-/// message for the user (a status Solum does not know, `dir` and `type` that contradict).
+/// The query for one page of calls: every documented parameter the filter sets (`phone:` only
+/// when it is a whole number: `customer_number` matches exactly). An error is a message for the
+/// user (a status Solum does not know, `dir` and `type` that contradict).
 pub fn calls_query(
     filter: &Filter,
     page: PageRequest,
@@ -330,20 +280,27 @@ pub fn calls_query(
         Direction::Outbound => "outbound",
         Direction::Web => "web",
     });
-    match (dir, filter.extra.get("type")) {
-        (Some(d), Some(t)) if !t.eq_ignore_ascii_case(d) => {
+    // `type` matches exactly: a known type in any case is sent as Solum spells it.
+    let ty = filter.extra.get("type").map(|t| {
+        TYPES
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(t.trim()))
+            .map_or_else(|| t.clone(), |k| k.to_string())
+    });
+    match (dir, ty) {
+        (Some(d), Some(t)) if t != d => {
             return Err(format!(
                 "dir:{} and type:{} ask for different call types; use one of them",
                 filter.direction.map(Direction::short).unwrap_or(""),
-                body_safe(t)
+                body_safe(&t)
             ));
         }
-        (_, Some(t)) => q.push(("type", t.clone())),
+        (_, Some(t)) => q.push(("type", t)),
         (Some(d), None) => q.push(("type", d.to_string())),
         (None, None) => {}
     }
-    if let Some(p) = &filter.phone {
-        q.push(("customer_number", normalize_phone(p)));
+    if let Some(p) = filter.whole_phone() {
+        q.push(("customer_number", p));
     }
     if let Some(p) = filter.extra.get("patient") {
         q.push(("patient_id", p.clone()));
