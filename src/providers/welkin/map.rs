@@ -244,9 +244,29 @@ pub fn error(
             code
         }
     };
+    let config = |credential: &str, key: &str| ProviderError::Auth {
+        provider: provider.clone(),
+        credential: credential.to_string(),
+        status,
+        code: code.clone(),
+        hint: format!("check `{key}` in the configuration"),
+    };
     match (status, ctx) {
+        // The V8 exchange names the tenant and the client in its path.
+        (404, ErrorContext::Token) if code == "TENANT_NOT_FOUND" => config("tenant", "tenant"),
+        (404, ErrorContext::Token) if code == "API_CLIENT_NOT_FOUND" => {
+            config("API client name", "client")
+        }
+        (404, ErrorContext::Token) => ProviderError::NotFound {
+            provider,
+            message: with_code(
+                &message,
+                &code,
+                "no token endpoint at this address: check `base_url` and `auth_style`",
+            ),
+        },
         // The token exchange refused the client: its key/name or secret is wrong.
-        (400 | 401 | 403 | 404, ErrorContext::Token) => ProviderError::Auth {
+        (400 | 401 | 403, ErrorContext::Token) => ProviderError::Auth {
             provider,
             credential: credential.to_string(),
             status,
@@ -287,8 +307,11 @@ pub fn error(
                 "CALL_RECORDING_NOT_FOUND" => {
                     "this call has no recording (CALL_RECORDING_NOT_FOUND)".to_string()
                 }
-                "TENANT_NOT_FOUND" | "INSTANCE_NOT_FOUND" => {
-                    format!("{message} ({code}): check the configured tenant and instance")
+                "TENANT_NOT_FOUND" => {
+                    with_code(&message, &code, "check `tenant` in the configuration")
+                }
+                "INSTANCE_NOT_FOUND" => {
+                    with_code(&message, &code, "check `instance` in the configuration")
                 }
                 "" => message,
                 _ => format!("{message} ({code})"),
@@ -309,8 +332,35 @@ pub fn error(
                     .and_then(|s| s.canonical_reason())
                     .unwrap_or(""),
             ),
-            message,
+            message: if message.is_empty() {
+                advice(status).to_string()
+            } else {
+                format!("{message}; {}", advice(status))
+            },
         },
+    }
+}
+
+/// "message (CODE): advice", leaving out what is empty.
+fn with_code(message: &str, code: &str, advice: &str) -> String {
+    match (message.is_empty(), code.is_empty()) {
+        (false, false) => format!("{message} ({code}): {advice}"),
+        (false, true) => format!("{message}: {advice}"),
+        (true, false) => format!("{code}: {advice}"),
+        (true, true) => advice.to_string(),
+    }
+}
+
+/// What to do about an answer that is not about credentials, access, a missing thing or a
+/// rate limit.
+fn advice(status: u16) -> &'static str {
+    match status {
+        400 => "check the search and filter",
+        405 => "this address does not take this request; check `base_url`",
+        406 => "this address does not answer in JSON; check `base_url`",
+        410 => "this API address is no longer served; check `base_url`",
+        500..=599 => "a failure on Welkin's side; try again in a few minutes",
+        _ => "if it persists, check `base_url` and the Welkin API client",
     }
 }
 
@@ -345,6 +395,15 @@ fn looks_like_mrn(w: &str) -> bool {
     })
 }
 
+/// An MRN as the server stores it: a `MRN-00123`-like value gets an upper-case prefix (`mrn-00123`
+/// → `MRN-00123`); any other value is sent as typed (the match is exact).
+fn normalize_mrn(v: &str) -> String {
+    match v.get(3..) {
+        Some(rest) if looks_like_mrn(v) => format!("MRN{rest}"),
+        _ => v.to_string(),
+    }
+}
+
 /// Reads the search line: `mrn:X` or an MRN-looking word → `mrn` (exact); `status:active|inactive`
 /// → `status`; one name word → first OR last name; two or more → first + last name.
 pub fn parse_search(s: &str) -> Result<PatientQuery, String> {
@@ -354,7 +413,7 @@ pub fn parse_search(s: &str) -> Result<PatientQuery, String> {
         if let Some((k, v)) = tok.split_once(':') {
             match k.to_ascii_lowercase().as_str() {
                 "mrn" if !v.is_empty() => {
-                    q.mrn = Some(v.to_string());
+                    q.mrn = Some(normalize_mrn(v));
                     continue;
                 }
                 "status" => {
@@ -374,8 +433,7 @@ pub fn parse_search(s: &str) -> Result<PatientQuery, String> {
             }
         }
         if looks_like_mrn(tok) {
-            let rest = &tok[3..];
-            q.mrn = Some(format!("MRN{rest}"));
+            q.mrn = Some(normalize_mrn(tok));
             continue;
         }
         words.push(tok);
@@ -570,7 +628,8 @@ mod tests {
         let e = error("W", "h", "c", ErrorContext::Resource, 400, body, None);
         assert_eq!(
             e.to_string(),
-            "W answered 400 INVALID_REQUEST_PARAMETER: size must be between 1 and 100; page must be an integer"
+            "W answered 400 INVALID_REQUEST_PARAMETER: size must be between 1 and 100; page must \
+             be an integer; check the search and filter"
         );
         let e = error(
             "W",
@@ -581,7 +640,11 @@ mod tests {
             b"<html>\x1b[31mbad",
             None,
         );
-        assert_eq!(e.to_string(), "W answered 502 Bad Gateway: <html>bad");
+        assert_eq!(
+            e.to_string(),
+            "W answered 502 Bad Gateway: <html>bad; a failure on Welkin's side; try again in a few \
+             minutes"
+        );
         assert!(is_token_error(br#"[{"errorCode":"TOKEN_EXPIRED"}]"#));
         assert!(is_token_error(
             br#"[{"errorCode":"NOT_VALID_JSON_WEB_TOKEN"}]"#
@@ -591,12 +654,128 @@ mod tests {
     }
 
     #[test]
+    fn token_exchange_errors_name_the_setting_to_fix() {
+        let token = |status, body: &[u8]| {
+            error(
+                "W",
+                "check WELKIN_SECRET",
+                "API client name or secret",
+                ErrorContext::Token,
+                status,
+                body,
+                None,
+            )
+            .to_string()
+        };
+        assert_eq!(
+            token(
+                404,
+                br#"[{"errorCode":"TENANT_NOT_FOUND","message":"Tenant was not found"}]"#
+            ),
+            "W rejected the tenant (404 TENANT_NOT_FOUND): check `tenant` in the configuration"
+        );
+        assert_eq!(
+            token(
+                404,
+                br#"[{"errorCode":"API_CLIENT_NOT_FOUND","message":"API client was not found"}]"#
+            ),
+            "W rejected the API client name (404 API_CLIENT_NOT_FOUND): check `client` in the \
+             configuration"
+        );
+        assert_eq!(
+            token(
+                401,
+                br#"[{"errorCode":"INVALID_API_CLIENT_CREDENTIALS","message":"not valid"}]"#
+            ),
+            "W rejected the API client name or secret (401 INVALID_API_CLIENT_CREDENTIALS): check \
+             WELKIN_SECRET"
+        );
+        // Any other 404: the address is wrong, not the secret.
+        assert_eq!(
+            token(404, b"<html>Not Found</html>"),
+            "W: not found (<html>Not Found</html>: no token endpoint at this address: check \
+             `base_url` and `auth_style`)"
+        );
+        let resource =
+            |body: &[u8]| error("W", "h", "c", ErrorContext::Resource, 404, body, None).to_string();
+        assert_eq!(
+            resource(br#"[{"errorCode":"INSTANCE_NOT_FOUND","message":"Instance was not found"}]"#),
+            "W: not found (Instance was not found (INSTANCE_NOT_FOUND): check `instance` in the \
+             configuration)"
+        );
+    }
+
+    #[test]
+    fn other_statuses_come_with_advice() {
+        for (status, advice) in [
+            (405, "check `base_url`"),
+            (406, "check `base_url`"),
+            (410, "check `base_url`"),
+            (500, "try again in a few minutes"),
+            (504, "try again in a few minutes"),
+            (418, "if it persists"),
+        ] {
+            let e = error("W", "h", "c", ErrorContext::Resource, status, b"", None);
+            assert!(matches!(e, ProviderError::Vendor { .. }), "{e:?}");
+            let s = e.to_string();
+            assert!(s.starts_with(&format!("W answered {status} ")), "{s}");
+            assert!(s.contains(advice), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_seed_doc_envelopes_page_as_documented() {
+        use crate::model::PageRequest;
+        use crate::providers::welkin::read_page;
+        let req = PageRequest { page: 1, size: 20 };
+        // The vendor's page: three metaInfo keys, totalElements 8 with one item shown. The
+        // totals end paging: (0+1)*20 >= 8.
+        let v: Value = serde_json::from_str(SEED_LIST).unwrap();
+        let p = read_page(&v, req, |o| call("w", "a1b2c3d4", o, None)).unwrap();
+        assert_eq!(ids(&p.items), vec!["call-uuid"]);
+        assert_eq!(
+            (p.page, p.page_size, p.total_items, p.total_pages),
+            (1, 20, Some(8), Some(1))
+        );
+        assert!(!p.has_more);
+        assert_eq!(p.unreadable, 0);
+        // The file's seven keys: lastPage says it.
+        let v: Value = serde_json::from_str(FILE_LIST).unwrap();
+        let p = read_page(&v, req, |o| call("w", "a1b2c3d4", o, None)).unwrap();
+        assert_eq!(ids(&p.items), vec!["call-uuid"]);
+        assert_eq!((p.total_items, p.total_pages), (Some(8), Some(1)));
+        assert!(!p.has_more);
+        // The same envelope asking page 2 of 3-item pages: the totals promise more.
+        let v = json!({"data": v["data"], "metaInfo": {"page": 1, "pageSize": 3,
+            "totalElements": 8}});
+        let p = read_page(&v, PageRequest { page: 2, size: 3 }, |o| {
+            call("w", "a1b2c3d4", o, None)
+        })
+        .unwrap();
+        assert_eq!((p.page, p.total_pages, p.has_more), (2, Some(3), true));
+    }
+
+    fn ids(calls: &[Call]) -> Vec<&str> {
+        calls.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    #[test]
     fn search_lines() {
         let q = parse_search("mrn:MRN-00123").unwrap();
         assert_eq!(q.mrn.as_deref(), Some("MRN-00123"));
         assert_eq!(q.names, NameQuery::None);
-        let q = parse_search("mrn-00152").unwrap();
-        assert_eq!(q.mrn.as_deref(), Some("MRN-00152"));
+        // The same MRN, typed either way, is sent the same way; another form as typed.
+        for line in ["mrn-00152", "mrn:mrn-00152", "MRN:Mrn-00152", "MRN-00152"] {
+            let q = parse_search(line).unwrap();
+            assert_eq!(q.mrn.as_deref(), Some("MRN-00152"), "{line}");
+        }
+        let q = parse_search("mrn:A-77x").unwrap();
+        assert_eq!(q.mrn.as_deref(), Some("A-77x"));
+        assert_eq!(
+            parse_search("mrnè").unwrap().names,
+            NameQuery::Either("mrnè".into())
+        );
+        assert!(parse_search("mrn:").is_err());
         let q = parse_search("status:inactive doe").unwrap();
         assert_eq!(q.status, Some("INACTIVE"));
         assert_eq!(q.names, NameQuery::Either("doe".into()));

@@ -2,10 +2,13 @@
 //!
 //! Authentication is a token exchange (two styles, [`WelkinAuthStyle`]). The token is cached and
 //! renewed shortly before it expires; one request at a time asks for it (single flight), so any
-//! number of concurrent calls share one token request. A `401` whose error code is
-//! `TOKEN_EXPIRED` or `NOT_VALID_JSON_WEB_TOKEN` is retried once with a fresh token. A `429` from
-//! the token endpoint (more than 100 token requests in 5 minutes block the client for 5 minutes)
-//! is remembered, so the adapter does not ask again before the block is over.
+//! number of concurrent calls share one token request, and a failed one answers every caller
+//! that waited for it. A `401` whose error code is `TOKEN_EXPIRED` or `NOT_VALID_JSON_WEB_TOKEN`
+//! is retried once with a fresh token. A refused exchange (wrong secret, client or tenant) is
+//! remembered for half a minute. A `429` from the token endpoint (more than 100 token requests in
+//! 5 minutes block the client for 5 minutes) is remembered until the block ends (`Retry-After`
+//! when given, else 5 minutes): no token request is sent before, and the cached token serves
+//! until it really expires.
 
 mod map;
 
@@ -37,6 +40,8 @@ const ASSUMED_LIFETIME: Duration = Duration::from_secs(3600);
 const RENEW_MARGIN: Duration = Duration::from_secs(120);
 /// How long a token block lasts when the server does not say (documented: 5 minutes).
 const ASSUMED_BLOCK: Duration = Duration::from_secs(300);
+/// How long a refused token exchange (wrong secret, client or tenant) answers later callers.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(30);
 /// A one-word patient search reads at most this many pages of 100 per name field.
 const MAX_SEARCH_PAGES: u32 = 10;
 /// How long a merged one-word search result serves the following pages.
@@ -108,10 +113,68 @@ struct Token {
     expires_at: Instant,
 }
 
+/// A failed token exchange. Every caller that was already waiting for it gets its error; a
+/// refusal is remembered for [`REFUSAL_MEMORY`] and a block until it ends, so that neither costs
+/// another token request.
+struct Failure {
+    error: ProviderError,
+    /// When the failed request ended.
+    at: Instant,
+    /// Until when callers that came later get the error too (`at` for a passing failure).
+    until: Instant,
+}
+
+impl Failure {
+    /// The error for a caller at `now` (a block says how long it still lasts).
+    fn error(&self, now: Instant) -> ProviderError {
+        match &self.error {
+            ProviderError::RateLimited { provider, .. } => ProviderError::RateLimited {
+                provider: provider.clone(),
+                retry_after_secs: Some(self.until.saturating_duration_since(now).as_secs().max(1)),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct TokenState {
     current: Option<Token>,
-    blocked_until: Option<Instant>,
+    failure: Option<Failure>,
+}
+
+impl TokenState {
+    /// The current token unless it expired or is the one the server just refused (`stale`).
+    fn usable(&self, now: Instant, stale: Option<&str>) -> Option<&Token> {
+        self.current
+            .as_ref()
+            .filter(|t| now < t.expires_at && stale != Some(t.value.as_str()))
+    }
+
+    /// What a caller that began waiting at `asked` gets without asking the server: the token
+    /// while it is fresh; during a failure that concerns it, the token until it really expires,
+    /// else the failure. `None`: ask the server.
+    fn answer(
+        &self,
+        now: Instant,
+        asked: Instant,
+        stale: Option<&str>,
+    ) -> Option<Result<String, ProviderError>> {
+        let usable = self.usable(now, stale);
+        if let Some(t) = usable
+            && now < t.renew_at
+        {
+            return Some(Ok(t.value.clone()));
+        }
+        let failure = self
+            .failure
+            .as_ref()
+            .filter(|f| asked <= f.at || now < f.until)?;
+        Some(match usable {
+            Some(t) => Ok(t.value.clone()),
+            None => Err(failure.error(now)),
+        })
+    }
 }
 
 struct SearchCache {
@@ -134,6 +197,22 @@ pub struct Welkin {
 
 fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How long a failed token exchange keeps answering later callers: a block (429) until it ends,
+/// a refusal of the credentials for a while (asking again cannot help and counts towards the
+/// limit), anything else not at all (only the callers that waited for it share it).
+fn remembered_for(e: &ProviderError) -> Duration {
+    match e {
+        ProviderError::RateLimited {
+            retry_after_secs, ..
+        } => retry_after_secs
+            .map(Duration::from_secs)
+            .filter(|d| !d.is_zero())
+            .unwrap_or(ASSUMED_BLOCK),
+        ProviderError::Auth { .. } => REFUSAL_MEMORY,
+        _ => Duration::ZERO,
+    }
 }
 
 /// When to renew a token that lives `lifetime` from `now`.
@@ -173,7 +252,8 @@ pub fn calls_query(filter: &Filter, page: PageRequest, max: u32) -> Vec<(&'stati
 
 /// Reads the `{data, metaInfo}` envelope (0-based pages) into a 1-based [`Page`], decoding each
 /// item on its own. Paging stops at `lastPage: true`, at `(page+1)*pageSize >= totalElements`, or
-/// at an empty page, whichever is known.
+/// at an empty page, whichever is known (with none of them known, a short page is not taken as
+/// the end: the next, empty, page is).
 pub fn read_page<T>(
     v: &Value,
     req: PageRequest,
@@ -195,15 +275,17 @@ pub fn read_page<T>(
     let total_pages = num("totalPages")
         .map(|n| n as u32)
         .or_else(|| total_items.map(|t| t.div_ceil(u64::from(page_size)) as u32));
-    let count = items.len() + unreadable;
-    let has_more = if count == 0 {
+    let last_page = meta.and_then(|m| lenient::boolean(m, "lastPage"));
+    let has_more = if items.is_empty() && unreadable == 0 {
+        // An empty page ends paging, whatever the rest says.
         false
-    } else if let Some(last) = meta.and_then(|m| lenient::boolean(m, "lastPage")) {
+    } else if let Some(last) = last_page {
         !last
     } else if let Some(total) = total_items {
         u64::from(page0 + 1) * u64::from(page_size) < total
     } else {
-        count >= page_size as usize
+        // Nothing says where the end is: the next page tells (an empty one ends).
+        true
     };
     Some(Page {
         items,
@@ -302,60 +384,43 @@ impl Welkin {
     }
 
     /// A token to use: the cached one while it is fresh, else a new one. `stale` is a token the
-    /// server just refused: it is not handed out again. One caller at a time asks the server.
+    /// server just refused: it is not handed out again. One caller at a time asks the server,
+    /// and a failure answers every caller that waited for it (see [`TokenState::answer`]).
     async fn token(&self, stale: Option<&str>) -> Result<String, ProviderError> {
+        let asked = Instant::now();
         let mut st = self.token.lock().await;
+        if let Some(answer) = st.answer(Instant::now(), asked, stale) {
+            return answer;
+        }
+        let fetched = self.fetch_token().await;
         let now = Instant::now();
-        if let Some(t) = &st.current
-            && now < t.renew_at
-            && stale != Some(t.value.as_str())
-        {
-            return Ok(t.value.clone());
-        }
-        if let Some(until) = st.blocked_until {
-            if now < until {
-                return Err(self.blocked(until - now));
-            }
-            st.blocked_until = None;
-        }
-        match self.fetch_token().await {
+        match fetched {
             Ok((value, lifetime)) => {
-                let now = Instant::now();
                 st.current = Some(Token {
                     value: value.clone(),
                     renew_at: renew_at(now, lifetime),
                     expires_at: now + lifetime,
                 });
+                st.failure = None;
                 Ok(value)
             }
-            Err(e) => {
-                if let ProviderError::RateLimited {
-                    retry_after_secs, ..
-                } = &e
-                {
-                    let wait = retry_after_secs
-                        .map(Duration::from_secs)
-                        .filter(|d| !d.is_zero())
-                        .unwrap_or(ASSUMED_BLOCK);
-                    st.blocked_until = Some(Instant::now() + wait);
-                }
+            Err(error) => {
+                let failure = Failure {
+                    until: now + remembered_for(&error),
+                    error,
+                    at: now,
+                };
                 // Renewal failed early: the old token is still good until it expires.
-                if let Some(t) = &st.current
-                    && Instant::now() < t.expires_at
-                    && stale != Some(t.value.as_str())
-                {
-                    return Ok(t.value.clone());
+                let answer = match st.usable(now, stale) {
+                    Some(t) => Ok(t.value.clone()),
+                    None => Err(failure.error(now)),
+                };
+                if answer.is_err() {
+                    st.current = None;
                 }
-                st.current = None;
-                Err(e)
+                st.failure = Some(failure);
+                answer
             }
-        }
-    }
-
-    fn blocked(&self, left: Duration) -> ProviderError {
-        ProviderError::RateLimited {
-            provider: self.s.label.clone(),
-            retry_after_secs: Some(left.as_secs().max(1)),
         }
     }
 
@@ -505,34 +570,20 @@ impl Welkin {
             })
     }
 
-    /// The patient's name and phone for the call list: cached, else read once (best effort;
-    /// the pinned patient's configured name is the fallback).
+    /// The patient's name and phone for the call list: cached, else read once (best effort).
+    /// Only the server names a patient: a pinned patient's configured scope carries just its
+    /// id (or a placeholder), which is never shown as the caller's name.
     async fn patient_info(&self, id: &str) -> Option<PatientInfo> {
         if let Some(p) = self.known(id) {
             return Some(p);
         }
-        let read = async {
-            let v = self
-                .get_json(&self.url(&format!("/patients/{}", seg(id))), &[])
-                .await
-                .ok()?;
-            map::patient(v.as_object()?)
-        };
-        match read.await {
-            Some((_, info)) => {
-                self.remember(id, &info);
-                Some(info)
-            }
-            None => self
-                .s
-                .patient
-                .as_ref()
-                .filter(|p| p.id == id && !p.name.is_empty() && p.name != p.id)
-                .map(|p| PatientInfo {
-                    first: Some(p.name.clone()),
-                    ..PatientInfo::default()
-                }),
-        }
+        let v = self
+            .get_json(&self.url(&format!("/patients/{}", seg(id))), &[])
+            .await
+            .ok()?;
+        let (_, info) = map::patient(v.as_object()?)?;
+        self.remember(id, &info);
+        Some(info)
     }
 }
 
@@ -655,6 +706,7 @@ impl Provider for Welkin {
                     s.name
                 })
                 .unwrap_or_else(|| p.id.clone());
+            let name = crate::display::sanitize(&name);
             return Ok(format!("token accepted; pinned patient {name} is visible"));
         }
         let v = self
@@ -663,12 +715,15 @@ impl Provider for Welkin {
                 &[("page", "0".into()), ("size", "1".into())],
             )
             .await?;
-        Ok(
-            match v.pointer("/metaInfo/totalElements").and_then(Value::as_u64) {
-                Some(n) => format!("token accepted; {n} patient(s) visible"),
-                None => "token accepted; patients are visible".to_string(),
-            },
-        )
+        let total = v
+            .get("metaInfo")
+            .and_then(Value::as_object)
+            .and_then(|m| lenient::number(m, "totalElements"))
+            .filter(|n| *n >= 0.0);
+        Ok(match total {
+            Some(n) => format!("token accepted; {} patient(s) visible", n as u64),
+            None => "token accepted; patients are visible".to_string(),
+        })
     }
 }
 
@@ -726,6 +781,90 @@ mod tests {
     }
 
     #[test]
+    fn token_answers_during_a_block_or_a_failure() {
+        let s = Duration::from_secs;
+        let now = Instant::now() + s(1000);
+        let token = |renew: Instant, expires: Instant| {
+            Some(Token {
+                value: "t".into(),
+                renew_at: renew,
+                expires_at: expires,
+            })
+        };
+        let block = || {
+            Some(Failure {
+                error: ProviderError::RateLimited {
+                    provider: "W".into(),
+                    retry_after_secs: None,
+                },
+                at: now - s(200),
+                until: now + s(100),
+            })
+        };
+        let left = |a: Option<Result<String, ProviderError>>| match a {
+            Some(Err(ProviderError::RateLimited {
+                retry_after_secs, ..
+            })) => retry_after_secs,
+            other => panic!("expected the block, got {other:?}"),
+        };
+        // A fresh token, nothing failed / no token, nothing failed: no need to ask / ask.
+        let st = TokenState {
+            current: token(now + s(1), now + s(2)),
+            failure: None,
+        };
+        assert_eq!(st.answer(now, now, None), Some(Ok("t".into())));
+        assert!(TokenState::default().answer(now, now, None).is_none());
+        // During a block, a token past its renewal time serves until it really expires…
+        let st = TokenState {
+            current: token(now - s(1), now + s(60)),
+            failure: block(),
+        };
+        assert_eq!(st.answer(now, now, None), Some(Ok("t".into())));
+        // …but not once the server refused it, nor after it expired; the block says when it ends.
+        assert_eq!(left(st.answer(now, now, Some("t"))), Some(100));
+        assert_eq!(left(st.answer(now + s(61), now + s(61), None)), Some(39));
+        // After the block, the server is asked again.
+        assert!(st.answer(now + s(101), now + s(101), None).is_none());
+        // Without a token nor a block, a passing failure answers only the callers that were
+        // waiting for it; a refusal is remembered.
+        let failed = |error: ProviderError, until: Instant| TokenState {
+            current: None,
+            failure: Some(Failure {
+                error,
+                at: now,
+                until,
+            }),
+        };
+        let offline = ProviderError::Offline {
+            provider: "W".into(),
+            cause: "x".into(),
+        };
+        let st = failed(offline.clone(), now + remembered_for(&offline));
+        assert_eq!(st.answer(now, now - s(1), None), Some(Err(offline)));
+        assert!(st.answer(now + s(1), now + s(1), None).is_none());
+        let refused = ProviderError::Auth {
+            provider: "W".into(),
+            credential: "secret".into(),
+            status: 401,
+            code: "X".into(),
+            hint: "h".into(),
+        };
+        let st = failed(refused.clone(), now + remembered_for(&refused));
+        assert_eq!(st.answer(now + s(5), now + s(5), None), Some(Err(refused)));
+        assert!(st.answer(now + s(31), now + s(31), None).is_none());
+        let blocked = ProviderError::RateLimited {
+            provider: "W".into(),
+            retry_after_secs: Some(42),
+        };
+        assert_eq!(remembered_for(&blocked), s(42));
+        let unsaid = ProviderError::RateLimited {
+            provider: "W".into(),
+            retry_after_secs: None,
+        };
+        assert_eq!(remembered_for(&unsaid), ASSUMED_BLOCK);
+    }
+
+    #[test]
     fn meta_info_stop_rules() {
         let req = PageRequest { page: 1, size: 20 };
         let id = |o: &Object| lenient::id(o, "id");
@@ -752,13 +891,22 @@ mod tests {
                 .unwrap()
                 .has_more
         );
-        // Nothing known: a full page may have more, an empty page ends.
+        // Nothing known: any page but an empty one may have more; an empty page ends, even
+        // when the totals or lastPage claim otherwise.
         let v = json!({"data": [{"id": "a"}, {"id": "b"}]});
         let p = read_page(&v, PageRequest { page: 4, size: 2 }, id).unwrap();
         assert!(p.has_more);
-        assert_eq!(p.page, 4);
-        let v = json!({"data": [], "metaInfo": {"lastPage": false}});
+        assert_eq!((p.page, p.total_items, p.total_pages), (4, None, None));
+        let v = json!({"data": [{"id": "a"}], "metaInfo": {"page": 0, "pageSize": 20}});
+        assert!(read_page(&v, req, id).unwrap().has_more);
+        let v = json!({"data": [], "metaInfo": {"lastPage": false, "totalElements": 50}});
         assert!(!read_page(&v, req, id).unwrap().has_more);
+        // An unreadable item is not an empty page; numbers as strings are read.
+        let v = json!({"data": [5], "metaInfo": {"page": "0", "pageSize": "1",
+            "totalElements": "3"}});
+        let p = read_page(&v, req, id).unwrap();
+        assert!(p.has_more);
+        assert_eq!((p.unreadable, p.total_pages), (1, Some(3)));
         assert!(read_page(&json!({"items": []}), req, id).is_none());
     }
 
