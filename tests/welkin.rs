@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::welkin::{self, WelkinEmulator, WelkinOptions};
+use callbrowser::emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
 use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{
@@ -50,35 +50,38 @@ fn main_creds(emu: &WelkinEmulator, style: WelkinAuthStyle) -> Creds {
     }
 }
 
-fn adapter_with(
-    emu: &WelkinEmulator,
-    creds: Creds,
-    patient: Option<Scope>,
-    limits: HttpLimits,
-) -> (Welkin, Notices) {
+fn settings(emu: &WelkinEmulator, creds: Creds, patient: Option<Scope>) -> WelkinSettings {
+    WelkinSettings {
+        name: "welkin".into(),
+        label: "Welkin Health".into(),
+        base_url: format!("{}/", emu.base_url()),
+        tenant: emu.tenant().into(),
+        instance: emu.instance().into(),
+        auth_style: creds.style,
+        client: creds.client,
+        secret: creds.secret,
+        key_hint: "check WELKIN_SECRET".into(),
+        patient,
+    }
+}
+
+fn build(settings: WelkinSettings, limits: HttpLimits) -> (Welkin, Notices) {
     let notices: Notices = Arc::default();
     let sink = notices.clone();
     let api = HttpClient::new(limits.clone())
         .unwrap()
         .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
     let storage = HttpClient::without_credentials(limits).unwrap();
-    let w = Welkin::new(
-        WelkinSettings {
-            name: "welkin".into(),
-            label: "Welkin Health".into(),
-            base_url: format!("{}/", emu.base_url()),
-            tenant: emu.tenant().into(),
-            instance: emu.instance().into(),
-            auth_style: creds.style,
-            client: creds.client,
-            secret: creds.secret,
-            key_hint: "check WELKIN_SECRET".into(),
-            patient,
-        },
-        api,
-        storage,
-    );
-    (w, notices)
+    (Welkin::new(settings, api, storage), notices)
+}
+
+fn adapter_with(
+    emu: &WelkinEmulator,
+    creds: Creds,
+    patient: Option<Scope>,
+    limits: HttpLimits,
+) -> (Welkin, Notices) {
+    build(settings(emu, creds, patient), limits)
 }
 
 fn adapter(emu: &WelkinEmulator) -> Welkin {
@@ -341,9 +344,9 @@ async fn patient_search_is_interpreted_and_sent_as_parameters() {
 
 #[tokio::test]
 async fn calls_page_to_the_last_page_with_the_patient_as_caller() {
-    for minimal in [false, true] {
+    for meta in [MetaInfo::Full, MetaInfo::Documented] {
         let emu = start_with(WelkinOptions {
-            minimal_meta_info: minimal,
+            meta_info: meta,
             ..WelkinOptions::default()
         })
         .await;
@@ -363,7 +366,7 @@ async fn calls_page_to_the_last_page_with_the_patient_as_caller() {
         assert_eq!(
             seen,
             vec!["0/10", "1/10", "2/10", "3/10", "0/37", "0/100"],
-            "0-based pages, stopping at the last one (minimal {minimal})"
+            "0-based pages, stopping at the last one ({meta:?})"
         );
         let p = w
             .list_calls(
@@ -405,6 +408,64 @@ async fn calls_page_to_the_last_page_with_the_patient_as_caller() {
             .await
             .unwrap();
         assert!(p.items.is_empty() && !p.has_more);
+    }
+}
+
+/// `page/size` of each calls-list request the emulator saw.
+fn calls_pages(emu: &WelkinEmulator) -> Vec<String> {
+    emu.requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/calls"))
+        .map(|r| format!("{}/{}", r.param("page").unwrap(), r.param("size").unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_paging_stop_rule_ends_paging_on_its_own() {
+    // Jane has 37 calls: with pages of 37 the first page is full and the last one, so only a
+    // stop rule (not a short page) can end paging there. Each metaInfo variant leaves one rule.
+    let short = ["0/37", "0/10", "1/10", "2/10", "3/10"];
+    let with_empty = ["0/37", "1/37", "0/10", "1/10", "2/10", "3/10", "4/10"];
+    for (meta, want, totals) in [
+        // lastPage (and the totals).
+        (MetaInfo::Full, &short[..], Some((37, 4))),
+        // (page+1)*pageSize >= totalElements alone.
+        (MetaInfo::Documented, &short[..], Some((37, 4))),
+        // lastPage alone.
+        (MetaInfo::NoTotals, &short[..], None),
+        // Only an empty page tells the end.
+        (MetaInfo::PageOnly, &with_empty[..], None),
+    ] {
+        let emu = start_with(WelkinOptions {
+            meta_info: meta,
+            ..WelkinOptions::default()
+        })
+        .await;
+        let w = adapter(&emu);
+        let jane = pid(&emu, "Jane", "Doe");
+        for size in [37, 10] {
+            let calls = all_calls(&w, Some(&jane), &Filter::default(), size).await;
+            assert_eq!(
+                ids(&calls),
+                ids_of(&emu.calls(&jane)),
+                "{meta:?} size {size}"
+            );
+        }
+        assert_eq!(calls_pages(&emu), want, "{meta:?}");
+        let p = w
+            .list_calls(
+                Some(&jane),
+                &Filter::default(),
+                PageRequest { page: 1, size: 10 },
+            )
+            .await
+            .unwrap();
+        assert!(p.has_more, "{meta:?}");
+        assert_eq!(
+            p.total_items.zip(p.total_pages),
+            totals.map(|(i, n)| (i as u64, n)),
+            "{meta:?}"
+        );
     }
 }
 
@@ -478,7 +539,8 @@ async fn from_and_to_are_sent_as_start_and_end_date() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Welkin Health answered 400 INVALID_REQUEST_PARAMETER: startDate must not be after endDate"
+        "Welkin Health answered 400 INVALID_REQUEST_PARAMETER: startDate must not be after \
+         endDate; check the search and filter"
     );
 }
 
@@ -624,6 +686,51 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
     );
 }
 
+async fn read_all(rec: &mut callbrowser::providers::RecordingStream) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = rec.response.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[tokio::test]
+async fn a_cut_recording_is_an_error_and_a_throttled_one_arrives_whole() {
+    let emu = start().await;
+    let w = adapter(&emu);
+    let jane = pid(&emu, "Jane", "Doe");
+    let id = emu
+        .calls(&jane)
+        .into_iter()
+        .find(|c| c["hasRecording"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, bytes) = emu.recording(&jane, &id).unwrap();
+    // Cut short: the length promised is the whole file, and reading ends in an error rather
+    // than in a file that looks complete.
+    emu.faults_on(Endpoint::Recording)
+        .push(Fault::TruncatedBody);
+    let mut rec = w.open_recording(&key(&jane, &id), 0).await.unwrap();
+    assert_eq!(rec.total_len, Some(bytes.len() as u64));
+    let got = read_all(&mut rec).await;
+    assert!(
+        got.is_err(),
+        "a recording cut short was read as {:?} bytes",
+        got.map(|b| b.len())
+    );
+    // Throttled to about half a second: slow, and whole.
+    let rate = bytes.len() as u64 * 2;
+    emu.throttle_recordings(Some(rate));
+    let started = Instant::now();
+    let mut rec = w.open_recording(&key(&jane, &id), 0).await.unwrap();
+    let got = read_all(&mut rec).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs_f64(bytes.len() as f64 / rate as f64));
+    assert_eq!(got, bytes);
+    emu.throttle_recordings(None);
+}
+
 #[tokio::test]
 async fn one_token_for_many_concurrent_and_serial_requests() {
     let emu = start().await;
@@ -700,7 +807,6 @@ async fn tokens_are_renewed_before_they_expire() {
         n += 5;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(n > 50);
     let t = emu.token_requests();
     assert!((2..=5).contains(&t), "{t} token requests for {n} calls");
     let expired = emu
@@ -813,9 +919,48 @@ async fn wrong_credentials_are_one_clear_sentence() {
     let e = bad.check().await.unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Welkin Health rejected the API client name or secret (404 API_CLIENT_NOT_FOUND): \
-         check WELKIN_SECRET"
+        "Welkin Health rejected the API client name (404 API_CLIENT_NOT_FOUND): check `client` \
+         in the configuration"
     );
+    let (bad, _) = adapter_with(
+        &emu,
+        Creds {
+            style: WelkinAuthStyle::V8,
+            client: emu.client_name(),
+            secret: "wrong".into(),
+        },
+        None,
+        limits(),
+    );
+    let e = bad.check().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Welkin Health rejected the API client name or secret (401 \
+         INVALID_API_CLIENT_CREDENTIALS): check WELKIN_SECRET"
+    );
+    // A tenant the server does not know: named, whichever style.
+    for style in [WelkinAuthStyle::V8, WelkinAuthStyle::Current] {
+        let (w, _) = build(
+            WelkinSettings {
+                tenant: "acme-wealth".into(),
+                ..settings(&emu, main_creds(&emu, style), None)
+            },
+            limits(),
+        );
+        let e = w.check().await.unwrap_err();
+        let want = match style {
+            WelkinAuthStyle::V8 => {
+                "Welkin Health rejected the tenant (404 TENANT_NOT_FOUND): check `tenant` in the \
+                 configuration"
+            }
+            WelkinAuthStyle::Current => {
+                "Welkin Health: not found (Tenant was not found (TENANT_NOT_FOUND): check `tenant` \
+                 in the configuration)"
+            }
+        };
+        assert_eq!(e.to_string(), want, "{style:?}");
+        assert!(!e.to_string().contains("WELKIN_SECRET"));
+    }
     // The V8 style with the right name works and checks.
     let (v8, _) = adapter_with(&emu, main_creds(&emu, WelkinAuthStyle::V8), None, limits());
     assert_eq!(
@@ -860,6 +1005,156 @@ async fn the_token_block_is_remembered_and_not_hammered() {
 }
 
 #[tokio::test]
+async fn a_refused_token_exchange_is_asked_once_for_all_waiting_callers() {
+    let emu = start().await;
+    let (w, _) = adapter_with(
+        &emu,
+        Creds {
+            style: WelkinAuthStyle::Current,
+            client: emu.client_key(),
+            secret: "wrong".into(),
+        },
+        None,
+        limits(),
+    );
+    let patients = ids_of(&emu.patients());
+    let none = Filter::default();
+    let page = PageRequest { page: 1, size: 5 };
+    let keys: Vec<CallKey> = patients.iter().take(8).map(|p| key(p, "x")).collect();
+    // 30 operations at once, most of them sending two requests at once.
+    let (lists, details, scopes, check) = tokio::join!(
+        join_all(
+            patients
+                .iter()
+                .take(20)
+                .map(|p| w.list_calls(Some(p), &none, page))
+        ),
+        join_all(keys.iter().map(|k| w.get_call(k))),
+        w.list_scopes(None, page),
+        w.check(),
+    );
+    let want = "Welkin Health rejected the API client key or secret (401 \
+                INVALID_API_CLIENT_CREDENTIALS): check WELKIN_SECRET";
+    let mut errors: Vec<String> = lists
+        .into_iter()
+        .map(|r| r.unwrap_err().to_string())
+        .collect();
+    errors.extend(details.into_iter().map(|r| r.unwrap_err().to_string()));
+    errors.push(scopes.unwrap_err().to_string());
+    errors.push(check.unwrap_err().to_string());
+    assert_eq!(errors.len(), 30);
+    assert!(errors.iter().all(|e| e == want), "{errors:?}");
+    assert_eq!(emu.token_requests(), 1, "one token request for all of them");
+    // The refusal is remembered for a while: asking again at once cannot help.
+    for _ in 0..3 {
+        assert_eq!(w.check().await.unwrap_err().to_string(), want);
+    }
+    assert_eq!(emu.token_requests(), 1);
+    assert_eq!(
+        emu.requests().len(),
+        1,
+        "no resource request without a token"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_token_exchange_answers_the_callers_waiting_for_it() {
+    let emu = start().await;
+    let w = adapter(&emu);
+    let patients = ids_of(&emu.patients());
+    let none = Filter::default();
+    let page = PageRequest { page: 1, size: 5 };
+    emu.token_faults().push(Fault::Status(500));
+    let results = join_all(
+        patients
+            .iter()
+            .take(10)
+            .map(|p| w.list_calls(Some(p), &none, page)),
+    )
+    .await;
+    assert_eq!(emu.token_requests(), 1);
+    for r in results {
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "Welkin Health answered 500 INTERNAL_SERVER_ERROR: An unexpected error occurred; a \
+             failure on Welkin's side; try again in a few minutes"
+        );
+    }
+    // A passing failure is not remembered: the next caller asks again, and gets a token.
+    let p = w.list_calls(Some(&patients[0]), &none, page).await.unwrap();
+    assert_eq!(p.items.len(), 5);
+    assert_eq!(emu.token_requests(), 2);
+}
+
+#[tokio::test]
+async fn a_token_block_without_retry_after_costs_one_token_request() {
+    let emu = start_with(WelkinOptions {
+        token_limit: 1,
+        block_retry_after: false,
+        ..WelkinOptions::default()
+    })
+    .await;
+    let w = adapter(&emu);
+    let jane = pid(&emu, "Jane", "Doe");
+    let call = emu
+        .calls(&jane)
+        .into_iter()
+        .find(|c| c["hasRecording"] == true)
+        .unwrap();
+    let call = key(&jane, call["id"].as_str().unwrap());
+    w.check().await.unwrap();
+    assert_eq!(emu.token_requests(), 1);
+    // The server forgets the token: the next operations need a new one, and the one token
+    // request they share is blocked (the second in the window), answered without Retry-After.
+    emu.revoke_tokens();
+    let none = Filter::default();
+    let page = PageRequest { page: 1, size: 5 };
+    let (calls, detail, recording, scopes, check) = tokio::join!(
+        w.list_calls(Some(&jane), &none, page),
+        w.get_call(&call),
+        w.open_recording(&call, 0),
+        w.list_scopes(None, page),
+        w.check(),
+    );
+    let mut errors = vec![
+        calls.unwrap_err(),
+        detail.unwrap_err(),
+        scopes.unwrap_err(),
+        check.unwrap_err(),
+    ];
+    errors.push(recording.err().unwrap());
+    // Later operations during the block do not ask either.
+    for _ in 0..3 {
+        errors.push(w.check().await.unwrap_err());
+        errors.push(w.list_calls(Some(&jane), &none, page).await.unwrap_err());
+    }
+    assert_eq!(
+        emu.token_requests(),
+        2,
+        "exactly one token request for the block"
+    );
+    for e in &errors {
+        match e {
+            ProviderError::RateLimited {
+                retry_after_secs: Some(s),
+                ..
+            } => assert!(
+                (295..=300).contains(s),
+                "{s}: the block is assumed 5 minutes"
+            ),
+            other => panic!("expected RateLimited, got {other:?}"),
+        }
+        assert!(
+            e.to_string().starts_with(
+                "Welkin Health is rate limiting requests; gave up waiting (the server asks to \
+                 retry in "
+            ),
+            "{e}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn statuses_in_the_error_array_become_clear_sentences() {
     let emu = start().await;
     let w = adapter(&emu);
@@ -868,7 +1163,8 @@ async fn statuses_in_the_error_array_become_clear_sentences() {
     let cases: [(u16, &str); 7] = [
         (
             400,
-            "Welkin Health answered 400 BAD_REQUEST: The request could not be processed",
+            "Welkin Health answered 400 BAD_REQUEST: The request could not be processed; check \
+             the search and filter",
         ),
         (
             403,
@@ -881,15 +1177,18 @@ async fn statuses_in_the_error_array_become_clear_sentences() {
         ),
         (
             405,
-            "Welkin Health answered 405 METHOD_NOT_ALLOWED: Request method is not supported",
+            "Welkin Health answered 405 METHOD_NOT_ALLOWED: Request method is not supported; this \
+             address does not take this request; check `base_url`",
         ),
         (
             406,
-            "Welkin Health answered 406 NOT_ACCEPTABLE: Could not find an acceptable representation",
+            "Welkin Health answered 406 NOT_ACCEPTABLE: Could not find an acceptable \
+             representation; this address does not answer in JSON; check `base_url`",
         ),
         (
             410,
-            "Welkin Health answered 410 GONE: The requested resource is no longer available",
+            "Welkin Health answered 410 GONE: The requested resource is no longer available; this \
+             API address is no longer served; check `base_url`",
         ),
         (
             401,
@@ -897,7 +1196,7 @@ async fn statuses_in_the_error_array_become_clear_sentences() {
         ),
     ];
     for (status, sentence) in cases {
-        emu.faults().push(Fault::Status(status));
+        emu.faults_on(Endpoint::Calls).push(Fault::Status(status));
         let e = w
             .list_calls(
                 Some(&jane),
@@ -908,9 +1207,10 @@ async fn statuses_in_the_error_array_become_clear_sentences() {
             .unwrap_err();
         assert_eq!(e.to_string(), sentence);
     }
+    assert_eq!(emu.faults_on(Endpoint::Calls).pending(), 0);
     // 500 is retried; when it persists, one sentence.
     for _ in 0..4 {
-        emu.faults().push(Fault::Status(500));
+        emu.faults_on(Endpoint::Calls).push(Fault::Status(500));
     }
     let e = w
         .list_calls(
@@ -922,7 +1222,8 @@ async fn statuses_in_the_error_array_become_clear_sentences() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Welkin Health answered 500 INTERNAL_SERVER_ERROR: An unexpected error occurred"
+        "Welkin Health answered 500 INTERNAL_SERVER_ERROR: An unexpected error occurred; a failure \
+         on Welkin's side; try again in a few minutes"
     );
     // 429 that does not pass in time.
     let (impatient, _) = adapter_with(
@@ -956,7 +1257,7 @@ async fn rate_limit_429_waits_for_retry_after() {
         limits(),
     );
     let jane = pid(&emu, "Jane", "Doe");
-    emu.faults().push(Fault::RateLimited {
+    emu.faults_on(Endpoint::Calls).push(Fault::RateLimited {
         retry_after_secs: 1,
     });
     let started = Instant::now();
@@ -970,6 +1271,11 @@ async fn rate_limit_429_waits_for_retry_after() {
         .unwrap();
     assert_eq!(page.items.len(), 20);
     assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(
+        calls_pages(&emu),
+        vec!["0/20", "0/20"],
+        "asked again after the wait"
+    );
     let n = notices.lock().unwrap().clone();
     assert!(
         n.contains(&HttpNotice::Waiting {
@@ -983,17 +1289,24 @@ async fn rate_limit_429_waits_for_retry_after() {
 #[tokio::test]
 async fn server_errors_and_broken_connections_are_retried() {
     let emu = start().await;
-    let w = adapter(&emu);
+    let (w, notices) = adapter_with(
+        &emu,
+        main_creds(&emu, WelkinAuthStyle::Current),
+        None,
+        limits(),
+    );
     let jane = pid(&emu, "Jane", "Doe");
     w.check().await.unwrap();
     for fault in [
         Fault::Status(500),
+        Fault::Status(502),
         Fault::Status(503),
         Fault::ConnectionReset,
         Fault::TruncatedBody,
-        Fault::Latency(Duration::from_millis(50)),
     ] {
-        emu.faults().push(fault.clone());
+        emu.clear_requests();
+        notices.lock().unwrap().clear();
+        emu.faults_on(Endpoint::Calls).push(fault.clone());
         let p = w
             .list_calls(
                 Some(&jane),
@@ -1006,16 +1319,46 @@ async fn server_errors_and_broken_connections_are_retried() {
             Some(10),
             "{fault:?} then success"
         );
+        assert_eq!(
+            calls_pages(&emu),
+            vec!["0/10", "0/10"],
+            "{fault:?}: one retry"
+        );
+        assert_eq!(
+            notices.lock().unwrap().len(),
+            1,
+            "{fault:?}: the retry is shown"
+        );
     }
-    // A token endpoint failure is reported, and the next call gets a token.
+    // Latency: the answer waits, and is not asked twice.
+    emu.clear_requests();
+    emu.faults_on(Endpoint::Calls)
+        .push(Fault::Latency(Duration::from_millis(300)));
+    let started = Instant::now();
+    let p = w
+        .list_calls(
+            Some(&jane),
+            &Filter::default(),
+            PageRequest { page: 1, size: 10 },
+        )
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(p.items.len(), 10);
+    assert_eq!(calls_pages(&emu), vec!["0/10"]);
+    // A token endpoint failure is reported (a POST is not repeated), and the next call gets a
+    // token.
     emu.revoke_tokens();
     emu.token_faults().push(Fault::Status(500));
+    let before = emu.token_requests();
     let e = w.check().await.unwrap_err();
     assert!(
         e.to_string().starts_with("Welkin Health answered 500"),
         "{e}"
     );
+    assert_eq!(emu.token_requests(), before + 1);
     assert!(w.check().await.is_ok());
+    assert_eq!(emu.token_requests(), before + 2);
 }
 
 #[tokio::test]
@@ -1023,7 +1366,8 @@ async fn a_record_with_wrong_types_does_not_hide_its_page() {
     let emu = start().await;
     let w = adapter(&emu);
     let jane = pid(&emu, "Jane", "Doe");
-    emu.faults().push(Fault::WrongTypesRecord);
+    // Aimed at the calls list: the patient read sent alongside does not take it.
+    emu.faults_on(Endpoint::Calls).push(Fault::WrongTypesRecord);
     let p = w
         .list_calls(
             Some(&jane),
@@ -1040,7 +1384,8 @@ async fn a_record_with_wrong_types_does_not_hide_its_page() {
         .map(|(_, id)| id)
         .collect();
     assert_eq!(ids(&p.items), want);
-    emu.faults().push(Fault::WrongTypesRecord);
+    emu.faults_on(Endpoint::Patients)
+        .push(Fault::WrongTypesRecord);
     let p = w
         .list_scopes(None, PageRequest { page: 1, size: 10 })
         .await
@@ -1048,13 +1393,13 @@ async fn a_record_with_wrong_types_does_not_hide_its_page() {
     assert_eq!((p.items.len(), p.unreadable), (9, 1));
     // A single call with wrong types is still shown, without the values it could not read.
     let id = emu.calls(&jane)[0]["id"].as_str().unwrap().to_string();
-    emu.faults().push(Fault::WrongTypesRecord);
+    emu.faults_on(Endpoint::Call).push(Fault::WrongTypesRecord);
     let d = w.get_call(&key(&jane, &id)).await.unwrap();
     assert_eq!(d.call.id, id);
     assert_eq!((d.call.duration_secs, d.call.has_recording), (None, None));
     assert!(d.call.fields.contains(&("direction".into(), "7".into())));
 
-    emu.faults().push(Fault::MalformedJson);
+    emu.faults_on(Endpoint::Calls).push(Fault::MalformedJson);
     let e = w
         .list_calls(
             Some(&jane),
@@ -1105,6 +1450,38 @@ async fn a_pinned_patient_needs_no_patient_list() {
     );
     let first = &calls[0];
     assert!(w.get_call(&first.key()).await.is_ok());
+    // The configured scope's name is a placeholder (the id, or "patient <id>"): when the patient
+    // cannot be read, the calls have no caller name rather than that.
+    for name in [format!("patient {zoe}"), zoe.clone()] {
+        let (w, _) = adapter_with(
+            &emu,
+            main_creds(&emu, WelkinAuthStyle::Current),
+            Some(Scope {
+                id: zoe.clone(),
+                name,
+                detail: None,
+            }),
+            limits(),
+        );
+        emu.faults_on(Endpoint::Patient).push(Fault::Status(404));
+        let p = w
+            .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 5 })
+            .await
+            .unwrap();
+        assert_eq!(emu.faults_on(Endpoint::Patient).pending(), 0);
+        assert_eq!(p.items.len(), 5);
+        assert!(
+            p.items.iter().all(|c| c.caller_name.is_none()),
+            "{:?}",
+            p.items[0].caller_name
+        );
+        // Read the next time: the server's name.
+        let p = w
+            .list_calls(None, &Filter::default(), PageRequest { page: 1, size: 5 })
+            .await
+            .unwrap();
+        assert_eq!(p.items[0].caller_name.as_deref(), Some("Zoë Clarke"));
+    }
     // Without a pin and without a scope: a clear sentence.
     let plain = adapter(&emu);
     let e = plain

@@ -18,8 +18,9 @@
 //!   attachment; filename="recording-{callId}.mp3"` (or `.wav`), `Content-Length`.
 //!
 //! Lists answer `{"data": […], "metaInfo": {page, pageSize, totalElements, numberOfElements,
-//! lastPage, firstPage, totalPages}}` (only the first three with
-//! [`WelkinOptions::minimal_meta_info`]). Errors are a JSON array
+//! lastPage, firstPage, totalPages}}`; [`WelkinOptions::meta_info`] trims `metaInfo` to the
+//! vendor page's three keys, to `page`/`pageSize` alone, or to everything but the totals (see
+//! [`MetaInfo`]), so that each paging stop rule can be exercised alone. Errors are a JSON array
 //! `[{"errorCode", "componentType", "message", "details", "date"}]`.
 //!
 //! # Credentials
@@ -34,19 +35,26 @@
 //! unknown `apiClient` too; an unknown V8 client name `404 API_CLIENT_NOT_FOUND`.
 //! More than [`WelkinOptions::token_limit`] token requests for one client within
 //! [`WelkinOptions::token_window`] block that client's token requests for
-//! [`WelkinOptions::token_block`]: `429 TOO_MANY_REQUESTS` with `Retry-After` (seconds left).
+//! [`WelkinOptions::token_block`]: `429 TOO_MANY_REQUESTS` with `Retry-After` (seconds left), or
+//! without it when [`WelkinOptions::block_retry_after`] is off (the spec does not say which).
+//! A V8 exchange for another tenant answers `404 TENANT_NOT_FOUND`, checked before the client.
 //!
 //! # Order of checks for a resource request
 //! fault → bearer token (401) → route (404 `NOT_FOUND`) → method (405) → `Accept` (406) → tenant
 //! and instance (404 `TENANT_NOT_FOUND` / `INSTANCE_NOT_FOUND`) → query (400
-//! `INVALID_REQUEST_PARAMETER`, one error per bad parameter) → patient (404 `PATIENT_NOT_FOUND`) →
+//! `INVALID_REQUEST_PARAMETER`, one error per bad parameter; an empty `page=`, `size=`, `status=`,
+//! `startDate=` or `endDate=` is bad, an empty name or `mrn` is ignored) → patient (404
+//! `PATIENT_NOT_FOUND`) →
 //! call (404 `CALL_NOT_FOUND`) → recording permission (403) → `hasRecording` (404
 //! `CALL_RECORDING_NOT_FOUND`).
 //!
 //! # Faults
-//! Resource requests take faults from [`WelkinEmulator::faults`], token requests from
-//! [`WelkinEmulator::token_faults`] (so a queued fault is not eaten by the token exchange that
-//! precedes a request). `Latency` delays a normal answer; `RateLimited` answers 429
+//! Each request takes its fault from the queue of its endpoint ([`WelkinEmulator::faults_on`] with
+//! an [`Endpoint`]) and, for resources, when that one is empty, from [`WelkinEmulator::faults`]
+//! (any resource). Token requests take faults only from their own queue
+//! ([`WelkinEmulator::token_faults`]), so a queued fault is not eaten by the token exchange that
+//! precedes a request, and a fault for the calls list is not eaten by the patient read that an
+//! adapter sends at the same time. `Latency` delays a normal answer; `RateLimited` answers 429
 //! `TOO_MANY_REQUESTS` + `Retry-After`; `Status(n)` answers n in the error-array shape (401 with
 //! `NOT_AUTHORIZED`, never a token code); `ConnectionReset` closes without a byte;
 //! `TruncatedBody` sends about half of the normal body (JSON or audio) and closes; `MalformedJson`
@@ -108,9 +116,45 @@ pub struct WelkinOptions {
     pub token_block: Duration,
     /// Number of patients (default 32; at least 8, the fixed ones).
     pub patients: usize,
-    /// `metaInfo` with only `page`, `pageSize`, `totalElements` (as the vendor's page shows it).
-    pub minimal_meta_info: bool,
+    /// Which `metaInfo` keys lists carry (default all seven).
+    pub meta_info: MetaInfo,
+    /// Whether the token block's 429 carries `Retry-After` (default true).
+    pub block_retry_after: bool,
 }
+
+/// The `metaInfo` keys of list answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MetaInfo {
+    /// `page`, `pageSize`, `totalElements`, `numberOfElements`, `lastPage`, `firstPage`,
+    /// `totalPages`, as the live API sends them.
+    #[default]
+    Full,
+    /// `page`, `pageSize`, `totalElements`, as the vendor's page shows them.
+    Documented,
+    /// `page`, `pageSize`: only an empty page tells the end.
+    PageOnly,
+    /// `page`, `pageSize`, `numberOfElements`, `lastPage`, `firstPage`: no totals.
+    NoTotals,
+}
+
+/// The endpoints, for faults aimed at one of them ([`WelkinEmulator::faults_on`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Both token exchanges.
+    Token,
+    /// `GET …/patients`.
+    Patients,
+    /// `GET …/patients/{id}`.
+    Patient,
+    /// `GET …/patients/{id}/calls`.
+    Calls,
+    /// `GET …/patients/{id}/calls/{callId}`.
+    Call,
+    /// `GET …/calls/{callId}/recording`.
+    Recording,
+}
+
+const ENDPOINTS: usize = 6;
 
 impl Default for WelkinOptions {
     fn default() -> Self {
@@ -122,7 +166,8 @@ impl Default for WelkinOptions {
             token_window: Duration::from_secs(300),
             token_block: Duration::from_secs(300),
             patients: 32,
-            minimal_meta_info: false,
+            meta_info: MetaInfo::Full,
+            block_retry_after: true,
         }
     }
 }
@@ -235,14 +280,19 @@ impl WelkinEmulator {
         self.shared.token_requests.load(Ordering::SeqCst)
     }
 
-    /// Faults for resource requests (patients, calls, recordings).
+    /// Faults for any resource request (patients, calls, recordings), first come first served.
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
     }
 
-    /// Faults for token requests.
+    /// Faults for one endpoint only (taken before those of [`WelkinEmulator::faults`]).
+    pub fn faults_on(&self, endpoint: Endpoint) -> &Faults {
+        &self.shared.scoped_faults[endpoint as usize]
+    }
+
+    /// Faults for token requests (the same as `faults_on(Endpoint::Token)`).
     pub fn token_faults(&self) -> &Faults {
-        &self.shared.token_faults
+        self.faults_on(Endpoint::Token)
     }
 
     /// Every request received, in order.
@@ -373,7 +423,7 @@ struct Shared {
     limits: Mutex<HashMap<usize, TokenLimit>>,
     token_requests: AtomicUsize,
     faults: Faults,
-    token_faults: Faults,
+    scoped_faults: [Faults; ENDPOINTS],
     log: Mutex<Vec<WelkinRequest>>,
     throttle: AtomicU64,
     token_counter: AtomicU64,
@@ -409,7 +459,7 @@ impl Shared {
             limits: Mutex::new(HashMap::new()),
             token_requests: AtomicUsize::new(0),
             faults: Faults::default(),
-            token_faults: Faults::default(),
+            scoped_faults: Default::default(),
             log: Mutex::new(Vec::new()),
             throttle: AtomicU64::new(0),
             token_counter: AtomicU64::new(0),
@@ -491,9 +541,9 @@ fn error(status: u16, code: &str, component: &str, message: &str, details: Value
     }
 }
 
-fn too_many(retry_after_secs: u64, message: &str) -> Answer {
+fn too_many(retry_after_secs: Option<u64>, message: &str) -> Answer {
     let mut a = error(429, "TOO_MANY_REQUESTS", "AUTH", message, json!({}));
-    a.retry_after = Some(retry_after_secs);
+    a.retry_after = retry_after_secs;
     a
 }
 
@@ -679,7 +729,7 @@ impl Shared {
         };
         if let Some(secs) = self.token_limited(client) {
             return too_many(
-                secs,
+                self.vopts.block_retry_after.then_some(secs),
                 "Too many token requests: this API client is blocked for 5 minutes",
             );
         }
@@ -729,6 +779,37 @@ enum Route<'a> {
     Recording(&'a str, &'a str),
 }
 
+impl Route<'_> {
+    fn endpoint(&self) -> Endpoint {
+        match self {
+            Route::Patients => Endpoint::Patients,
+            Route::Patient(_) => Endpoint::Patient,
+            Route::Calls(_) => Endpoint::Calls,
+            Route::Call(..) => Endpoint::Call,
+            Route::Recording(..) => Endpoint::Recording,
+        }
+    }
+}
+
+/// `/{tenant}/{instance}/patients…` as (tenant, instance, route).
+fn resource_route(segs: &[String]) -> Option<(&str, &str, Route<'_>)> {
+    let [tenant, instance, patients, rest @ ..] = segs else {
+        return None;
+    };
+    if patients != "patients" {
+        return None;
+    }
+    let route = match rest {
+        [] => Route::Patients,
+        [p] => Route::Patient(p),
+        [p, c] if c == "calls" => Route::Calls(p),
+        [p, c, id] if c == "calls" => Route::Call(p, id),
+        [p, c, id, r] if c == "calls" && r == "recording" => Route::Recording(p, id),
+        _ => return None,
+    };
+    Some((tenant, instance, route))
+}
+
 enum Outcome {
     Json(Answer),
     Recording {
@@ -764,11 +845,9 @@ impl Query {
     fn parse(raw: &str) -> Query {
         let mut pairs = HashMap::new();
         for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
-            if !v.is_empty() {
-                pairs
-                    .entry(k.into_owned())
-                    .or_insert_with(|| v.into_owned());
-            }
+            pairs
+                .entry(k.into_owned())
+                .or_insert_with(|| v.into_owned());
         }
         Query {
             pairs,
@@ -776,8 +855,14 @@ impl Query {
         }
     }
 
+    /// A parameter as sent (an empty value too: it is bad where a value is required).
     fn get(&self, k: &str) -> Option<&str> {
         self.pairs.get(k).map(String::as_str)
+    }
+
+    /// A text parameter; an empty one is ignored.
+    fn text(&self, k: &str) -> Option<&str> {
+        self.get(k).filter(|v| !v.is_empty())
     }
 
     fn bad(&mut self, component: &str, param: &str, message: &str) {
@@ -862,18 +947,27 @@ fn parse_datetime(s: &str, end_of_day: bool) -> Option<DateTime<Utc>> {
 
 impl Shared {
     fn meta(&self, page: u64, size: u64, total: u64, n: usize) -> Value {
-        if self.vopts.minimal_meta_info {
-            return json!({"page": page, "pageSize": size, "totalElements": total});
+        let last = (page + 1).saturating_mul(size) >= total;
+        match self.vopts.meta_info {
+            MetaInfo::Full => json!({
+                "page": page,
+                "pageSize": size,
+                "totalElements": total,
+                "numberOfElements": n,
+                "lastPage": last,
+                "firstPage": page == 0,
+                "totalPages": total.div_ceil(size),
+            }),
+            MetaInfo::Documented => json!({"page": page, "pageSize": size, "totalElements": total}),
+            MetaInfo::PageOnly => json!({"page": page, "pageSize": size}),
+            MetaInfo::NoTotals => json!({
+                "page": page,
+                "pageSize": size,
+                "numberOfElements": n,
+                "lastPage": last,
+                "firstPage": page == 0,
+            }),
         }
-        json!({
-            "page": page,
-            "pageSize": size,
-            "totalElements": total,
-            "numberOfElements": n,
-            "lastPage": (page + 1).saturating_mul(size) >= total,
-            "firstPage": page == 0,
-            "totalPages": total.div_ceil(size),
-        })
     }
 
     fn paginate(&self, items: Vec<Value>, page: u64, size: u64) -> Value {
@@ -949,19 +1043,8 @@ impl Shared {
                 json!({}),
             ))
         };
-        let [tenant, instance, patients, rest @ ..] = segs else {
+        let Some((tenant, instance, route)) = resource_route(segs) else {
             return not_found();
-        };
-        if patients != "patients" {
-            return not_found();
-        }
-        let route = match rest {
-            [] => Route::Patients,
-            [p] => Route::Patient(p),
-            [p, c] if c == "calls" => Route::Calls(p),
-            [p, c, id] if c == "calls" => Route::Call(p, id),
-            [p, c, id, r] if c == "calls" && r == "recording" => Route::Recording(p, id),
-            _ => return not_found(),
         };
         let recording = matches!(route, Route::Recording(..));
         let allowed = *method == Method::GET || (recording && *method == Method::HEAD);
@@ -1093,9 +1176,9 @@ impl Shared {
                 "status must be one of ACTIVE, INACTIVE",
             );
         }
-        let first = q.get("firstName").map(str::to_lowercase);
-        let last = q.get("lastName").map(str::to_lowercase);
-        let mrn = q.get("mrn").map(str::to_string);
+        let first = q.text("firstName").map(str::to_lowercase);
+        let last = q.text("lastName").map(str::to_lowercase);
+        let mrn = q.text("mrn").map(str::to_string);
         if let Some(a) = q.into_error() {
             return a;
         }
@@ -1221,10 +1304,16 @@ async fn entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
         .await
         .unwrap_or_default();
 
-    let fault = if is_token {
-        st.token_faults.take()
+    let endpoint = if is_token {
+        Some(Endpoint::Token)
     } else {
-        st.faults.take()
+        resource_route(&segs).map(|(_, _, r)| r.endpoint())
+    };
+    let scoped = endpoint.and_then(|e| st.scoped_faults[e as usize].take());
+    let fault = if is_token {
+        scoped
+    } else {
+        scoped.or_else(|| st.faults.take())
     };
     let mut truncate = false;
     let mut wrong_types = false;
@@ -1232,7 +1321,7 @@ async fn entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
         None => {}
         Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
         Some(Fault::RateLimited { retry_after_secs }) => {
-            let (s, h, b) = json_response(too_many(retry_after_secs, "Too many requests"));
+            let (s, h, b) = json_response(too_many(Some(retry_after_secs), "Too many requests"));
             return into_response(s, h, b);
         }
         Some(Fault::Status(n)) => {
