@@ -298,6 +298,19 @@ pub fn read_page<T>(
     })
 }
 
+/// What `check` says about a patient list answer (`totalElements` read leniently).
+fn visible_patients(v: &Value) -> String {
+    let total = v
+        .get("metaInfo")
+        .and_then(Value::as_object)
+        .and_then(|m| lenient::number(m, "totalElements"))
+        .filter(|n| *n >= 0.0);
+    match total {
+        Some(n) => format!("token accepted; {} patient(s) visible", n as u64),
+        None => "token accepted; patients are visible".to_string(),
+    }
+}
+
 impl Welkin {
     /// `api` carries the token to the Welkin host only; `storage` is unused (no signed URLs).
     pub fn new(settings: WelkinSettings, api: HttpClient, storage: HttpClient) -> Welkin {
@@ -715,15 +728,7 @@ impl Provider for Welkin {
                 &[("page", "0".into()), ("size", "1".into())],
             )
             .await?;
-        let total = v
-            .get("metaInfo")
-            .and_then(Value::as_object)
-            .and_then(|m| lenient::number(m, "totalElements"))
-            .filter(|n| *n >= 0.0);
-        Ok(match total {
-            Some(n) => format!("token accepted; {} patient(s) visible", n as u64),
-            None => "token accepted; patients are visible".to_string(),
-        })
+        Ok(visible_patients(&v))
     }
 }
 
@@ -908,6 +913,32 @@ mod tests {
         assert!(p.has_more);
         assert_eq!((p.unreadable, p.total_pages), (1, Some(3)));
         assert!(read_page(&json!({"items": []}), req, id).is_none());
+    }
+
+    #[test]
+    fn check_reads_the_total_leniently() {
+        for (v, want) in [
+            (
+                json!({"metaInfo": {"totalElements": 32}}),
+                "32 patient(s) visible",
+            ),
+            (
+                json!({"metaInfo": {"totalElements": "32"}}),
+                "32 patient(s) visible",
+            ),
+            (
+                json!({"metaInfo": {"totalElements": -1}}),
+                "patients are visible",
+            ),
+            (json!({"metaInfo": {"page": 0}}), "patients are visible"),
+            (json!({"data": []}), "patients are visible"),
+        ] {
+            assert_eq!(
+                visible_patients(&v),
+                format!("token accepted; {want}"),
+                "{v}"
+            );
+        }
     }
 
     #[test]
