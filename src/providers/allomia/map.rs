@@ -67,7 +67,13 @@ fn call_with(provider: &str, org: Option<&str>, o: &Object, consumed: &[&str]) -
         .or_else(|| lenient::id(o, "organizationId"));
     let mut c = Call::new(provider, org.as_deref(), &id);
     c.started_at = lenient::time(o, "callStartedAt");
-    c.duration_secs = lenient::number(o, "callDurationSeconds").filter(|d| *d >= 0.0);
+    c.duration_secs = lenient::number(o, "callDurationSeconds")
+        .filter(|d| *d >= 0.0)
+        .or_else(|| {
+            // Unreadable duration: the two timestamps still say how long the call was.
+            let secs = (lenient::time(o, "callEndedAt")? - c.started_at?).num_seconds();
+            (secs >= 0).then_some(secs as f64)
+        });
     c.direction = direction(o);
     c.caller_number = lenient::text(o, "userPhoneNumber");
     c.fields = lenient::other_fields(o, consumed);
@@ -165,49 +171,43 @@ pub fn signed_url_expiry(url: &str) -> Option<DateTime<Utc>> {
     get("se").and_then(lenient::parse_time)
 }
 
-/// Whether a line starts with a speaker (`Agent: …`): a short name that starts with a letter,
-/// then a colon followed by a space or the end of the line.
-fn speaker_prefix(line: &str) -> Option<(&str, &str)> {
-    let (name, rest) = line.split_once(':')?;
-    let name_t = name.trim();
-    let ok = !name_t.is_empty()
-        && name_t.chars().count() <= 32
-        && name_t.split_whitespace().count() <= 4
-        && name_t.chars().next().is_some_and(char::is_alphabetic)
-        && name_t
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '\'' | '-' | '(' | ')' | '_'))
-        && !name.starts_with(char::is_whitespace)
-        && (rest.is_empty() || rest.starts_with(char::is_whitespace));
-    ok.then_some((name_t, rest.trim()))
+/// The warning for a transcript link that leads to an empty file.
+pub const EMPTY_TRANSCRIPT: &str =
+    "the transcript file is empty, although the call has a transcript link";
+
+/// The speaker a line starts with, and the rest of the line: only `Agent` and `User` (any case,
+/// spaces allowed before the colon) are speakers. Anything else (`Note: …`, `Rappel : …`,
+/// `10:30`) is not.
+fn speaker_prefix(line: &str) -> Option<(Speaker, &str)> {
+    let (name, rest) = line.trim_start().split_once(':')?;
+    let speaker = match name.trim_end() {
+        n if n.eq_ignore_ascii_case("agent") => Speaker::Agent,
+        n if n.eq_ignore_ascii_case("user") => Speaker::Caller,
+        _ => return None,
+    };
+    Some((speaker, rest.trim()))
 }
 
-fn speaker(name: &str) -> Speaker {
-    match name.to_lowercase().as_str() {
-        "agent" | "assistant" | "ai" | "bot" => Speaker::Agent,
-        "user" | "caller" | "customer" | "patient" => Speaker::Caller,
-        _ => Speaker::Other(name.to_string()),
-    }
-}
-
-/// The plain-text transcript, ASSUMED format: one turn per line, `Speaker: text`; `Agent` is the
-/// assistant, `User` the caller, other names are shown as they are; a line without a speaker
+/// The plain-text transcript, ASSUMED format: one turn per line, `Speaker: text`, speakers
+/// `Agent` (the assistant) and `User` (the caller); a line without one of these prefixes
 /// continues the previous turn; blank lines separate nothing. Text before the first speaker is a
-/// turn of an unknown speaker. Nothing parseable → shown as sent with a warning.
+/// turn of an unknown speaker. No `Agent`/`User` line at all → shown as sent with a warning; an
+/// empty file → [`Transcript::Missing`] (see [`transcript_file`]).
 pub fn parse_transcript(text: &str) -> Transcript {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Transcript::Missing;
     }
     let mut turns: Vec<Turn> = Vec::new();
     let mut preamble: Vec<&str> = Vec::new();
-    for raw in text.lines() {
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() {
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
             continue;
         }
         match speaker_prefix(line) {
-            Some((name, rest)) => turns.push(Turn {
-                speaker: speaker(name),
+            Some((speaker, rest)) => turns.push(Turn {
+                speaker,
                 text: rest.to_string(),
             }),
             None => match turns.last_mut() {
@@ -215,16 +215,16 @@ pub fn parse_transcript(text: &str) -> Transcript {
                     if !t.text.is_empty() {
                         t.text.push('\n');
                     }
-                    t.text.push_str(line.trim());
+                    t.text.push_str(line);
                 }
-                None => preamble.push(line.trim()),
+                None => preamble.push(line),
             },
         }
     }
     if turns.is_empty() {
         return Transcript::Unparsed {
             raw: text.to_string(),
-            warning: "the transcript is not in the expected \"Speaker: text\" form; shown as sent"
+            warning: "the transcript has no \"Agent:\" or \"User:\" lines; shown as sent"
                 .to_string(),
         };
     }
@@ -238,6 +238,18 @@ pub fn parse_transcript(text: &str) -> Transcript {
         );
     }
     Transcript::Turns(turns)
+}
+
+/// A fetched transcript file and what to warn about: an empty file or one not in the expected
+/// form.
+pub fn transcript_file(text: &str) -> (Transcript, Option<String>) {
+    let t = parse_transcript(text);
+    let warning = match &t {
+        Transcript::Missing => Some(EMPTY_TRANSCRIPT.to_string()),
+        Transcript::Unparsed { warning, .. } => Some(warning.clone()),
+        _ => None,
+    };
+    (t, warning)
 }
 
 /// The `<Code>` of an S3 XML error body, if there is one.
@@ -338,10 +350,10 @@ pub fn error(
             provider,
             status,
             code: reason,
-            message: if status >= 500 {
-                format!("{msg}; try again later")
-            } else {
-                msg
+            message: match retry_after {
+                _ if status < 500 => msg,
+                Some(secs) => format!("{msg}; try again in {secs} s"),
+                None => format!("{msg}; try again later"),
             },
         },
     }
@@ -415,65 +427,156 @@ mod tests {
         assert_eq!(call("am", None, &o).unwrap().scope.as_deref(), Some("…"));
     }
 
+    /// One Get Call answer built from `seed-docs/allomia-get-call.md`. The page shows no example
+    /// body, only values inside its field descriptions; those are used verbatim: the three call
+    /// types, the three outcomes, the ISO 8601 examples of `callStartedAt`, `callEndedAt` and
+    /// `createdAt`, `null` teams, the `fr-CA` summary, a pre-signed `.txt` transcript URL that
+    /// expires after 1 hour. Text fields the page gives no value for carry the page's own
+    /// description of the field; ids, numbers and the agent come from the list example of
+    /// `allomia.md`; the duration is the page's two timestamps apart (180 s).
+    fn seed_page_call(call_type: &str, outcome: &str) -> Value {
+        serde_json::json!({
+            "id": "f6a7b8c9-…",
+            "organizationId": "…",
+            "callType": call_type,
+            "agentId": "…",
+            "agentName": "Front desk",
+            "teamId": null,
+            "teamName": null,
+            "phoneNumber": "+15145550100",
+            "callStartedAt": "2025-05-28T14:20:15Z",
+            "callEndedAt": "2025-05-28T14:23:15Z",
+            "callDurationSeconds": "180",
+            "callEndedReason": "Reason the call ended",
+            "userName": null,
+            "userPhoneNumber": "+15145550123",
+            "userPrimaryIntent": "Primary intent detected from the call",
+            "userSentiment": "Detected sentiment of the user during the call",
+            "callOutcome": outcome,
+            "callSummary": "AI-generated English summary of the call",
+            "callSummaryFr": "AI-generated French (fr-CA) summary of the call",
+            "transcriptUrl": "https://allomia-call-artifacts.s3.amazonaws.com/transcripts/f6a7b8c9.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20250528T142345Z&X-Amz-Expires=3600&X-Amz-Signature=ab",
+            "recordingUrl": "https://allomia-call-artifacts.s3.amazonaws.com/recordings/f6a7b8c9.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20250528T142345Z&X-Amz-Expires=3600&X-Amz-Signature=cd",
+            "createdAt": "2025-05-28T14:23:45Z"
+        })
+    }
+
     fn detail_example() -> Value {
-        // The Get Call page's example values, with every documented key.
-        serde_json::from_str(
-            r#"{"id": "f6a7b8c9-…", "organizationId": "…", "callType": "Inbound", "agentId": "…",
-            "agentName": "Front desk", "teamId": null, "teamName": null, "phoneNumber": "+15145550100",
-            "callStartedAt": "2025-05-28T14:20:15Z", "callEndedAt": "2025-05-28T14:23:15Z",
-            "callDurationSeconds": "180", "callEndedReason": "customer-ended-call",
-            "userName": "Marie Tremblay", "userPhoneNumber": "+15145550123",
-            "userPrimaryIntent": "reschedule_appointment", "userSentiment": "positive",
-            "callOutcome": "appointment_confirmed",
-            "callSummary": "The patient confirmed the appointment.",
-            "callSummaryFr": "La patiente a confirmé le rendez-vous.",
-            "transcriptUrl": "https://bucket.s3.amazonaws.com/t/f6a7.txt?X-Amz-Date=20250528T142345Z&X-Amz-Expires=3600&X-Amz-Signature=ab",
-            "recordingUrl": "https://bucket.s3.amazonaws.com/r/f6a7.mp3?X-Amz-Date=20250528T142345Z&X-Amz-Expires=3600&X-Amz-Signature=cd",
-            "createdAt": "2025-05-28T14:23:45Z"}"#,
-        )
-        .unwrap()
+        seed_page_call("Inbound", "appointment_confirmed")
+    }
+
+    fn field<'a>(c: &'a Call, k: &str) -> Option<&'a str> {
+        c.fields
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
     }
 
     #[test]
-    fn detail_maps_both_summaries_and_the_header() {
-        let v = detail_example();
-        let d = detail("am", None, obj(&v)).unwrap();
-        assert_eq!(
-            d.call.summary.as_deref(),
-            Some("The patient confirmed the appointment.")
-        );
-        assert_eq!(
-            d.other_summaries,
-            vec![(
-                "fr-CA".to_string(),
-                "La patiente a confirmé le rendez-vous.".to_string()
-            )]
-        );
-        assert_eq!(d.outcome.as_deref(), Some("appointment_confirmed"));
-        assert_eq!(d.intent.as_deref(), Some("reschedule_appointment"));
-        assert_eq!(d.sentiment.as_deref(), Some("positive"));
-        assert_eq!(d.call.caller_name.as_deref(), Some("Marie Tremblay"));
-        assert_eq!(d.handled_by.as_deref(), Some("Front desk"));
-        assert_eq!(d.call.has_transcript, Some(true));
-        assert_eq!(d.call.has_recording, Some(true));
-        match &d.recording {
-            RecordingRef::SignedUrl { expires_at, .. } => assert_eq!(
-                expires_at.unwrap().to_rfc3339(),
-                "2025-05-28T15:23:45+00:00"
-            ),
-            other => panic!("{other:?}"),
-        }
-        let keys: Vec<&str> = d.call.fields.iter().map(|(k, _)| k.as_str()).collect();
-        assert!(keys.contains(&"callEndedReason"));
-        assert!(keys.contains(&"agentName"));
-        for k in [
-            "callSummary",
-            "callSummaryFr",
-            "transcriptUrl",
-            "recordingUrl",
+    fn seed_page_values_map_to_the_model() {
+        for (call_type, outcome, dir) in [
+            ("Inbound", "appointment_confirmed", Direction::Inbound),
+            ("Outbound", "voicemail_left", Direction::Outbound),
+            ("Web", "transferred_to_human", Direction::Web),
         ] {
-            assert!(!keys.contains(&k), "{k} is mapped, not a field");
+            let v = seed_page_call(call_type, outcome);
+            let d = detail("am", None, obj(&v)).unwrap();
+            let c = &d.call;
+            assert_eq!(c.id, "f6a7b8c9-…");
+            assert_eq!(c.scope.as_deref(), Some("…"), "from organizationId");
+            assert_eq!(c.direction, Some(dir), "{call_type}");
+            assert_eq!(d.outcome.as_deref(), Some(outcome));
+            assert_eq!(
+                c.started_at.unwrap().to_rfc3339(),
+                "2025-05-28T14:20:15+00:00"
+            );
+            assert_eq!(c.duration_secs, Some(180.0));
+            assert_eq!(field(c, "callEndedAt"), Some("2025-05-28T14:23:15Z"));
+            assert_eq!(field(c, "createdAt"), Some("2025-05-28T14:23:45Z"));
+            assert_eq!(field(c, "teamId"), Some("—"), "null for no teams");
+            assert_eq!(field(c, "teamName"), Some("—"));
+            assert_eq!(field(c, "callEndedReason"), Some("Reason the call ended"));
+            assert_eq!(field(c, "phoneNumber"), Some("+15145550100"));
+            assert_eq!(c.caller_name, None, "userName null: not available");
+            assert_eq!(c.caller_number.as_deref(), Some("+15145550123"));
+            assert_eq!(d.handled_by.as_deref(), Some("Front desk"));
+            assert_eq!(
+                d.intent.as_deref(),
+                Some("Primary intent detected from the call")
+            );
+            assert_eq!(
+                d.sentiment.as_deref(),
+                Some("Detected sentiment of the user during the call")
+            );
+            assert_eq!(
+                c.summary.as_deref(),
+                Some("AI-generated English summary of the call")
+            );
+            assert_eq!(
+                d.other_summaries,
+                vec![(
+                    "fr-CA".to_string(),
+                    "AI-generated French (fr-CA) summary of the call".to_string()
+                )]
+            );
+            assert_eq!(c.has_transcript, Some(true));
+            assert!(
+                transcript_url(obj(&v))
+                    .unwrap()
+                    .split('?')
+                    .next()
+                    .unwrap()
+                    .ends_with(".txt")
+            );
+            assert_eq!(c.has_recording, Some(true));
+            match &d.recording {
+                RecordingRef::SignedUrl { expires_at, .. } => assert_eq!(
+                    expires_at.unwrap().to_rfc3339(),
+                    "2025-05-28T15:23:45+00:00",
+                    "1 hour after it was signed"
+                ),
+                other => panic!("{other:?}"),
+            }
+            assert_eq!(d.transcript, Transcript::Missing, "fetched by the adapter");
+            for k in [
+                "id",
+                "callType",
+                "callStartedAt",
+                "callDurationSeconds",
+                "callOutcome",
+                "callSummary",
+                "callSummaryFr",
+                "transcriptUrl",
+                "recordingUrl",
+            ] {
+                assert_eq!(field(c, k), None, "{k} is mapped, not a field");
+            }
         }
+    }
+
+    #[test]
+    fn unreadable_duration_falls_back_to_the_timestamps() {
+        let mut v = detail_example();
+        v["callDurationSeconds"] = serde_json::json!({"value": 180});
+        assert_eq!(
+            call("am", None, obj(&v)).unwrap().duration_secs,
+            Some(180.0)
+        );
+        v["callDurationSeconds"] = serde_json::json!("three minutes");
+        assert_eq!(
+            call("am", None, obj(&v)).unwrap().duration_secs,
+            Some(180.0)
+        );
+        // A bad start time: no start, and no duration to compute either.
+        v["callStartedAt"] = serde_json::json!("28/05/2025 14:20");
+        let c = call("am", None, obj(&v)).unwrap();
+        assert_eq!((c.started_at, c.duration_secs), (None, None));
+        assert_eq!(c.id, "f6a7b8c9-…", "still shown");
+        // An end before the start is not a duration.
+        let mut v = detail_example();
+        v["callDurationSeconds"] = Value::Null;
+        v["callEndedAt"] = serde_json::json!("2025-05-28T14:00:00Z");
+        assert_eq!(call("am", None, obj(&v)).unwrap().duration_secs, None);
     }
 
     #[test]
@@ -486,11 +589,12 @@ mod tests {
         let d = detail("am", Some("org"), obj(&v)).unwrap();
         assert_eq!(
             d.call.summary.as_deref(),
-            Some("La patiente a confirmé le rendez-vous.")
+            Some("AI-generated French (fr-CA) summary of the call")
         );
         assert!(d.other_summaries.is_empty());
         assert_eq!(d.recording, RecordingRef::Missing);
         assert_eq!(d.call.has_transcript, Some(false));
+        assert_eq!(d.call.scope.as_deref(), Some("org"));
     }
 
     #[test]
@@ -504,34 +608,105 @@ mod tests {
         assert!(signed_url_expiry("not a url").is_none());
     }
 
+    fn speakers(t: &Transcript) -> Vec<Speaker> {
+        t.turns().iter().map(|t| t.speaker.clone()).collect()
+    }
+
     #[test]
-    fn transcript_lines() {
+    fn transcript_turns_blank_lines_and_continuations() {
         let t = parse_transcript(
-            "\nAgent: Hello. How can I help?\r\n\r\nUser:   I need to move\nmy appointment.\n\nStaff: Front desk, Dana speaking.\nUser: Thanks: really.\n",
+            "\nAgent: Hello. How can I help?\r\n\r\nUser:   I need to move\nmy appointment.\n\nUser: Thanks: really.\n",
         );
         let turns = t.turns();
-        assert_eq!(turns.len(), 4, "{t:?}");
+        assert_eq!(turns.len(), 3, "{t:?}");
         assert_eq!(turns[0].speaker, Speaker::Agent);
         assert_eq!(turns[0].text, "Hello. How can I help?");
         assert_eq!(turns[1].speaker, Speaker::Caller);
         assert_eq!(turns[1].text, "I need to move\nmy appointment.");
-        assert_eq!(turns[2].speaker, Speaker::Other("Staff".into()));
-        assert_eq!(turns[3].text, "Thanks: really.");
+        assert_eq!(turns[2].text, "Thanks: really.");
         // A time or a URL is not a speaker.
         let t = parse_transcript("User: call me at\n10:30 or see https://x.y");
         assert_eq!(t.turns().len(), 1);
         assert_eq!(t.turns()[0].text, "call me at\n10:30 or see https://x.y");
         // Text before the first speaker is kept.
         let t = parse_transcript("[export]\nAgent: Hi");
-        assert_eq!(t.turns()[0].speaker, Speaker::Other("unknown".into()));
-        match parse_transcript("(notes: no speakers here)\n\n(the end)") {
-            Transcript::Unparsed { raw, warning } => {
-                assert!(raw.starts_with("(notes"));
-                assert!(warning.contains("shown as sent"));
+        assert_eq!(
+            speakers(&t),
+            [Speaker::Other("unknown".into()), Speaker::Agent]
+        );
+        // A very long line is one turn.
+        let long = "x".repeat(5000);
+        let t = parse_transcript(&format!("Agent: Hi\nUser: {long}\n"));
+        assert_eq!(t.turns()[1].text.len(), 5000);
+    }
+
+    #[test]
+    fn only_agent_and_user_are_speakers() {
+        // Any case, spaces before the colon, a leading space.
+        let t = parse_transcript("AGENT: a\nuser : b\n  Agent  :c\nUsER:\nd");
+        assert_eq!(
+            speakers(&t),
+            [
+                Speaker::Agent,
+                Speaker::Caller,
+                Speaker::Agent,
+                Speaker::Caller
+            ]
+        );
+        assert_eq!(t.turns()[2].text, "c");
+        assert_eq!(t.turns()[3].text, "d");
+        // Other names continue the previous turn, in English and in French.
+        let t = parse_transcript(
+            "Agent: Your appointment is on Monday.\nNote: bring your card\nUser: Merci.\nRappel : apportez votre carte\nStaff: Front desk, Dana speaking.\nDr. Gagnon: hello",
+        );
+        assert_eq!(speakers(&t), [Speaker::Agent, Speaker::Caller], "{t:?}");
+        assert_eq!(
+            t.turns()[0].text,
+            "Your appointment is on Monday.\nNote: bring your card"
+        );
+        assert_eq!(
+            t.turns()[1].text,
+            "Merci.\nRappel : apportez votre carte\nStaff: Front desk, Dana speaking.\nDr. Gagnon: hello"
+        );
+        // A word that merely starts like a speaker is not one.
+        let t = parse_transcript("Agent: hi\nUsers: all of them\nAgentName: x");
+        assert_eq!(t.turns().len(), 1);
+    }
+
+    #[test]
+    fn a_file_without_agent_or_user_is_plain_text_with_a_warning() {
+        for raw in [
+            "(notes: no speakers here)\n\n(the end)",
+            "Staff: Front desk.\nCaller: hi\nNote: bring your card",
+        ] {
+            match transcript_file(raw) {
+                (Transcript::Unparsed { raw: r, warning }, Some(w)) => {
+                    assert_eq!(r, raw);
+                    assert_eq!(warning, w);
+                    assert!(w.contains("shown as sent"), "{w}");
+                }
+                other => panic!("{other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_bom_is_stripped_and_an_empty_file_is_said() {
+        let t = parse_transcript("\u{feff}Agent: Bonjour\nUser: Allô");
+        assert_eq!(speakers(&t), [Speaker::Agent, Speaker::Caller]);
+        assert_eq!(t.turns()[0].text, "Bonjour");
+        match parse_transcript("\u{feff}(notes)") {
+            Transcript::Unparsed { raw, .. } => assert_eq!(raw, "(notes)"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(parse_transcript(" \n"), Transcript::Missing);
+        for empty in ["", " \n", "\u{feff}", "\u{feff}\r\n\r\n"] {
+            assert_eq!(
+                transcript_file(empty),
+                (Transcript::Missing, Some(EMPTY_TRANSCRIPT.to_string())),
+                "{empty:?}"
+            );
+        }
+        assert_eq!(transcript_file("Agent: hi").1, None);
     }
 
     #[test]
@@ -584,6 +759,18 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "AlloMia answered 500 Internal Server Error: <html>oops</html>; try again later"
+        );
+        let e = error(
+            "AlloMia",
+            "",
+            503,
+            br#"{"error": "Service unavailable"}"#,
+            Some(30),
+            Ctx::Organizations,
+        );
+        assert_eq!(
+            e.to_string(),
+            "AlloMia answered 503 Service Unavailable: Service unavailable; try again in 30 s"
         );
         assert_eq!(
             s3_code(b"<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code></Error>").as_deref(),

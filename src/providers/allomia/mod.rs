@@ -257,7 +257,13 @@ impl AlloMia {
     }
 
     async fn detail_object(&self, id: &str) -> Result<Object, ProviderError> {
-        let path = format!("/calls/{}", seg(id));
+        let path = format!(
+            "/calls/{}",
+            seg(id).ok_or_else(|| ProviderError::Invalid {
+                provider: self.s.label.clone(),
+                message: format!("\"{}\" is not a call id", crate::display::body_safe(id)),
+            })?
+        );
         match self.get_json(&path, &[], Ctx::Call { id }).await? {
             Value::Object(o) => Ok(o),
             _ => Err(self.malformed("the call is not a JSON object")),
@@ -342,7 +348,10 @@ impl AlloMia {
             ))
         };
         let first = match self.fetch_text(&url).await {
-            Ok(text) => return (parse_transcript(&text), None, None),
+            Ok(text) => {
+                let (t, warning) = map::transcript_file(&text);
+                return (t, None, warning);
+            }
             Err(f) => f,
         };
         if !matches!(first, StorageFailure::Refused { .. }) {
@@ -362,10 +371,14 @@ impl AlloMia {
             }
         };
         let Some(url) = map::transcript_url(&fresh) else {
-            return (Transcript::Missing, Some(fresh), None);
+            let warning = "the transcript link had expired and the fresh detail has none";
+            return (Transcript::Missing, Some(fresh), Some(warning.into()));
         };
         match self.fetch_text(&url).await {
-            Ok(text) => (parse_transcript(&text), Some(fresh), None),
+            Ok(text) => {
+                let (t, warning) = map::transcript_file(&text);
+                (t, Some(fresh), warning)
+            }
             Err(f) => (Transcript::Missing, Some(fresh), warn(&f)),
         }
     }
@@ -406,7 +419,16 @@ impl AlloMia {
                 };
                 Err((e, refused))
             }
-            Err(e) => Err((ProviderError::from_http(&self.s.label, e), false)),
+            Err(e) => Err((
+                match ProviderError::from_http(&self.s.label, e) {
+                    ProviderError::Offline { provider, cause } => ProviderError::Offline {
+                        provider,
+                        cause: format!("the recording could not be read from storage ({cause})"),
+                    },
+                    other => other,
+                },
+                false,
+            )),
         }
     }
 
@@ -420,9 +442,24 @@ impl AlloMia {
     }
 }
 
-/// One path segment, percent-encoded.
-fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+/// One path segment, percent-encoded as a path segment (a space is `%20`, `/` is `%2F`). `None`
+/// for an empty, `.` or `..` segment: URL parsers resolve those, so no URL can carry them.
+fn seg(s: &str) -> Option<String> {
+    if matches!(s, "" | "." | "..") {
+        return None;
+    }
+    let mut u = url::Url::parse("http://h/").ok()?;
+    u.path_segments_mut().ok()?.pop_if_empty().push(s);
+    Some(u.path().trim_start_matches('/').to_string())
+}
+
+/// `pagination.total` of a list answer, a number or a string holding one (0 when absent).
+fn total_of(v: &Value) -> u64 {
+    v.get("pagination")
+        .and_then(Value::as_object)
+        .and_then(|p| lenient::number(p, "total"))
+        .filter(|n| *n >= 0.0)
+        .map_or(0, |n| n as u64)
 }
 
 #[async_trait]
@@ -512,9 +549,6 @@ impl Provider for AlloMia {
                     d.recording = f.recording;
                 }
             }
-            if let Transcript::Unparsed { warning, .. } = &transcript {
-                d.warnings.push(warning.clone());
-            }
             d.warnings.extend(warning);
             d.transcript = transcript;
         }
@@ -553,10 +587,7 @@ impl Provider for AlloMia {
             let v = self
                 .get_json("/calls", &q, Ctx::Calls { org: &org.id })
                 .await?;
-            let total = v
-                .pointer("/pagination/total")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
+            let total = total_of(&v);
             return Ok(format!(
                 "key accepted; {total} call(s) in organization {}",
                 crate::display::body_safe(&org.name)
@@ -566,12 +597,41 @@ impl Provider for AlloMia {
         let v = self
             .get_json("/organization", &q, Ctx::Organizations)
             .await?;
-        let total = v
-            .pointer("/pagination/total")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        let total = total_of(&v);
         Ok(format!(
             "tenant key accepted; {total} organization(s) visible"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_id_is_one_percent_encoded_path_segment() {
+        assert_eq!(seg("f6a7b8c9-1d2e").as_deref(), Some("f6a7b8c9-1d2e"));
+        assert_eq!(
+            seg("a b/c?d#e%f+g").as_deref(),
+            Some("a%20b%2Fc%3Fd%23e%25f+g"),
+            "a space is %20 in a path, not +"
+        );
+        assert_eq!(seg("é").as_deref(), Some("%C3%A9"));
+        for bad in ["", ".", ".."] {
+            assert_eq!(seg(bad), None, "{bad:?}");
+        }
+        assert_eq!(seg("...").as_deref(), Some("..."));
+    }
+
+    #[test]
+    fn the_total_may_be_a_number_or_a_string() {
+        let total = |v: Value| total_of(&serde_json::json!({ "pagination": { "total": v } }));
+        assert_eq!(total(serde_json::json!(57)), 57);
+        assert_eq!(total(serde_json::json!("57")), 57);
+        assert_eq!(total(serde_json::json!(" 57 ")), 57);
+        assert_eq!(total(serde_json::json!(57.0)), 57);
+        assert_eq!(total(serde_json::json!("many")), 0);
+        assert_eq!(total(serde_json::json!(-1)), 0);
+        assert_eq!(total_of(&serde_json::json!({})), 0);
     }
 }
