@@ -1,9 +1,10 @@
 //! Emulator of the AlloMia API (see `shared/providers/allomia.md` and the Get Call seed page).
 //!
-//! Two listeners on 127.0.0.1: the API (`base_url()` = `http://127.0.0.1:P`, endpoints under
-//! `/api/…`) and a separate storage host (`storage_base_url()`) serving pre-signed transcript
+//! Three listeners on 127.0.0.1: the API (`base_url()` = `http://127.0.0.1:P`, endpoints under
+//! `/api/…`), a separate storage host (`storage_base_url()`) serving pre-signed transcript
 //! (`.txt`) and recording (`.mp3`) URLs in the S3 query-string style
-//! (`?X-Amz-Algorithm=…&X-Amz-Date=20250528T142015Z&X-Amz-Expires=3600&X-Amz-Signature=…`).
+//! (`?X-Amz-Algorithm=…&X-Amz-Date=20250528T142015Z&X-Amz-Expires=3600&X-Amz-Signature=…`), and a
+//! mirror storage host (`mirror_base_url()`, another port) that redirected recordings may go to.
 //!
 //! # Keys (`Authorization: Bearer <key>`)
 //! - [`AlloMiaEmulator::tenant_key`] sees every organization and may list them;
@@ -22,10 +23,12 @@
 //!   [`CallFacts::duration_as_number`]). Every call has a French summary; the English one is null
 //!   for some French calls. Voicemail calls have a null `userName`, `userPrimaryIntent` and
 //!   `userSentiment`. Some calls have no transcript or no recording (`null` URLs).
-//! - Per organization, 4 transcripts with unusual lines (blank lines, CRLF, a line without a
-//!   speaker continuing the previous turn, a ~1,700-character line) and 1 transcript that is not
-//!   in the `Speaker: text` format at all; one unusual transcript is among the 20 newest calls.
-//!   Transfers add a third speaker, `Staff:`.
+//! - Transcripts are exactly the ASSUMED format: one turn per line, `Agent: …` or `User: …`
+//!   (transfers end with the assistant handing over; no other speaker). Per organization, 4
+//!   transcripts have unusual lines (blank lines, CRLF, lines without a speaker continuing the
+//!   previous turn — among them a `Note: …` / `Rappel : …` line —, a ~1,700-character line) and 1
+//!   is not in the `Speaker: text` format at all; one unusual transcript is among the 20 newest
+//!   calls.
 //!
 //! # Query rules of `GET /api/calls`
 //! `organizationId` required (400 when missing); `page` ≥ 1; `limit` 1..=50 (default 20);
@@ -44,28 +47,42 @@
 //! documented); `EmulatorOptions::rate_limit_*` are ignored.
 //!
 //! # Faults
-//! Each API request (not the storage host) takes at most one queued fault before any other
+//! Each API request takes at most one fault of [`AlloMiaEmulator::faults`] before any other
 //! check: `Latency`, `RateLimited` (429 + `Retry-After`, `{"error": "Too many requests"}`),
-//! `Status(n)` (`{"error": …}`), `ConnectionReset`, `TruncatedBody`, `MalformedJson`,
-//! `WrongTypesRecord` (in a list the middle item gets `id` as an array — unreadable —,
-//! `callDurationSeconds` as an object, `callStartedAt` as a number and `callType` as a number;
-//! a single call keeps its id and gets the wrong types on the other fields).
+//! `Status(n)` (`{"error": …}`; a 503 carries `Retry-After` when
+//! [`AlloMiaOptions::unavailable_retry_after_secs`] is set), `ConnectionReset`, `TruncatedBody`,
+//! `MalformedJson`, `WrongTypesRecord` (with [`WrongTypes::UnreadableId`], in a list the middle
+//! item gets `id` as an array — unreadable —, `callDurationSeconds` as an object, `callStartedAt`
+//! as a number and `callType` as a number; with [`WrongTypes::BadValues`] the records stay
+//! readable, see there; a single call keeps its id and gets the wrong types on the other fields).
+//! `Retry-After` is in seconds or, with [`RetryAfter::HttpDate`], an HTTP date.
+//!
+//! Each storage (or mirror) request takes at most one fault of
+//! [`AlloMiaEmulator::storage_faults`]: `Latency`; `RateLimited` (503 `SlowDown` +
+//! `Retry-After`); `Status(n)` (S3 XML: 500 `InternalError`, 503 `SlowDown`, others
+//! `ServiceUnavailable`); `ConnectionReset` (dropped before any byte); `TruncatedBody` (an object
+//! answer whose `Content-Length` promises all of it is cut about half way, mid-recording, then
+//! the connection is dropped). `MalformedJson` and `WrongTypesRecord` do nothing there.
 //!
 //! # Storage host
-//! `GET`/`HEAD` with `Range` (200/206/416). Tampered signatures → 403 `SignatureDoesNotMatch`,
-//! expired → 403 `AccessDenied` "Request has expired", missing parameters → 403, a malformed
-//! `X-Amz-Date` → 400, unknown object → 404 `NoSuchKey`, all with S3 XML bodies. With
-//! [`AlloMiaOptions::redirect_recordings`] (or [`AlloMiaEmulator::set_redirect_recordings`]),
-//! recording URLs point at a signed `recordings-redirect/` path that answers `302` to the signed
-//! recording path. [`AlloMiaEmulator::expire_next_urls`] makes the next detail answers carry
-//! already-expired URLs; [`AlloMiaEmulator::rotate_signing_key`] invalidates every URL issued so
-//! far.
+//! `GET`/`HEAD` with `Range` (200/206/416). A request carrying `Authorization` → 400
+//! `InvalidArgument` "Only one auth mechanism allowed…" (as S3 answers a pre-signed URL sent with
+//! credentials), tampered signatures → 403 `SignatureDoesNotMatch`, expired → 403
+//! `AccessDenied` "Request has expired", missing parameters → 403, a malformed `X-Amz-Date` →
+//! 400, unknown object → 404 `NoSuchKey`, all with S3 XML bodies. The mirror host answers the
+//! same way. With [`AlloMiaOptions::redirect_recordings`] (or
+//! [`AlloMiaEmulator::set_redirect_recordings`]), recording URLs point at a signed
+//! `recordings-redirect/` path that answers `302` to the signed recording path on the same host
+//! ([`Redirect::SameHost`]) or on the mirror host ([`Redirect::OtherHost`]).
+//! [`AlloMiaEmulator::expire_next_urls`] makes the next detail answers carry already-expired
+//! URLs; [`AlloMiaEmulator::advance_url_clock`] moves the clock URLs are signed and checked with;
+//! [`AlloMiaEmulator::rotate_signing_key`] invalidates every URL issued so far.
 
 mod scripts;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -100,13 +117,52 @@ pub const BUCKET: &str = "/allomia-call-artifacts";
 // Public API
 // ---------------------------------------------------------------------------
 
-/// Vendor knobs.
+/// Vendor knobs (also changeable while the emulator runs, see the setters).
 #[derive(Clone, Debug, Default)]
 pub struct AlloMiaOptions {
-    /// Recording URLs answer `302` to another signed storage path first.
-    pub redirect_recordings: bool,
+    /// Recording URLs answer `302` to another signed path first.
+    pub redirect_recordings: Redirect,
     /// Throttle recording downloads (bytes per second).
     pub storage_bytes_per_sec: Option<u64>,
+    /// How `Retry-After` is written on 429 and 503 answers.
+    pub retry_after: RetryAfter,
+    /// `Fault::Status(503)` answers carry `Retry-After` with this many seconds.
+    pub unavailable_retry_after_secs: Option<u64>,
+    /// What `Fault::WrongTypesRecord` breaks in a list.
+    pub wrong_types: WrongTypes,
+}
+
+/// Where a redirecting recording URL sends the client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Redirect {
+    #[default]
+    None,
+    /// `302` to another signed path on the same storage host.
+    SameHost,
+    /// `302` to the same object signed on the mirror host ([`AlloMiaEmulator::mirror_base_url`],
+    /// another port), as S3 does to a CDN or another region.
+    OtherHost,
+}
+
+/// The two forms of `Retry-After`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// `Retry-After: 3`.
+    #[default]
+    Seconds,
+    /// `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` (rounded up to the next second).
+    HttpDate,
+}
+
+/// What `Fault::WrongTypesRecord` does to the middle item of a list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WrongTypes {
+    /// The item gets `id` as an array (unreadable), and wrong types elsewhere.
+    #[default]
+    UnreadableId,
+    /// The item keeps its id but gets `callDurationSeconds` as an object and `callType` as a
+    /// number; the item after it gets an unreadable `callStartedAt` ("yesterday at 2 pm").
+    BadValues,
 }
 
 /// A running AlloMia emulator. Dropping it stops both servers.
@@ -114,6 +170,7 @@ pub struct AlloMiaEmulator {
     shared: Arc<Shared>,
     api_addr: SocketAddr,
     storage_addr: SocketAddr,
+    mirror_addr: SocketAddr,
     guard: ServerGuard,
 }
 
@@ -160,8 +217,6 @@ pub struct CallFacts {
     pub unusual_transcript: bool,
     /// Not in the `Speaker: text` format at all.
     pub unformatted_transcript: bool,
-    /// A `Staff:` speaker joins after a transfer.
-    pub staff_speaker: bool,
     /// Size of the MP3 recording in bytes.
     pub recording_bytes: u64,
 }
@@ -178,24 +233,41 @@ pub async fn start_with(
 ) -> std::io::Result<AlloMiaEmulator> {
     let api_listener = ControlledListener::bind_local().await?;
     let storage_listener = ControlledListener::bind_local().await?;
+    let mirror_listener = ControlledListener::bind_local().await?;
     let api_addr = api_listener.addr()?;
     let storage_addr = storage_listener.addr()?;
-    let shared = Arc::new(Shared::new(opts, vopts, format!("http://{storage_addr}")));
+    let mirror_addr = mirror_listener.addr()?;
+    let shared = Arc::new(Shared::new(
+        opts,
+        vopts,
+        [
+            format!("http://{storage_addr}"),
+            format!("http://{mirror_addr}"),
+        ],
+    ));
     let mut guard = ServerGuard::new();
     guard.spawn(
         api_listener,
         Router::new().fallback(api_entry).with_state(shared.clone()),
     );
-    guard.spawn(
-        storage_listener,
-        Router::new()
-            .fallback(storage_entry)
-            .with_state(shared.clone()),
-    );
+    for (listener, host) in [
+        (storage_listener, Host::Storage),
+        (mirror_listener, Host::Mirror),
+    ] {
+        let state = StorageState {
+            shared: shared.clone(),
+            host,
+        };
+        guard.spawn(
+            listener,
+            Router::new().fallback(storage_entry).with_state(state),
+        );
+    }
     Ok(AlloMiaEmulator {
         shared,
         api_addr,
         storage_addr,
+        mirror_addr,
         guard,
     })
 }
@@ -209,6 +281,12 @@ impl AlloMiaEmulator {
     /// Origin of the storage host serving signed transcript and recording URLs.
     pub fn storage_base_url(&self) -> String {
         format!("http://{}", self.storage_addr)
+    }
+
+    /// Origin of the mirror storage host (another port) that [`Redirect::OtherHost`] sends
+    /// recordings to. It checks URLs like the storage host.
+    pub fn mirror_base_url(&self) -> String {
+        format!("http://{}", self.mirror_addr)
     }
 
     /// Tenant key: every organization, may list them.
@@ -249,7 +327,13 @@ impl AlloMiaEmulator {
     pub fn transcript_text(&self, id: &str) -> Option<String> {
         let ci = *self.shared.by_id.get(id)?;
         let c = &self.shared.calls[ci];
-        c.has_transcript.then(|| self.shared.content(c).transcript)
+        c.has_transcript.then(|| self.shared.transcript(c))
+    }
+
+    /// From now on the storage host serves `text` as the transcript file of call `id` (one that
+    /// has a transcript): an empty file, a byte order mark, lines in another form.
+    pub fn replace_transcript(&self, id: &str, text: &str) {
+        lock(&self.shared.transcripts).insert(id.to_string(), text.to_string());
     }
 
     /// Facts about every call (organization order, newest first).
@@ -278,20 +362,31 @@ impl AlloMiaEmulator {
                     english_summary_missing: !c.summary_en,
                     unusual_transcript: matches!(c.special, Special::Unusual(_)),
                     unformatted_transcript: c.special == Special::Unformatted,
-                    staff_speaker: out.en.turns.iter().any(|(w, _)| *w == W::S),
                     recording_bytes: c.clip.bytes.len() as u64,
                 }
             })
             .collect()
     }
 
+    /// Faults for the API host (see the module docs).
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
     }
 
+    /// Faults for the storage and mirror hosts: each storage request takes at most one (see the
+    /// module docs).
+    pub fn storage_faults(&self) -> &Faults {
+        &self.shared.storage_faults
+    }
+
     /// Every request the storage host received, in order (paths only: tokens are not kept).
     pub fn storage_requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.storage_log).clone()
+        lock(&self.shared.storage_log[0]).clone()
+    }
+
+    /// Every request the mirror host received, in order (paths only).
+    pub fn mirror_requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.storage_log[1]).clone()
     }
 
     /// Every request the API host received, in order.
@@ -300,8 +395,32 @@ impl AlloMiaEmulator {
     }
 
     /// Recording URLs in detail answers point at a path that redirects (302) once.
-    pub fn set_redirect_recordings(&self, on: bool) {
-        self.shared.redirect.store(on, Ordering::SeqCst);
+    pub fn set_redirect_recordings(&self, r: Redirect) {
+        lock(&self.shared.knobs).redirect_recordings = r;
+    }
+
+    /// How `Retry-After` is written on 429 and 503 answers.
+    pub fn set_retry_after(&self, form: RetryAfter) {
+        lock(&self.shared.knobs).retry_after = form;
+    }
+
+    /// `Fault::Status(503)` answers carry `Retry-After` with this many seconds (None: none).
+    pub fn set_unavailable_retry_after(&self, secs: Option<u64>) {
+        lock(&self.shared.knobs).unavailable_retry_after_secs = secs;
+    }
+
+    /// What `Fault::WrongTypesRecord` breaks in a list.
+    pub fn set_wrong_types(&self, w: WrongTypes) {
+        lock(&self.shared.knobs).wrong_types = w;
+    }
+
+    /// Signed URLs are issued and checked as if `by` more had passed (cumulative). The client's
+    /// clock does not move, so a URL issued before looks fresh to the client (its
+    /// `X-Amz-Date` + `X-Amz-Expires` is still ahead) while the storage host answers it
+    /// 403 "Request has expired", as with a skewed clock or a laptop that slept.
+    pub fn advance_url_clock(&self, by: std::time::Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.shared.clock_offset_ms.fetch_add(ms, Ordering::SeqCst);
     }
 
     /// The next `n` detail answers carry URLs that have already expired.
@@ -317,9 +436,7 @@ impl AlloMiaEmulator {
 
     /// Throttle recording downloads to `bytes_per_sec` (None: full speed).
     pub fn throttle_storage(&self, bytes_per_sec: Option<u64>) {
-        self.shared
-            .throttle
-            .store(bytes_per_sec.unwrap_or(0), Ordering::SeqCst);
+        lock(&self.shared.knobs).storage_bytes_per_sec = bytes_per_sec;
     }
 
     pub fn options(&self) -> &EmulatorOptions {
@@ -498,7 +615,8 @@ struct OrgRec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Special {
     None,
-    /// 0: blank lines + CRLF, 1: a continuation line, 2: a very long line, 3: all of them.
+    /// 0: blank lines + CRLF, 1: continuation lines (the rest of a sentence, then a
+    /// `Note: …` line that is no speaker), 2: a very long line, 3: all of them.
     Unusual(u8),
     Unformatted,
 }
@@ -563,17 +681,36 @@ struct Shared {
     org_keys: Vec<String>,
     keys: HashMap<String, KeyKind>,
     faults: Faults,
+    storage_faults: Faults,
     signer: Mutex<UrlSigner>,
-    storage_base: String,
-    storage_log: Mutex<Vec<RecordedRequest>>,
+    /// Origins of the storage host and of the mirror host.
+    storage_base: [String; 2],
+    /// Requests of the storage host and of the mirror host.
+    storage_log: [Mutex<Vec<RecordedRequest>>; 2],
     api_log: Mutex<Vec<ApiRequest>>,
-    redirect: AtomicBool,
+    knobs: Mutex<AlloMiaOptions>,
+    /// Transcript files replaced by a test, by call id.
+    transcripts: Mutex<HashMap<String, String>>,
     expire_next: AtomicUsize,
-    throttle: AtomicU64,
+    /// Added to the wall clock for signing and checking URLs.
+    clock_offset_ms: AtomicU64,
+}
+
+/// Which storage listener a request came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Host {
+    Storage = 0,
+    Mirror = 1,
+}
+
+#[derive(Clone)]
+struct StorageState {
+    shared: Arc<Shared>,
+    host: Host,
 }
 
 impl Shared {
-    fn new(opts: EmulatorOptions, vopts: AlloMiaOptions, storage_base: String) -> Self {
+    fn new(opts: EmulatorOptions, vopts: AlloMiaOptions, storage_base: [String; 2]) -> Self {
         let (orgs, calls) = generate(&opts);
         let mut org_calls = vec![Vec::new(); orgs.len()];
         let mut by_id = HashMap::new();
@@ -602,12 +739,14 @@ impl Shared {
             org_keys,
             keys,
             faults: Faults::default(),
+            storage_faults: Faults::default(),
             storage_base,
-            storage_log: Mutex::new(Vec::new()),
+            storage_log: Default::default(),
             api_log: Mutex::new(Vec::new()),
-            redirect: AtomicBool::new(vopts.redirect_recordings),
+            knobs: Mutex::new(vopts),
+            transcripts: Mutex::default(),
             expire_next: AtomicUsize::new(0),
-            throttle: AtomicU64::new(vopts.storage_bytes_per_sec.unwrap_or(0)),
+            clock_offset_ms: AtomicU64::new(0),
         }
     }
 
@@ -641,10 +780,15 @@ impl Shared {
         })
     }
 
-    /// A signed URL for an object path (starting with `/`), valid for the configured TTL or
-    /// already expired.
-    fn sign(&self, object: &str, expired: bool) -> String {
-        let now_ms = unix_now_ms();
+    /// The emulator's clock for signed URLs (see [`AlloMiaEmulator::advance_url_clock`]).
+    fn url_now_ms(&self) -> u64 {
+        unix_now_ms().saturating_add(self.clock_offset_ms.load(Ordering::SeqCst))
+    }
+
+    /// A signed URL on `host` for an object path (starting with `/`), valid for the configured
+    /// TTL or already expired.
+    fn sign(&self, host: Host, object: &str, expired: bool) -> String {
+        let now_ms = self.url_now_ms();
         let ttl_ms = self.opts.signed_url_ttl.as_millis() as u64;
         let (date, expires_in) = if expired {
             (now_ms / 1000 - 7200, 3600)
@@ -664,7 +808,7 @@ impl Shared {
              &X-Amz-Credential=AKIAALLOMIAEMULATOR%2F{day}%2Fca-central-1%2Fs3%2Faws4_request\
              &X-Amz-Date={amz_date}&X-Amz-Expires={expires_in}&X-Amz-SignedHeaders=host\
              &X-Amz-Signature={token}",
-            self.storage_base
+            self.storage_base[host as usize]
         )
     }
 
@@ -676,16 +820,18 @@ impl Shared {
         let mut v = self.list_json(c);
         let content = self.content(c);
         let out = &SCENARIOS[c.scenario].outcomes[c.outcome];
-        let transcript_url = c
-            .has_transcript
-            .then(|| self.sign(&self.object_path(c, "transcripts", "txt"), expired));
+        let transcript_url = c.has_transcript.then(|| {
+            let path = self.object_path(c, "transcripts", "txt");
+            self.sign(Host::Storage, &path, expired)
+        });
+        let redirect = lock(&self.knobs).redirect_recordings;
         let recording_url = c.has_recording.then(|| {
-            let kind = if self.redirect.load(Ordering::SeqCst) {
-                "recordings-redirect"
-            } else {
+            let kind = if redirect == Redirect::None {
                 "recordings"
+            } else {
+                "recordings-redirect"
             };
-            self.sign(&self.object_path(c, kind, "mp3"), expired)
+            self.sign(Host::Storage, &self.object_path(c, kind, "mp3"), expired)
         });
         if let Value::Object(m) = &mut v {
             m.insert("callEndedReason".into(), json!(out.ended));
@@ -710,6 +856,14 @@ impl Shared {
             m.insert("recordingUrl".into(), json!(recording_url));
         }
         v
+    }
+
+    /// The transcript file of a call (a replaced one, or the generated one).
+    fn transcript(&self, c: &CallRec) -> String {
+        match lock(&self.transcripts).get(&c.id) {
+            Some(t) => t.clone(),
+            None => self.content(c).transcript,
+        }
     }
 
     /// Generates the transcript and both summaries of a call (deterministic).
@@ -793,12 +947,16 @@ impl Shared {
                 fill(raw, &v_call)
             }
             Special::Unusual(kind) => {
-                let long = if c.lang == Lang::Fr {
-                    scripts::LONG_LINE_FR
+                let (long, note) = if c.lang == Lang::Fr {
+                    (scripts::LONG_LINE_FR, scripts::NOTE_FR)
                 } else {
-                    scripts::LONG_LINE_EN
+                    (scripts::LONG_LINE_EN, scripts::NOTE_EN)
                 };
-                unusual_transcript(kind, &turns, &fill(long, &v_call))
+                let lines = UnusualLines {
+                    long: fill(long, &v_call),
+                    note: fill(note, &v_call),
+                };
+                unusual_transcript(kind, &turns, &lines)
             }
             Special::None => plain_transcript(&turns),
         };
@@ -821,8 +979,16 @@ fn plain_transcript(turns: &[(W, String)]) -> String {
     s
 }
 
+/// The extra lines of an unusual transcript.
+struct UnusualLines {
+    /// A ~1,700-character caller line.
+    long: String,
+    /// A `Note: …` / `Rappel : …` line: no speaker, so it continues the first turn.
+    note: String,
+}
+
 /// A transcript with the unusual lines real exports have.
-fn unusual_transcript(kind: u8, turns: &[(W, String)], long_line: &str) -> String {
+fn unusual_transcript(kind: u8, turns: &[(W, String)], extra: &UnusualLines) -> String {
     let blank = kind == 0 || kind == 3;
     let split = kind == 1 || kind == 3;
     let long = kind == 2 || kind == 3;
@@ -844,13 +1010,14 @@ fn unusual_transcript(kind: u8, turns: &[(W, String)], long_line: &str) -> Strin
                     lines.push("(pause)".to_string());
                 }
             }
+            lines.push(extra.note.clone());
         } else if kind == 3 && i == 2 {
             lines.push(format!("{}:   {t}", w.prefix()));
         } else {
             lines.push(format!("{}: {t}", w.prefix()));
         }
         if long && i == 1 {
-            lines.push(format!("User: {long_line}"));
+            lines.push(format!("User: {}", extra.long));
         }
         if blank {
             lines.push(String::new());
@@ -1499,8 +1666,16 @@ impl Shared {
     }
 }
 
+/// The status of a `Fault::Status` (an error status; 500 for anything else).
+fn fault_status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code)
+        .ok()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// Give one record wrong types (see the module docs).
-fn corrupt_record(body: &mut Value) {
+fn corrupt_record(body: &mut Value, mode: WrongTypes) {
     let list = ["calls", "organizations"]
         .iter()
         .find_map(|k| body.get(*k).and_then(Value::as_array).map(|_| *k));
@@ -1512,6 +1687,21 @@ fn corrupt_record(body: &mut Value) {
             return;
         }
         let mid = items.len() / 2;
+        if mode == WrongTypes::BadValues {
+            let calls = k == "calls";
+            if let Value::Object(m) = &mut items[mid] {
+                if calls {
+                    m.insert("callDurationSeconds".into(), json!({"value": "180"}));
+                    m.insert("callType".into(), json!(3));
+                } else {
+                    m.insert("timezone".into(), json!({"offset": -5}));
+                }
+            }
+            if calls && let Some(Value::Object(m)) = items.get_mut(mid + 1) {
+                m.insert("callStartedAt".into(), json!("yesterday at 2 pm"));
+            }
+            return;
+        }
         if let Value::Object(m) = &mut items[mid] {
             let id = m.get("id").cloned().unwrap_or(Value::Null);
             m.insert("id".into(), json!([id]));
@@ -1542,10 +1732,28 @@ fn json_headers() -> HeaderMap {
     headers
 }
 
-fn build_response(a: Answer) -> (StatusCode, HeaderMap, Vec<u8>) {
+/// `Retry-After` for a wait of `secs`, in seconds or as an HTTP date (rounded up, so the
+/// wait is at least `secs`).
+fn retry_after_value(secs: u64, form: RetryAfter) -> HeaderValue {
+    match form {
+        RetryAfter::Seconds => HeaderValue::from(secs),
+        RetryAfter::HttpDate => {
+            let at = unix_now_ms()
+                .saturating_add(secs.saturating_mul(1000))
+                .div_ceil(1000);
+            let date = DateTime::<Utc>::from_timestamp(i64::try_from(at).unwrap_or(0), 0)
+                .unwrap_or_default()
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string();
+            HeaderValue::from_str(&date).unwrap_or_else(|_| HeaderValue::from(secs))
+        }
+    }
+}
+
+fn build_response(a: Answer, form: RetryAfter) -> (StatusCode, HeaderMap, Vec<u8>) {
     let mut headers = json_headers();
     if let Some(s) = a.retry_after {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(s));
+        headers.insert(header::RETRY_AFTER, retry_after_value(s, form));
     }
     let body = serde_json::to_vec(&a.body).unwrap_or_default();
     (a.status, headers, body)
@@ -1584,6 +1792,7 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
         .collect();
 
     let conn = ConnHandle::of(&req);
+    let knobs = lock(&st.knobs).clone();
     let mut truncate = false;
     let mut wrong_types = false;
     match st.faults.take() {
@@ -1592,16 +1801,16 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
         Some(Fault::RateLimited { retry_after_secs }) => {
             let mut a = Answer::error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             a.retry_after = Some(retry_after_secs);
-            let (s, h, b) = build_response(a);
+            let (s, h, b) = build_response(a, knobs.retry_after);
             return into_response(s, h, b);
         }
         Some(Fault::Status(code)) => {
-            let status = StatusCode::from_u16(code)
-                .ok()
-                .filter(|s| s.is_client_error() || s.is_server_error())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let a = Answer::error(status, message_for(status.as_u16()));
-            let (s, h, b) = build_response(a);
+            let status = fault_status(code);
+            let mut a = Answer::error(status, message_for(status.as_u16()));
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                a.retry_after = knobs.unavailable_retry_after_secs;
+            }
+            let (s, h, b) = build_response(a, knobs.retry_after);
             return into_response(s, h, b);
         }
         Some(Fault::ConnectionReset) => {
@@ -1625,9 +1834,9 @@ async fn api_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
     let seg_refs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let mut answer = st.answer(&method, &seg_refs, &query, req.headers());
     if wrong_types && answer.status == StatusCode::OK {
-        corrupt_record(&mut answer.body);
+        corrupt_record(&mut answer.body, knobs.wrong_types);
     }
-    let (status, headers, body) = build_response(answer);
+    let (status, headers, body) = build_response(answer, knobs.retry_after);
     if truncate {
         truncated_response(status, headers, body, conn)
     } else {
@@ -1658,8 +1867,65 @@ fn parse_amz_date(s: &str) -> Option<u64> {
     u64::try_from(d.and_utc().timestamp()).ok()
 }
 
-async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response {
-    lock(&st.storage_log).push(RecordedRequest::from_request(&req));
+async fn storage_entry(State(ss): State<StorageState>, req: Request) -> Response {
+    let st = &ss.shared;
+    lock(&st.storage_log[ss.host as usize]).push(RecordedRequest::from_request(&req));
+    let conn = ConnHandle::of(&req);
+    let retry_form = lock(&st.knobs).retry_after;
+    let mut truncate = false;
+    match st.storage_faults.take() {
+        None | Some(Fault::MalformedJson | Fault::WrongTypesRecord) => {}
+        Some(Fault::Latency(d)) => tokio::time::sleep(d).await,
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut resp = s3_fault(StatusCode::SERVICE_UNAVAILABLE);
+            let v = retry_after_value(retry_after_secs, retry_form);
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+            return resp;
+        }
+        Some(Fault::Status(code)) => return s3_fault(fault_status(code)),
+        Some(Fault::ConnectionReset) => {
+            if let Some(c) = &conn {
+                c.kill();
+            }
+            return into_response(StatusCode::OK, HeaderMap::new(), Vec::new());
+        }
+        Some(Fault::TruncatedBody) => truncate = true,
+    }
+    let resp = storage_answer(st, &req);
+    if truncate && resp.status().is_success() {
+        cut_short(resp, conn).await
+    } else {
+        resp
+    }
+}
+
+/// An S3 error answer for an injected status.
+fn s3_fault(status: StatusCode) -> Response {
+    let (code, message) = match status.as_u16() {
+        503 => ("SlowDown", "Please reduce your request rate."),
+        500 => (
+            "InternalError",
+            "We encountered an internal error. Please try again.",
+        ),
+        _ => ("ServiceUnavailable", "Service is unable to handle request."),
+    };
+    s3_error(status, code, message, &[], None)
+}
+
+/// The same answer with its body cut about half way: `Content-Length` still promises all of
+/// it, then the connection is dropped.
+async fn cut_short(resp: Response, conn: Option<ConnHandle>) -> Response {
+    let (parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) if bytes.len() > 1 => {
+            truncated_response(parts.status, parts.headers, bytes.to_vec(), conn)
+        }
+        Ok(bytes) => Response::from_parts(parts, Body::from(bytes)),
+        Err(_) => Response::from_parts(parts, Body::empty()),
+    }
+}
+
+fn storage_answer(st: &Shared, req: &Request) -> Response {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return s3_error(
@@ -1667,6 +1933,17 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
             "MethodNotAllowed",
             "The specified method is not allowed against this resource.",
             &[],
+            None,
+        );
+    }
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        // As S3 does for a pre-signed URL that also carries an Authorization header (the value,
+        // a secret, is not echoed).
+        return s3_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+            &[("ArgumentName", "Authorization")],
             None,
         );
     }
@@ -1713,7 +1990,7 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
             None,
         );
     }
-    let now_ms = unix_now_ms();
+    let now_ms = st.url_now_ms();
     if now_ms >= expiry.saturating_mul(1000) {
         let fmt = |secs: u64| {
             DateTime::<Utc>::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
@@ -1758,7 +2035,7 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
     let etag = format!("{:016x}", str_hash(&format!("{kind}/{call_id}")));
     match (*kind, ext) {
         ("transcripts", "txt") if c.has_transcript => {
-            let text = st.content(c).transcript;
+            let text = st.transcript(c);
             serve_bytes(
                 Arc::new(TextBytes(text.into_bytes())),
                 "text/plain; charset=utf-8",
@@ -1769,7 +2046,7 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
             )
         }
         ("recordings", "mp3") if c.has_recording => {
-            let throttle = Some(st.throttle.load(Ordering::SeqCst)).filter(|r| *r > 0);
+            let throttle = lock(&st.knobs).storage_bytes_per_sec.filter(|r| *r > 0);
             serve_bytes(
                 recordings::source(c.clip),
                 "audio/mpeg",
@@ -1780,7 +2057,11 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
             )
         }
         ("recordings-redirect", "mp3") if c.has_recording => {
-            let target = st.sign(&st.object_path(c, "recordings", "mp3"), false);
+            let to = match lock(&st.knobs).redirect_recordings {
+                Redirect::OtherHost => Host::Mirror,
+                _ => Host::Storage,
+            };
+            let target = st.sign(to, &st.object_path(c, "recordings", "mp3"), false);
             let mut resp = Response::new(Body::empty());
             *resp.status_mut() = StatusCode::FOUND;
             if let Ok(v) = HeaderValue::from_str(&target) {
@@ -1795,21 +2076,14 @@ async fn storage_entry(State(st): State<Arc<Shared>>, req: Request) -> Response 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
-    fn generation_is_quick_and_complete() {
+    fn generation_is_complete() {
         let opts = EmulatorOptions {
             now: "2026-03-20T15:00:00Z".parse().unwrap(),
             ..EmulatorOptions::default()
         };
-        let t = std::time::Instant::now();
         let (orgs, calls) = generate(&opts);
-        assert!(
-            t.elapsed() < Duration::from_millis(500),
-            "{:?}",
-            t.elapsed()
-        );
         assert_eq!(orgs.len(), 3);
         assert_eq!(calls.len(), 3 * CALLS_PER_ORG);
     }
@@ -1821,16 +2095,41 @@ mod tests {
             (W::U, "Hi.".to_string()),
             (W::A, "Sure.".to_string()),
         ];
-        let t = unusual_transcript(3, &turns, "LONG");
+        let extra = UnusualLines {
+            long: "LONG".into(),
+            note: "Note: bring your card.".into(),
+        };
+        let t = unusual_transcript(3, &turns, &extra);
         assert!(t.starts_with('\n'));
         assert!(t.contains("\nUser: LONG\n"));
         assert!(t.contains("\n\n"));
-        let t0 = unusual_transcript(0, &turns, "LONG");
+        assert!(t.contains("\nAgent: Hello there.\nHow can I help?\nNote: bring your card.\n\n"));
+        let t0 = unusual_transcript(0, &turns, &extra);
         assert!(t0.contains("\r\n\r\n"));
-        let t1 = unusual_transcript(1, &turns, "LONG");
+        let t1 = unusual_transcript(1, &turns, &extra);
         assert!(
-            t1.lines().any(|l| !l.is_empty() && !l.contains(": ")),
+            t1.starts_with(
+                "Agent: Hello there.\nHow can I help?\nNote: bring your card.\nUser: Hi.\n"
+            ),
             "{t1}"
         );
+        // Only the two documented speakers.
+        for t in [&t, &t0, &t1] {
+            assert!(
+                t.lines()
+                    .filter_map(|l| l.split_once(": ").map(|(n, _)| n))
+                    .all(|n| ["Agent", "User", "Note"].contains(&n)),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn retry_after_dates_are_http_dates_at_least_that_far() {
+        let v = retry_after_value(3, RetryAfter::HttpDate);
+        let when = DateTime::parse_from_rfc2822(v.to_str().unwrap()).unwrap();
+        assert!(v.to_str().unwrap().ends_with(" GMT"));
+        assert!(when.timestamp_millis() >= (unix_now_ms() + 2_000) as i64);
+        assert_eq!(retry_after_value(3, RetryAfter::Seconds), "3");
     }
 }

@@ -13,8 +13,6 @@ pub enum W {
     A,
     /// The caller (`User:`).
     U,
-    /// A human staff member after a transfer (`Staff:`).
-    S,
 }
 
 impl W {
@@ -22,7 +20,6 @@ impl W {
         match self {
             W::A => "Agent",
             W::U => "User",
-            W::S => "Staff",
         }
     }
 }
@@ -301,11 +298,6 @@ pub const SCENARIOS: &[Scenario] = &[
                             W::A,
                             "Of course. I'm transferring you to the front desk now, please hold.",
                         ),
-                        (W::S, "Front desk, this is Dana speaking. How can I help?"),
-                        (
-                            W::U,
-                            "Hi Dana, I need to move both of my kids' appointments.",
-                        ),
                     ],
                     summary: "{caller} wanted to move two family members' appointments and asked for a person; transferred to the front desk.",
                 },
@@ -326,11 +318,6 @@ pub const SCENARIOS: &[Scenario] = &[
                         (
                             W::A,
                             "Bien sûr. Je vous transfère à l'accueil, veuillez patienter.",
-                        ),
-                        (W::S, "Accueil, Geneviève à l'appareil, bonjour."),
-                        (
-                            W::U,
-                            "Bonjour Geneviève, je dois déplacer les rendez-vous de mes deux enfants.",
                         ),
                     ],
                     summary: "{caller} voulait déplacer les rendez-vous de deux membres de sa famille et a demandé à parler à quelqu'un; transfert à l'accueil.",
@@ -414,10 +401,6 @@ pub const SCENARIOS: &[Scenario] = &[
                             "I'm sorry to hear that. Since you are already out of medication, I will transfer you to a nurse who can look at this today.",
                         ),
                         (W::U, "Okay, thank you."),
-                        (
-                            W::S,
-                            "Hi, this is the nurse line. I see you're out of {med}, let me check your file.",
-                        ),
                     ],
                     summary: "{caller} ran out of {med} and the prescription had expired; transferred to the nurse line for same-day follow-up.",
                 },
@@ -432,10 +415,6 @@ pub const SCENARIOS: &[Scenario] = &[
                             "Je suis désolée. Comme vous êtes déjà à court de médicament, je vous transfère à une infirmière qui pourra s'en occuper aujourd'hui.",
                         ),
                         (W::U, "D'accord, merci."),
-                        (
-                            W::S,
-                            "Bonjour, ici l'infirmière. Je vois que vous n'avez plus de {med}, je regarde votre dossier.",
-                        ),
                     ],
                     summary: "{caller} n'avait plus de {med} et l'ordonnance était expirée; transfert à l'infirmière pour un suivi le jour même.",
                 },
@@ -511,10 +490,6 @@ pub const SCENARIOS: &[Scenario] = &[
                             "I'm sorry about that. Refunds have to be handled by our billing office. I'll transfer you now.",
                         ),
                         (W::U, "Fine."),
-                        (
-                            W::S,
-                            "Billing office, this is Marcus. I can see invoice {inv}, let me look into the double charge.",
-                        ),
                     ],
                     summary: "{caller} reported being charged twice ({amount}, invoice {inv}); transferred to the billing office for a refund.",
                 },
@@ -529,10 +504,6 @@ pub const SCENARIOS: &[Scenario] = &[
                             "Je suis désolée. Les remboursements sont traités par notre service de facturation. Je vous transfère.",
                         ),
                         (W::U, "Correct."),
-                        (
-                            W::S,
-                            "Facturation, Marc-André à l'appareil. Je vois la facture {inv}, je vérifie le double paiement.",
-                        ),
                     ],
                     summary: "{caller} a signalé un double paiement ({amount}, facture {inv}); transfert à la facturation pour un remboursement.",
                 },
@@ -747,3 +718,8 @@ pub const LONG_LINE_FR: &str = "Ben en fait, je suis allé le mois passé pour m
 /// A transcript that is not in the `Speaker: text` format at all (an export of free notes).
 pub const UNFORMATTED_EN: &str = "[call notes — automatic export]\n\n(caller asked about the results of a blood test; the assistant explained that results are reviewed by {doc} and that the clinic calls back only if something needs attention)\n\n(no further questions; call ended by the caller)";
 pub const UNFORMATTED_FR: &str = "[notes d'appel — exportation automatique]\n\n(l'appelant voulait les résultats d'une prise de sang; l'assistante a expliqué que les résultats sont révisés par {doc} et que la clinique rappelle seulement si un suivi est nécessaire)\n\n(aucune autre question; appel terminé par l'appelant)";
+
+/// A line that looks like `Name: text` but is no speaker (only `Agent` and `User` are): it
+/// continues the first turn of the transcripts that have a continuation line.
+pub const NOTE_EN: &str = "Note: please have your {card} ready.";
+pub const NOTE_FR: &str = "Rappel : ayez votre {card} en main.";
