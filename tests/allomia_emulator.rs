@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::allomia::{self, AlloMiaEmulator};
+use callbrowser::emulators::allomia::{self, AlloMiaEmulator, Redirect, RetryAfter, WrongTypes};
 use callbrowser::emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::HeaderMap;
@@ -531,15 +531,13 @@ async fn detail_with_both_summaries_and_signed_urls_on_another_host() {
 async fn transcripts_are_plain_text_with_some_unusual_lines() {
     let emu = start().await;
     let facts = emu.call_facts();
-    let (mut blank, mut crlf, mut long, mut bare, mut unformatted) = (0, 0, 0, 0, 0);
+    let (mut blank, mut crlf, mut long, mut bare, mut unformatted, mut notes) = (0, 0, 0, 0, 0, 0);
     for f in facts.iter().filter(|f| f.has_transcript) {
         let text = emu.transcript_text(&f.id).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        let has_prefix = |l: &&str| {
-            ["Agent:", "User:", "Staff:"]
-                .iter()
-                .any(|p| l.starts_with(p))
-        };
+        // The ASSUMED format has two speakers, `Agent` and `User`, and no other.
+        let has_prefix = |l: &&str| l.starts_with("Agent: ") || l.starts_with("User: ");
+        assert!(!text.contains("Staff:"), "{text}");
         if f.unformatted_transcript {
             assert!(!lines.iter().any(has_prefix), "{text}");
             unformatted += 1;
@@ -554,11 +552,17 @@ async fn transcripts_are_plain_text_with_some_unusual_lines() {
         crlf += usize::from(text.contains("\r\n"));
         long += usize::from(lines.iter().any(|l| l.len() > 1500));
         bare += usize::from(lines.iter().any(|l| !l.trim().is_empty() && !has_prefix(l)));
+        // A `Name: text` line that is no speaker continues a turn.
+        notes += usize::from(
+            lines
+                .iter()
+                .any(|l| l.starts_with("Note: ") || l.starts_with("Rappel : ")),
+        );
     }
     assert_eq!(unformatted, 3, "one per organization");
     assert!(
-        blank >= 3 && crlf >= 3 && long >= 3 && bare >= 3,
-        "{blank} {crlf} {long} {bare}"
+        blank >= 3 && crlf >= 3 && long >= 3 && bare >= 3 && notes >= 3,
+        "{blank} {crlf} {long} {bare} {notes}"
     );
     // French and English conversations.
     let fr = facts.iter().filter(|f| f.language == "fr-CA").count();
@@ -655,10 +659,40 @@ async fn storage_serves_text_and_mp3_with_ranges_and_sees_no_credentials() {
         "signature covers the path"
     );
 
+    // A signed URL sent with credentials is refused the way S3 does, so a leak is visible.
+    for auth in ["Bearer am_tenant_secret", "AWS4-HMAC-SHA256 Credential=x"] {
+        let r = client
+            .get(t_url)
+            .header("Authorization", auth)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("xml")
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains("<Code>InvalidArgument</Code>"), "{body}");
+        assert!(
+            body.contains("<Message>Only one auth mechanism allowed;"),
+            "{body}"
+        );
+        assert!(body.contains("<ArgumentName>Authorization</ArgumentName>"));
+        assert!(!body.contains("secret"), "the header value is not echoed");
+    }
     let seen = emu.storage_requests();
-    assert!(seen.len() >= 8);
+    assert!(seen.len() >= 10);
+    assert_eq!(
+        seen.iter()
+            .filter(|r| r.header("authorization").is_some())
+            .count(),
+        2,
+        "requests are recorded with their headers"
+    );
     for r in &seen {
-        assert!(r.header("authorization").is_none());
         assert!(
             !r.path_and_query_redacted.contains("Signature"),
             "tokens are not logged"
@@ -758,7 +792,7 @@ async fn signed_urls_expire_and_redirect_like_s3() {
     assert!(r.text().await.unwrap().contains("SignatureDoesNotMatch"));
 
     // Redirecting recordings: 302 to another signed storage path.
-    emu.set_redirect_recordings(true);
+    emu.set_redirect_recordings(Redirect::SameHost);
     let d = tenant(&emu, &path, &[]).await.json;
     let url = d["recordingUrl"].as_str().unwrap();
     assert!(url.contains("/recordings-redirect/"));
@@ -774,6 +808,75 @@ async fn signed_urls_expire_and_redirect_like_s3() {
     let r = client.get(url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.content_length(), Some(f.recording_bytes));
+
+    // … or to the same object signed on the mirror host (another port).
+    emu.set_redirect_recordings(Redirect::OtherHost);
+    let d = tenant(&emu, &path, &[]).await.json;
+    let url = d["recordingUrl"].as_str().unwrap();
+    assert!(url.starts_with(&emu.storage_base_url()));
+    let r = no_follow.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(emu.mirror_base_url(), emu.storage_base_url());
+    assert!(location.starts_with(&emu.mirror_base_url()), "{location}");
+    assert!(location.contains("/recordings/") && location.contains("X-Amz-Signature="));
+    let r = client.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.content_length(), Some(f.recording_bytes));
+    let mirror = emu.mirror_requests();
+    assert_eq!(mirror.len(), 1);
+    assert!(mirror[0].path_and_query_redacted.contains("/recordings/"));
+    // The mirror checks like the storage host: credentials, signatures, expiry.
+    let r = client
+        .get(&location)
+        .header("Authorization", "Bearer x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let tampered = location.replace("X-Amz-Expires=", "X-Amz-Expires=9");
+    assert_eq!(client.get(&tampered).send().await.unwrap().status(), 403);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let r = client.get(&location).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Request has expired"));
+}
+
+#[tokio::test]
+async fn the_url_clock_can_move_ahead_of_the_client() {
+    let emu = start().await;
+    let f = emu
+        .call_facts()
+        .into_iter()
+        .find(|f| f.has_recording && f.has_transcript)
+        .unwrap();
+    let path = format!("/api/calls/{}", f.id);
+    let old = tenant(&emu, &path, &[]).await.json;
+    let client = Client::new();
+    let old_url = old["recordingUrl"].as_str().unwrap();
+    assert_eq!(client.get(old_url).send().await.unwrap().status(), 200);
+    emu.advance_url_clock(Duration::from_secs(3601));
+    for k in ["recordingUrl", "transcriptUrl"] {
+        let r = client.get(old[k].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{k}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+        assert!(
+            body.contains("<Message>Request has expired</Message>"),
+            "{body}"
+        );
+    }
+    // URLs issued now are dated by the moved clock and valid for an hour of it.
+    let fresh = tenant(&emu, &path, &[]).await.json;
+    let fresh_url = fresh["recordingUrl"].as_str().unwrap();
+    let date = |u: &str| {
+        let q = u.split_once("X-Amz-Date=").unwrap().1;
+        chrono::NaiveDateTime::parse_from_str(&q[..16], "%Y%m%dT%H%M%SZ")
+            .unwrap()
+            .and_utc()
+    };
+    assert!(date(fresh_url) - date(old_url) >= chrono::Duration::seconds(3600));
+    assert_eq!(client.get(fresh_url).send().await.unwrap().status(), 200);
 }
 
 #[tokio::test]
@@ -852,6 +955,56 @@ async fn faults_are_observable() {
     assert!(bad[0]["callDurationSeconds"].is_object());
     assert!(bad[0]["callStartedAt"].is_number());
 
+    // The readable variant: ids kept, a bad duration and type, then a bad start time.
+    emu.set_wrong_types(WrongTypes::BadValues);
+    emu.faults().push(Fault::WrongTypesRecord);
+    let j: Value = send().await.unwrap().json().await.unwrap();
+    let calls = j["calls"].as_array().unwrap();
+    let reference = emu.calls(&org);
+    assert_eq!(ids(calls), ids(&reference[..20]));
+    assert!(calls[10]["callDurationSeconds"].is_object());
+    assert!(calls[10]["callType"].is_number());
+    assert_eq!(calls[10]["callStartedAt"], reference[10]["callStartedAt"]);
+    assert_eq!(calls[11]["callStartedAt"], "yesterday at 2 pm");
+    assert_eq!(
+        calls[11]["callDurationSeconds"],
+        reference[11]["callDurationSeconds"]
+    );
+    for (i, (c, r)) in calls.iter().zip(&reference).enumerate() {
+        if i != 10 && i != 11 {
+            assert_eq!(c, r, "{i}");
+        }
+    }
+    emu.set_wrong_types(WrongTypes::UnreadableId);
+
+    // 503 with Retry-After when asked; Retry-After as an HTTP date.
+    emu.faults().push(Fault::Status(503));
+    assert!(send().await.unwrap().headers().get("retry-after").is_none());
+    emu.set_unavailable_retry_after(Some(4));
+    emu.faults().push(Fault::Status(503));
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "4");
+    emu.set_retry_after(RetryAfter::HttpDate);
+    for fault in [
+        Fault::Status(503),
+        Fault::RateLimited {
+            retry_after_secs: 4,
+        },
+    ] {
+        emu.faults().push(fault.clone());
+        let before = Utc::now();
+        let r = send().await.unwrap();
+        let v = r.headers()["retry-after"].to_str().unwrap().to_string();
+        assert!(v.ends_with(" GMT"), "{v}");
+        let at = DateTime::parse_from_rfc2822(&v).unwrap();
+        assert!(
+            at >= before + chrono::Duration::seconds(3),
+            "{fault:?}: {v}"
+        );
+    }
+    emu.set_retry_after(RetryAfter::Seconds);
+
     // FIFO, one per request; storage requests do not consume faults.
     emu.faults().push(Fault::Status(500));
     emu.faults().push(Fault::Status(503));
@@ -876,14 +1029,89 @@ async fn faults_are_observable() {
 }
 
 #[tokio::test]
-async fn same_seed_same_data_and_quick_start() {
+async fn storage_faults_are_observable() {
+    let emu = start().await;
+    let f = emu
+        .call_facts()
+        .into_iter()
+        .find(|f| f.has_recording && f.has_transcript)
+        .unwrap();
+    let d = emu.call_detail(&f.id).unwrap();
+    let url = d["recordingUrl"].as_str().unwrap().to_string();
+    let client = Client::new();
+
+    emu.storage_faults()
+        .push(Fault::Latency(Duration::from_millis(300)));
     let t = Instant::now();
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+
+    for (status, code) in [
+        (500, "InternalError"),
+        (503, "SlowDown"),
+        (502, "ServiceUnavailable"),
+    ] {
+        emu.storage_faults().push(Fault::Status(status));
+        let r = client.get(&url).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("xml")
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&format!("<Code>{code}</Code>")), "{body}");
+    }
+    emu.storage_faults().push(Fault::RateLimited {
+        retry_after_secs: 7,
+    });
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "7");
+
+    // A reset before any byte (a fresh client: no pooled connection is retried).
+    emu.storage_faults().push(Fault::ConnectionReset);
+    let e = Client::new().get(&url).send().await.unwrap_err();
+    assert!(!e.is_status());
+
+    // Cut mid-recording, with or without a range: fewer bytes than promised, then an error.
+    for range in [None, Some("bytes=1000-")] {
+        emu.storage_faults().push(Fault::TruncatedBody);
+        let mut req = Client::new().get(&url);
+        if let Some(r) = range {
+            req = req.header("Range", r);
+        }
+        let mut r = req.send().await.unwrap();
+        let promised = r.content_length().unwrap();
+        let want = f.recording_bytes - if range.is_some() { 1000 } else { 0 };
+        assert_eq!(promised, want, "{range:?}");
+        let mut got = 0u64;
+        let failed = loop {
+            match r.chunk().await {
+                Ok(Some(c)) => got += c.len() as u64,
+                Ok(None) => break false,
+                Err(_) => break true,
+            }
+        };
+        assert!(failed && got < promised, "{range:?}: {got} of {promised}");
+    }
+
+    // Transcripts too; API requests do not take storage faults, nor storage requests API ones.
+    emu.storage_faults().push(Fault::Status(500));
+    emu.faults().push(Fault::Status(502));
+    let t_url = d["transcriptUrl"].as_str().unwrap();
+    assert_eq!(client.get(t_url).send().await.unwrap().status(), 500);
+    assert_eq!(emu.faults().pending(), 1);
+    let r = tenant(&emu, &format!("/api/calls/{}", f.id), &[]).await;
+    assert_eq!(r.status, 502);
+    assert_eq!(emu.storage_faults().pending(), 0);
+    assert_eq!(client.get(t_url).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn same_seed_same_data() {
     let a = start().await;
-    assert!(
-        t.elapsed() < Duration::from_millis(500),
-        "{:?}",
-        t.elapsed()
-    );
     let b = start().await;
     assert_eq!(a.organizations(), b.organizations());
     assert_eq!(a.tenant_key(), b.tenant_key());
