@@ -177,6 +177,10 @@ impl AlloMia {
                 a.retry_after.map(|d| d.as_secs()),
                 ctx,
             ),
+            e @ HttpError::CrossHostRedirect { .. } => ProviderError::Invalid {
+                provider: self.s.label.clone(),
+                message: format!("{e} (the key is not sent there); check base_url"),
+            },
             other => ProviderError::from_http(&self.s.label, other),
         }
     }
