@@ -1430,7 +1430,7 @@ async fn odd_transcript_files_over_http() {
     match &d.transcript {
         Transcript::Unparsed { raw: r, warning } => {
             assert_eq!(r, raw);
-            assert_eq!(d.warnings, [warning.clone()]);
+            assert_eq!(d.warnings, std::slice::from_ref(warning));
             assert!(warning.contains("shown as sent"), "{warning}");
         }
         other => panic!("{other:?}"),
