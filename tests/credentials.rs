@@ -129,6 +129,8 @@ async fn the_api_client_does_not_follow_a_redirect_to_another_host() {
             .unwrap_err();
         assert!(matches!(e, HttpError::CrossHostRedirect { .. }), "{e:?}");
         assert!(e.to_string().contains("redirected to another host"), "{e}");
+        // It names where it was sent, not the address asked for.
+        assert!(e.to_string().contains(&target), "{e}");
         // The stream opener (recordings on the provider's own host) refuses it too.
         let e = client
             .open_stream(&go(&api, &target), &auth, 0)

@@ -149,9 +149,16 @@ fn classify(e: reqwest::Error, host: &str, limits: &HttpLimits) -> HttpError {
             cause: root_cause(&e),
         }
     } else if e.is_redirect() {
+        // The policy names the refused target; `e.url()` is the address asked for.
+        let to = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| {
+            c.source()
+        })
+        .find_map(|c| c.downcast_ref::<RefusedRedirect>())
+        .map(|r| r.0.clone())
+        .unwrap_or_else(|| e.url().map(|u| redact_url(u.as_str())).unwrap_or_default());
         HttpError::CrossHostRedirect {
             host: host.to_string(),
-            to: e.url().map(|u| redact_url(u.as_str())).unwrap_or_default(),
+            to,
         }
     } else {
         HttpError::Transport {
@@ -160,6 +167,18 @@ fn classify(e: reqwest::Error, host: &str, limits: &HttpLimits) -> HttpError {
         }
     }
 }
+
+/// A redirect the API client refused: where it pointed, without its query.
+#[derive(Debug)]
+struct RefusedRedirect(String);
+
+impl std::fmt::Display for RefusedRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to another host refused")
+    }
+}
+
+impl std::error::Error for RefusedRedirect {}
 
 /// The innermost cause, without the URL (which may be signed).
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -217,7 +236,8 @@ impl HttpClient {
             } else if same {
                 attempt.follow()
             } else {
-                attempt.error("redirect to another host")
+                let to = redact_url(attempt.url().as_str());
+                attempt.error(RefusedRedirect(to))
             }
         });
         let api = Self::builder(&limits)
