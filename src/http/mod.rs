@@ -216,6 +216,10 @@ fn header_u64(headers: &HeaderMap, names: &[&str]) -> Option<u64> {
     })
 }
 
+fn is_rate_limit(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+}
+
 fn backoff(base: Duration, retry: u32) -> Duration {
     let exp = base.saturating_mul(1 << retry.min(6));
     // full jitter on the upper half keeps retries of several providers apart
@@ -379,53 +383,59 @@ impl HttpClient {
                 }
                 Err(e) => e,
             };
-            let wait = match &error {
-                HttpError::Status(a)
-                    if a.status == StatusCode::TOO_MANY_REQUESTS
-                        || a.status == StatusCode::SERVICE_UNAVAILABLE =>
-                {
-                    // A POST is repeated only when the server says when (a token request
-                    // during a block would otherwise prolong it).
-                    if retry >= self.limits.max_retries + 2
-                        || (!idempotent && a.retry_after.is_none())
-                    {
-                        return Err(error);
-                    }
-                    a.retry_after
-                        .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry))
+            match self.retry_wait(&error, retry, waited, idempotent) {
+                Some(wait) => {
+                    retry += 1;
+                    self.pause(&host, &error, wait, retry).await;
+                    waited += wait;
                 }
-                HttpError::Status(a)
-                    if idempotent
-                        && a.status.is_server_error()
-                        && retry < self.limits.max_retries =>
-                {
-                    backoff(self.limits.backoff_base, retry)
-                }
-                e if idempotent && e.retryable() && retry < self.limits.max_retries => {
-                    backoff(self.limits.backoff_base, retry)
-                }
-                _ => return Err(error),
-            };
-            if waited + wait > self.limits.max_rate_limit_wait {
-                return Err(error);
+                None => return Err(error),
             }
-            retry += 1;
-            match &error {
-                HttpError::Status(a)
-                    if a.status == StatusCode::TOO_MANY_REQUESTS
-                        || a.status == StatusCode::SERVICE_UNAVAILABLE =>
-                {
-                    self.notify(HttpNotice::Waiting { wait, retry })
-                }
-                other => self.notify(HttpNotice::Retrying {
-                    retry,
-                    cause: other.to_string(),
-                }),
-            }
-            tracing::info!(host, retry, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
-            tokio::time::sleep(wait).await;
-            waited += wait;
         }
+    }
+
+    /// How long to wait before trying again after `error`, or `None` to give up: 429/503 wait
+    /// for `Retry-After` (a non-idempotent request only when it is given), 5xx and broken
+    /// connections back off (idempotent requests only); all bounded in count and total wait.
+    fn retry_wait(
+        &self,
+        error: &HttpError,
+        retry: u32,
+        waited: Duration,
+        idempotent: bool,
+    ) -> Option<Duration> {
+        let wait = match error {
+            HttpError::Status(a) if is_rate_limit(a.status) => {
+                if retry >= self.limits.max_retries + 2 || (!idempotent && a.retry_after.is_none())
+                {
+                    return None;
+                }
+                a.retry_after
+                    .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry))
+            }
+            HttpError::Status(a) if idempotent && a.status.is_server_error() => (retry
+                < self.limits.max_retries)
+                .then(|| backoff(self.limits.backoff_base, retry))?,
+            e if idempotent && e.retryable() => (retry < self.limits.max_retries)
+                .then(|| backoff(self.limits.backoff_base, retry))?,
+            _ => return None,
+        };
+        (waited + wait <= self.limits.max_rate_limit_wait).then_some(wait)
+    }
+
+    /// Tells the owner why and how long, then sleeps before retry number `retry`.
+    async fn pause(&self, host: &str, error: &HttpError, wait: Duration, retry: u32) {
+        match error {
+            HttpError::Status(a) if is_rate_limit(a.status) => {
+                self.notify(HttpNotice::Waiting { wait, retry })
+            }
+            other => self.notify(HttpNotice::Retrying {
+                retry,
+                cause: other.to_string(),
+            }),
+        }
+        tracing::info!(host, retry, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+        tokio::time::sleep(wait).await;
     }
 
     async fn attempt(
@@ -510,44 +520,15 @@ impl HttpClient {
                 Ok(resp) => return Ok(resp),
                 Err(e) => e,
             };
-            let wait = match &error {
-                HttpError::Status(a)
-                    if (a.status == StatusCode::TOO_MANY_REQUESTS
-                        || a.status == StatusCode::SERVICE_UNAVAILABLE)
-                        && retry < self.limits.max_retries + 2 =>
-                {
-                    a.retry_after
-                        .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry))
+            // A GET: retried like any idempotent request.
+            match self.retry_wait(&error, retry, waited, true) {
+                Some(wait) => {
+                    retry += 1;
+                    self.pause(&host, &error, wait, retry).await;
+                    waited += wait;
                 }
-                HttpError::Status(a)
-                    if a.status.is_server_error() && retry < self.limits.max_retries =>
-                {
-                    backoff(self.limits.backoff_base, retry)
-                }
-                e if e.retryable() && retry < self.limits.max_retries => {
-                    backoff(self.limits.backoff_base, retry)
-                }
-                _ => return Err(error),
-            };
-            if waited + wait > self.limits.max_rate_limit_wait {
-                return Err(error);
+                None => return Err(error),
             }
-            retry += 1;
-            match &error {
-                HttpError::Status(a)
-                    if a.status == StatusCode::TOO_MANY_REQUESTS
-                        || a.status == StatusCode::SERVICE_UNAVAILABLE =>
-                {
-                    self.notify(HttpNotice::Waiting { wait, retry })
-                }
-                other => self.notify(HttpNotice::Retrying {
-                    retry,
-                    cause: other.to_string(),
-                }),
-            }
-            tracing::info!(host, retry, wait_ms = wait.as_millis() as u64, error = %error, "retrying a download");
-            tokio::time::sleep(wait).await;
-            waited += wait;
         }
     }
 

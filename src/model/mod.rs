@@ -292,7 +292,40 @@ pub struct Page<T> {
     pub unreadable: usize,
 }
 
+/// What a list answer says about its page, each number where the answer gives it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageNumbers {
+    pub page: u32,
+    pub page_size: u32,
+    pub total_items: Option<u64>,
+    pub total_pages: Option<u32>,
+    /// The server's own "more to come" flag.
+    pub has_more: Option<bool>,
+}
+
 impl<T> Page<T> {
+    /// A page from what the answer said: the page count from the total where it is not given,
+    /// and whether more follow from the server's flag, else the page count, else a full page.
+    pub fn from_numbers(items: Vec<T>, unreadable: usize, n: PageNumbers) -> Page<T> {
+        let total_pages = n.total_pages.or_else(|| {
+            n.total_items
+                .map(|t| t.div_ceil(u64::from(n.page_size.max(1))) as u32)
+        });
+        let has_more = n.has_more.unwrap_or_else(|| match total_pages {
+            Some(pages) => n.page < pages,
+            None => items.len() + unreadable >= n.page_size as usize,
+        });
+        Page {
+            items,
+            page: n.page,
+            page_size: n.page_size,
+            total_items: n.total_items,
+            total_pages,
+            has_more,
+            unreadable,
+        }
+    }
+
     /// Everything there is, in one page (an endpoint without paging).
     pub fn whole(items: Vec<T>, unreadable: usize) -> Page<T> {
         let n = items.len();

@@ -22,7 +22,7 @@ use self::map::Ctx;
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
     Call, CallDetail, CallKey, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
-    PageRequest, ProviderKind, Scope, Transcript,
+    PageNumbers, PageRequest, ProviderKind, Scope, Transcript,
 };
 use crate::providers::lenient::{self, Object};
 use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
@@ -227,27 +227,14 @@ impl AlloMia {
             .map(|n| n as u32)
             .filter(|n| *n > 0)
             .unwrap_or(req.size.max(1));
-        let total_items = num("total").map(|n| n as u64);
-        let total_pages = num("totalPages")
-            .map(|n| n as u32)
-            .or_else(|| total_items.map(|t| t.div_ceil(u64::from(page_size)) as u32));
-        let has_more = match (
-            p.and_then(|p| lenient::boolean(p, "hasNextPage")),
-            total_pages,
-        ) {
-            (Some(b), _) => b,
-            (None, Some(pages)) => page < pages,
-            (None, None) => items.len() + unreadable >= page_size as usize,
-        };
-        Ok(Page {
-            items,
+        let numbers = PageNumbers {
             page,
             page_size,
-            total_items,
-            total_pages,
-            has_more,
-            unreadable,
-        })
+            total_items: num("total").map(|n| n as u64),
+            total_pages: num("totalPages").map(|n| n as u32),
+            has_more: p.and_then(|p| lenient::boolean(p, "hasNextPage")),
+        };
+        Ok(Page::from_numbers(items, unreadable, numbers))
     }
 
     fn org_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {

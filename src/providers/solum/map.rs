@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::display::body_safe;
-use crate::model::{Call, Direction, Page, PageRequest};
+use crate::model::{Call, Direction, Page, PageNumbers, PageRequest};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -74,24 +74,14 @@ pub fn page(provider: &str, v: &Value, req: PageRequest) -> Result<Page<Call>, S
     let positive = |k: &str| num(k).filter(|n| *n >= 1.0).map(|n| n as u32);
     let page = positive("page").unwrap_or(req.page.max(1));
     let page_size = positive("limit").unwrap_or(req.size);
-    let total_items = num("total").filter(|n| *n >= 0.0).map(|n| n as u64);
-    let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
-    let has_more = match p.and_then(|p| lenient::boolean(p, "has_more")) {
-        Some(more) => more,
-        None => match total_pages {
-            Some(pages) => page < pages,
-            None => items.len() + unreadable >= page_size as usize,
-        },
-    };
-    Ok(Page {
-        items,
+    let numbers = PageNumbers {
         page,
         page_size,
-        total_items,
-        total_pages,
-        has_more,
-        unreadable,
-    })
+        total_items: num("total").filter(|n| *n >= 0.0).map(|n| n as u64),
+        total_pages: None,
+        has_more: p.and_then(|p| lenient::boolean(p, "has_more")),
+    };
+    Ok(Page::from_numbers(items, unreadable, numbers))
 }
 
 /// What an error body says: a code and one line of text (both sanitized).

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageRequest,
-    ProviderKind, RecordingRef, Scope,
+    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageNumbers,
+    PageRequest, ProviderKind, RecordingRef, Scope,
 };
 use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
 
@@ -140,23 +140,14 @@ impl TalkPilot {
         let num = |k: &str| p.and_then(|p| crate::providers::lenient::number(p, k));
         let page = num("page").map(|n| n as u32).unwrap_or(req.page);
         let page_size = num("limit").map(|n| n as u32).unwrap_or(req.size);
-        let total_items = num("total").map(|n| n as u64);
-        let total_pages = num("pages")
-            .map(|n| n as u32)
-            .or_else(|| total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32));
-        let has_more = match total_pages {
-            Some(pages) => page < pages,
-            None => items.len() + unreadable >= page_size as usize,
-        };
-        Ok(Page {
-            items,
+        let numbers = PageNumbers {
             page,
             page_size,
-            total_items,
-            total_pages,
-            has_more,
-            unreadable,
-        })
+            total_items: num("total").map(|n| n as u64),
+            total_pages: num("pages").map(|n| n as u32),
+            has_more: None,
+        };
+        Ok(Page::from_numbers(items, unreadable, numbers))
     }
 
     fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {

@@ -5,7 +5,9 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::display::body_safe;
-use crate::model::{Call, CallDetail, Direction, Page, RecordingRef, Scope, Transcript};
+use crate::model::{
+    Call, CallDetail, Direction, Page, PageNumbers, RecordingRef, Scope, Transcript,
+};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -244,23 +246,16 @@ pub fn page(
         .or_else(|| lenient::number(o, "batch"))
         .filter(|n| *n >= 1.0)
         .map_or(count, |n| n as u32);
-    let total_items = lenient::number(o, "total")
-        .filter(|n| *n >= 0.0)
-        .map(|n| n as u64);
-    let total_pages = total_items.map(|t| t.div_ceil(u64::from(page_size.max(1))) as u32);
-    let has_more = match total_pages {
-        Some(pages) => page < pages,
-        None => items.len() + unreadable >= page_size as usize,
-    };
-    Ok(Page {
-        items,
+    let numbers = PageNumbers {
         page,
         page_size,
-        total_items,
-        total_pages,
-        has_more,
-        unreadable,
-    })
+        total_items: lenient::number(o, "total")
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64),
+        total_pages: None,
+        has_more: None,
+    };
+    Ok(Page::from_numbers(items, unreadable, numbers))
 }
 
 /// One live call of `GET /v1/Accounts/{sid}/Calls`.
