@@ -423,6 +423,29 @@ fn a_pinned_parent_opens_directly_titled_with_its_provider() {
 }
 
 #[test]
+fn another_parents_calls_close_the_detail_of_the_last_one() {
+    let mut s = loaded(30, (160, 45));
+    press(&mut s, KeyCode::Enter); // open the first agent's first call
+    assert!(s.detail.detail.is_some());
+    // A transcript search that found nothing leaves a note on the status line.
+    press(&mut s, KeyCode::Char('/'));
+    for c in "zzqx".chars() {
+        press(&mut s, KeyCode::Char(c));
+    }
+    press(&mut s, KeyCode::Enter);
+    assert!(s.status.text.contains("no match"), "{:?}", s.status);
+
+    // Open the second agent's calls from the sidebar.
+    s.focus = Focus::Sidebar;
+    s.sidebar_cursor = 2;
+    press(&mut s, KeyCode::Enter);
+    assert!(s.detail.key.is_none(), "the first agent's call stays open");
+    assert!(s.detail.search.query.is_empty());
+    assert_eq!(s.focus, Focus::List);
+    assert!(s.status.text.is_empty(), "stale note: {:?}", s.status);
+}
+
+#[test]
 fn providers_without_a_live_view_say_so() {
     let mut s = loaded(10, (160, 45));
     let effects = key(&mut s, KeyCode::Char('L'));

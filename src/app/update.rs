@@ -304,6 +304,22 @@ fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
             }
         }
     }
+    // A call of another provider or parent does not belong beside this list, and a note about
+    // what was on screen is stale (errors stay until something replaces them).
+    let same_parent = state
+        .detail
+        .key
+        .as_ref()
+        .is_some_and(|k| k.provider == p.name() && k.scope == source.scope);
+    if !same_parent {
+        state.detail = Default::default();
+        if state.focus == Focus::Detail {
+            state.focus = Focus::List;
+        }
+    }
+    if !state.status.is_error {
+        state.status = Default::default();
+    }
     let live = source.live;
     state.list.reset();
     state.list.source = Some(source);
@@ -674,7 +690,7 @@ fn on_input_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     } else if n == 0 {
                         state.set_status(
                             format!("no match for “{}”", sanitize(&state.detail.search.query)),
-                            true,
+                            false,
                         );
                     } else {
                         let scroll = state.detail.scroll;
@@ -1012,7 +1028,7 @@ fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {
                 if !state.detail.search.query.is_empty() {
                     state.set_status(
                         format!("no match for “{}”", sanitize(&state.detail.search.query)),
-                        true,
+                        false,
                     );
                 }
                 return Vec::new();
