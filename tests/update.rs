@@ -275,6 +275,27 @@ fn esc_in_the_list_clears_the_filter() {
 }
 
 #[test]
+fn ctrl_u_clears_the_input_line_as_in_a_shell() {
+    let mut s = loaded(30, (80, 24));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "done:true");
+    press(&mut s, KeyCode::Enter);
+    // `/` again starts from the filter as it is; C-u drops it before the cursor.
+    press(&mut s, KeyCode::Char('/'));
+    let e = update(
+        &mut s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('u'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    pump(&mut s, e);
+    type_text(&mut s, "done:false");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.list.filter_text, "done:false");
+}
+
+#[test]
 fn the_live_view_refreshes_while_shown_and_stops_when_left() {
     let mut p = MemoryProvider::new("voxeme", 30);
     p.caps.has_live = true;

@@ -710,6 +710,10 @@ fn on_input_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 }
             };
         }
+        // The shell's line keys, where ratatui-textarea means undo/redo by them.
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            input.area.delete_line_by_head();
+        }
         _ => {
             // ratatui-textarea does the editing; Enter and Esc never reach it.
             input.area.input(key);
