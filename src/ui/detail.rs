@@ -170,11 +170,11 @@ pub fn build(d: &CallDetail, width: u16, query: &str, tz: TimeZoneSetting) -> De
     // Recording
     heading(&mut out, "Recording".into(), width);
     let rec = match &d.recording {
-        RecordingRef::SignedUrl { .. } => "available (a signed link, fetched without credentials)",
-        RecordingRef::Endpoint { .. } => "available from the provider",
-        RecordingRef::Purged => "purged by the provider",
-        RecordingRef::Missing => "this call has no recording",
-        RecordingRef::NotOffered => "recordings are not offered by this provider",
+        RecordingRef::SignedUrl { .. } => "Available (a signed link, fetched without credentials).",
+        RecordingRef::Endpoint { .. } => "Available from the provider.",
+        RecordingRef::Purged => "Purged by the provider.",
+        RecordingRef::Missing => "This call has no recording.",
+        RecordingRef::NotOffered => "Recordings are not offered by this provider.",
     };
     out.push(Line::styled(rec, theme::dim()));
 
