@@ -467,6 +467,24 @@ fn another_parents_calls_close_the_detail_of_the_last_one() {
 }
 
 #[test]
+fn what_the_detail_tells_fills_the_list_row() {
+    let mut s = loaded(10, (160, 45));
+    // As AlloMia's list: no name, no summary, recording unknown until the detail.
+    let full = s.list.calls[0].clone();
+    let row = &mut s.list.calls[0];
+    row.caller_name = None;
+    row.summary = None;
+    row.has_recording = None;
+    press(&mut s, KeyCode::Enter);
+    let row = &s.list.calls[0];
+    assert_eq!(row.caller_name, full.caller_name);
+    assert_eq!(row.summary, full.summary);
+    assert!(row.has_recording.is_some());
+    // A value the list had is kept as it was.
+    assert_eq!(row.caller_number, full.caller_number);
+}
+
+#[test]
 fn providers_without_a_live_view_say_so() {
     let mut s = loaded(10, (160, 45));
     let effects = key(&mut s, KeyCode::Char('L'));

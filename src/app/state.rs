@@ -206,6 +206,37 @@ impl CallList {
         }
     }
 
+    /// Fills what the list item lacked from the same call's detail (AlloMia lists no name or
+    /// summary, TalkPilot tells about recordings only in the detail), so the row shows it too.
+    pub fn enrich(&mut self, d: &CallDetail) {
+        let detailed = &d.call;
+        let Some(c) = self.calls.iter_mut().find(|c| {
+            c.id == detailed.id && c.provider == detailed.provider && c.scope == detailed.scope
+        }) else {
+            return;
+        };
+        fn fill<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
+            if slot.is_none() {
+                slot.clone_from(from);
+            }
+        }
+        fill(&mut c.caller_name, &detailed.caller_name);
+        fill(&mut c.caller_number, &detailed.caller_number);
+        fill(&mut c.summary, &detailed.summary);
+        fill(&mut c.status, &detailed.status);
+        use crate::model::{RecordingRef, Transcript};
+        let recording = matches!(
+            d.recording,
+            RecordingRef::SignedUrl { .. } | RecordingRef::Endpoint { .. }
+        );
+        let transcript = matches!(
+            d.transcript,
+            Transcript::Turns(_) | Transcript::Unparsed { .. }
+        );
+        fill(&mut c.has_recording, &Some(recording));
+        fill(&mut c.has_transcript, &Some(transcript));
+    }
+
     pub fn reset(&mut self) {
         self.live_paused = false;
         self.calls.clear();

@@ -138,6 +138,7 @@ fn update_one(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.detail.loading = None;
             match *result {
                 Ok(d) => {
+                    state.list.enrich(&d);
                     state.detail.detail = Some(d);
                     state.detail.error = None;
                     state.detail.scroll = 0;
