@@ -236,7 +236,7 @@ fn browse_all_five_providers_against_the_demo_server() {
     });
     t.keys_to(ui, &["Enter"]);
     t.wait_on(ui, "a Solum call", |s| {
-        s.contains("── Summary") && s.contains("recordings are not offered by this provider")
+        s.contains("── Summary") && s.contains("Recordings are not offered by this provider")
     });
 
     // TalkPilot: an agent's call with its transcript as a chat.

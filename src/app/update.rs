@@ -367,15 +367,17 @@ fn on_live(
     match result {
         Ok(page) => {
             state.list.replace(page, p.capabilities());
+            // A note, not an error: it goes with the next source, and with the next
+            // snapshot that reads everything.
+            let note = format!(
+                "{}: {} live call(s) could not be read and are not shown",
+                p.label(),
+                state.list.unreadable
+            );
             if state.list.unreadable > 0 {
-                state.set_status(
-                    format!(
-                        "{}: {} live call(s) could not be read and are not shown",
-                        p.label(),
-                        state.list.unreadable
-                    ),
-                    true,
-                );
+                state.set_status(note, false);
+            } else if state.status.text.contains("live call(s) could not be read") {
+                state.set_status("", false);
             }
             state.list.error = None;
             state.list.refreshed_at = Some((state.now)());
@@ -532,7 +534,7 @@ fn on_calls(
                         p.label(),
                         state.list.unreadable
                     ),
-                    true,
+                    false,
                 );
             }
             if state.list.follow_end {

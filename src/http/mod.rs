@@ -193,14 +193,47 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     s.trim().trim_end_matches([':', '(']).trim().to_string()
 }
 
-/// Parses `Retry-After` as seconds or an HTTP date.
+/// The longest `Retry-After` taken as said; a larger one (or a date further off) is read as this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Parses `Retry-After` as seconds or an HTTP date, at most [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        if !(secs.is_finite() && secs >= 0.0) {
+            return None;
+        }
+        return Some(Duration::from_secs_f64(
+            secs.min(MAX_RETRY_AFTER.as_secs_f64()),
+        ));
     }
     let when = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    Some((when - now).to_std().unwrap_or(Duration::ZERO))
+    Some(
+        (when - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
+}
+
+/// One path segment of a URL, percent-encoded (everything but RFC 3986's unreserved
+/// characters), for ids that go into a path. A segment of only dots would be resolved away by
+/// the URL parser, encoded or not: [`is_dot_segment`] tells, for callers to refuse it.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An empty id, `.` or `..`: no call or parent can be named so in a URL path.
+pub fn is_dot_segment(s: &str) -> bool {
+    matches!(s, "" | "." | "..")
 }
 
 fn header_u64(headers: &HeaderMap, names: &[&str]) -> Option<u64> {
@@ -553,13 +586,17 @@ impl HttpClient {
         }
         let headers = resp.headers().clone();
         let retry_after = parse_retry_after(&headers, Utc::now());
+        // An error body is read for its message only: bounded in size and in time.
         let mut body = Vec::new();
-        while let Ok(Some(chunk)) = resp.chunk().await {
-            if body.len() + chunk.len() > 64 * 1024 {
-                break;
+        let read = async {
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                if body.len() + chunk.len() > 64 * 1024 {
+                    break;
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
+        };
+        let _ = tokio::time::timeout(self.limits.request_timeout, read).await;
         Err(HttpError::Status(Box::new(StatusAnswer {
             status,
             headers,
@@ -602,6 +639,26 @@ mod tests {
         assert_eq!(parse_retry_after(&h, now), Some(Duration::from_secs(30)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&h, now), None);
+        // Absurd values are bounded, never an overflow.
+        for huge in [
+            "1e20",
+            "18446744073709551616",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(huge));
+            assert_eq!(parse_retry_after(&h, now), Some(MAX_RETRY_AFTER), "{huge}");
+        }
+        h.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
+        assert_eq!(parse_retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn path_segments_are_encoded_whole() {
+        assert_eq!(path_segment("f6a7b8c9-1d2e"), "f6a7b8c9-1d2e");
+        assert_eq!(path_segment("a b/c?d#e%f+g"), "a%20b%2Fc%3Fd%23e%25f%2Bg");
+        assert_eq!(path_segment("é"), "%C3%A9");
+        assert!(is_dot_segment("..") && is_dot_segment(".") && is_dot_segment(""));
+        assert!(!is_dot_segment("..."));
     }
 
     #[test]

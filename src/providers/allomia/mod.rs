@@ -436,12 +436,7 @@ impl AlloMia {
 /// One path segment, percent-encoded as a path segment (a space is `%20`, `/` is `%2F`). `None`
 /// for an empty, `.` or `..` segment: URL parsers resolve those, so no URL can carry them.
 fn seg(s: &str) -> Option<String> {
-    if matches!(s, "" | "." | "..") {
-        return None;
-    }
-    let mut u = url::Url::parse("http://h/").ok()?;
-    u.path_segments_mut().ok()?.pop_if_empty().push(s);
-    Some(u.path().trim_start_matches('/').to_string())
+    (!crate::http::is_dot_segment(s)).then(|| crate::http::path_segment(s))
 }
 
 /// `pagination.total` of a list answer, a number or a string holding one (0 when absent).
@@ -604,7 +599,7 @@ mod tests {
         assert_eq!(seg("f6a7b8c9-1d2e").as_deref(), Some("f6a7b8c9-1d2e"));
         assert_eq!(
             seg("a b/c?d#e%f+g").as_deref(),
-            Some("a%20b%2Fc%3Fd%23e%25f+g"),
+            Some("a%20b%2Fc%3Fd%23e%25f%2Bg"),
             "a space is %20 in a path, not +"
         );
         assert_eq!(seg("é").as_deref(), Some("%C3%A9"));

@@ -168,9 +168,7 @@ impl TalkPilot {
 }
 
 /// One path segment, percent-encoded.
-fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+use crate::http::path_segment as seg;
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

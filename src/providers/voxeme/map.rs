@@ -175,10 +175,15 @@ pub fn recording_ref(url: Option<String>, base_url: &str) -> RecordingRef {
     }
 }
 
-/// Whether a `recording_url` is an absolute URL (it starts with `http`, in any case). Never
-/// slices by bytes: a vendor string may begin with a multi-byte character.
+/// Whether a `recording_url` is an absolute URL (`http://` or `https://`, in any case; a path
+/// like `httpdocs/x.mp3` is not). Never slices by bytes: a vendor string may begin with a
+/// multi-byte character.
 pub fn is_absolute(url: &str) -> bool {
-    url.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("http"))
+    let starts = |p: &str| {
+        url.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    starts("http://") || starts("https://")
 }
 
 /// The URL an [`RecordingRef::Endpoint`] path is fetched from: absolute paths as they are,
@@ -657,7 +662,8 @@ mod tests {
             assert!(!is_absolute(odd));
             assert_eq!(endpoint_url(BASE, odd), format!("{BASE}{odd}"));
         }
-        assert!(is_absolute("HTTPS://x") && !is_absolute("htt"));
+        assert!(is_absolute("HTTPS://x") && is_absolute("http://h/r.mp3") && !is_absolute("htt"));
+        assert!(!is_absolute("httpdocs/x.mp3"));
         assert_eq!(endpoint_url("https://h/", "/v1/a"), "https://h/v1/a");
         assert_eq!(endpoint_url(BASE, same), same);
     }

@@ -217,17 +217,7 @@ fn matches_text(c: &Call, text: &str) -> bool {
 }
 
 /// One path segment, percent-encoded.
-fn seg(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use crate::http::path_segment as seg;
 
 impl Voxeme {
     /// `api` carries the key to the Voxeme host only; `storage` (no credentials) fetches

@@ -144,11 +144,7 @@ pub fn detail(call: Call, recording_path: String, who: Option<&PatientInfo>) -> 
 }
 
 /// One path segment, percent-encoded.
-pub fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
-}
+pub use crate::http::path_segment as seg;
 
 // ---------------------------------------------------------------------------
 // Errors

@@ -215,6 +215,9 @@ fn remembered_for(e: &ProviderError) -> Duration {
     }
 }
 
+/// The longest a token is kept, whatever its `expiresAt` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// When to renew a token that lives `lifetime` from `now`.
 fn renew_at(now: Instant, lifetime: Duration) -> Instant {
     now + lifetime - RENEW_MARGIN.min(lifetime / 4)
@@ -409,6 +412,8 @@ impl Welkin {
         let now = Instant::now();
         match fetched {
             Ok((value, lifetime)) => {
+                // Tokens live an hour; an `expiresAt` years away is not taken at its word.
+                let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
                 st.current = Some(Token {
                     value: value.clone(),
                     renew_at: renew_at(now, lifetime),
@@ -419,7 +424,9 @@ impl Welkin {
             }
             Err(error) => {
                 let failure = Failure {
-                    until: now + remembered_for(&error),
+                    until: now
+                        .checked_add(remembered_for(&error))
+                        .unwrap_or(now + ASSUMED_BLOCK),
                     error,
                     at: now,
                 };
