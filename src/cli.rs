@@ -1,6 +1,6 @@
 //! The command line: the TUI by default, and subcommands for scripts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,6 +47,7 @@ pub enum Command {
     /// the exit status is 1 if any fails.
     Providers(ProvidersArgs),
     /// Run the built-in provider emulators alone and print their addresses and a config file.
+    #[cfg(feature = "demo")]
     DemoServer,
 }
 
@@ -148,13 +149,14 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::SUCCESS);
         }
+        #[cfg(feature = "demo")]
         Some(Command::DemoServer) => return demo_server().await,
         _ => {}
     }
     let loaded = load_config(&cli)?;
     let demo = match loaded {
         Some(_) => None,
-        None => Some(crate::demo::Demo::start(crate::demo::demo_options()).await?),
+        None => Some(start_demo().await?),
     };
     let cfg = match (&loaded, &demo) {
         (Some(c), _) => c.clone(),
@@ -189,7 +191,9 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             }
             providers(&cfg, args).await
         }
-        Some(Command::Config { .. }) | Some(Command::DemoServer) => Ok(ExitCode::SUCCESS),
+        Some(Command::Config { .. }) => Ok(ExitCode::SUCCESS),
+        #[cfg(feature = "demo")]
+        Some(Command::DemoServer) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -442,6 +446,32 @@ async fn providers(cfg: &Config, args: ProvidersArgs) -> anyhow::Result<ExitCode
     })
 }
 
+/// No config file: the built-in emulators stand in for the providers.
+#[cfg(feature = "demo")]
+async fn start_demo() -> anyhow::Result<crate::demo::Demo> {
+    Ok(crate::demo::Demo::start(crate::demo::demo_options()).await?)
+}
+
+/// A build without the emulators has no demo to fall back on.
+#[cfg(not(feature = "demo"))]
+async fn start_demo() -> anyhow::Result<NoDemo> {
+    anyhow::bail!(
+        "no config file at {}: run `callbrowser config init` and add your providers (this build has no demo)",
+        crate::config::dirs().config_file.display()
+    )
+}
+
+#[cfg(not(feature = "demo"))]
+enum NoDemo {}
+
+#[cfg(not(feature = "demo"))]
+impl NoDemo {
+    fn config(&self) -> Config {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "demo")]
 async fn demo_server() -> anyhow::Result<ExitCode> {
     let demo = crate::demo::Demo::start(crate::demo::demo_options()).await?;
     println!("callbrowser demo server — emulated provider APIs with generated data\n");
@@ -480,7 +510,8 @@ async fn demo_server() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn set_private(path: &Path) {
+#[cfg(feature = "demo")]
+fn set_private(path: &std::path::Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -2,12 +2,12 @@
 //! that points at them. Used when there is no config file, and by `callbrowser demo-server`.
 
 use crate::config::Config;
-use crate::emulators::EmulatorOptions;
-use crate::emulators::allomia::{self, AlloMiaEmulator};
-use crate::emulators::solum::{self, SolumEmulator};
-use crate::emulators::talkpilot::{self, TalkPilotEmulator};
-use crate::emulators::voxeme::{self, VoxemeEmulator};
-use crate::emulators::welkin::{self, WelkinEmulator};
+use callbrowser_emulators::EmulatorOptions;
+use callbrowser_emulators::allomia::{self, AlloMiaEmulator};
+use callbrowser_emulators::solum::{self, SolumEmulator};
+use callbrowser_emulators::talkpilot::{self, TalkPilotEmulator};
+use callbrowser_emulators::voxeme::{self, VoxemeEmulator};
+use callbrowser_emulators::welkin::{self, WelkinEmulator};
 
 pub struct Demo {
     pub welkin: WelkinEmulator,

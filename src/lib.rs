@@ -3,9 +3,9 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod display;
-pub mod emulators;
 pub mod fixtures;
 pub mod http;
 pub mod logging;

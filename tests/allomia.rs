@@ -3,16 +3,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::allomia::{
-    self, AlloMiaEmulator, CallFacts, Redirect, RetryAfter, WrongTypes,
-};
-use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{
     Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Speaker, Transcript,
 };
 use callbrowser::providers::allomia::{AlloMia, AlloMiaSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError};
+use callbrowser_emulators::allomia::{
+    self, AlloMiaEmulator, CallFacts, Redirect, RetryAfter, WrongTypes,
+};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

@@ -2,8 +2,8 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use callbrowser::emulators::EmulatorOptions;
-use callbrowser::emulators::talkpilot;
+use callbrowser_emulators::EmulatorOptions;
+use callbrowser_emulators::talkpilot;
 use serde_json::Value;
 
 async fn run(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {

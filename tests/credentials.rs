@@ -12,13 +12,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use callbrowser::emulators::EmulatorOptions;
-use callbrowser::emulators::allomia::{self, AlloMiaOptions, Redirect};
 use callbrowser::http::{Auth, HttpClient, HttpError, HttpLimits};
 use callbrowser::model::{CallKey, Filter, PageRequest, Scope, Transcript};
 use callbrowser::providers::Provider;
 use callbrowser::providers::allomia::{AlloMia, AlloMiaSettings};
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings};
+use callbrowser_emulators::EmulatorOptions;
+use callbrowser_emulators::allomia::{self, AlloMiaOptions, Redirect};
 use reqwest::Method;
 use reqwest::header::HeaderName;
 
@@ -326,7 +326,7 @@ async fn an_adapter_follows_a_same_host_redirect_with_its_key() {
     }
 }
 
-fn recorded_secrets(r: &callbrowser::emulators::RecordedRequest, key: &str) -> Vec<String> {
+fn recorded_secrets(r: &callbrowser_emulators::RecordedRequest, key: &str) -> Vec<String> {
     r.headers
         .iter()
         .filter(|(n, v)| {
@@ -377,7 +377,7 @@ async fn allomia_signed_urls_redirected_to_another_host_carry_no_credentials() {
     }
     let storage = emu.storage_requests();
     let mirror = emu.mirror_requests();
-    let paths = |v: &[callbrowser::emulators::RecordedRequest], part: &str| {
+    let paths = |v: &[callbrowser_emulators::RecordedRequest], part: &str| {
         v.iter()
             .filter(|r| r.path_and_query_redacted.contains(part))
             .count()

@@ -3,12 +3,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
-use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Transcript};
 use callbrowser::providers::solum::{LOOKUP_MAX_PAGES, Solum, SolumSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError};
+use callbrowser_emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

@@ -3,12 +3,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::talkpilot::{self, TalkPilotEmulator};
-use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{Call, CallKey, Filter, PageRequest, RecordingRef, Transcript};
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings};
 use callbrowser::providers::{Provider, ProviderError};
+use callbrowser_emulators::talkpilot::{self, TalkPilotEmulator};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 

@@ -3,14 +3,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
-use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{
     Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript,
 };
 use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError, RecordingStream};
+use callbrowser_emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 

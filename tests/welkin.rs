@@ -4,14 +4,14 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
-use callbrowser::emulators::{EmulatorOptions, Fault};
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{
     Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript,
 };
 use callbrowser::providers::welkin::{Welkin, WelkinAuthStyle, WelkinSettings};
 use callbrowser::providers::{Provider, ProviderError};
+use callbrowser_emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde_json::Value;

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
-use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser_emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
-use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser_emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
-use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser_emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Client, StatusCode};

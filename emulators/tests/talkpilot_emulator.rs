@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::talkpilot::{self, TalkPilotEmulator};
-use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser_emulators::talkpilot::{self, TalkPilotEmulator};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};

@@ -2,7 +2,7 @@
 # Generates the emulators' recordings: short two-voice conversations spoken by espeak-ng
 # (agent and caller with different voices), encoded the way the vendors deliver audio.
 #
-#   scripts/make-recordings.sh            # writes assets/recordings/*
+#   emulators/scripts/make-recordings.sh   # writes emulators/assets/recordings/*
 #
 # Needs: espeak-ng sox lame (Debian: apt-get install espeak-ng sox lame).
 # Output per conversation NAME:

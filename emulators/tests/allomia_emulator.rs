@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use callbrowser::emulators::allomia::{self, AlloMiaEmulator, Redirect, RetryAfter, WrongTypes};
-use callbrowser::emulators::{EmulatorOptions, Fault};
+use callbrowser_emulators::allomia::{self, AlloMiaEmulator, Redirect, RetryAfter, WrongTypes};
+use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode};

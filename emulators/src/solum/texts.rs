@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc, Weekday};
 
-use crate::emulators::pick;
+use crate::pick;
 
 pub const EN_FIRST: &[&str] = &[
     "Emily",
