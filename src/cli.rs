@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::app::msg::Msg;
 use crate::app::state::{ProviderEntry, State};
-use crate::config::{Config, TimeZoneSetting};
-use crate::model::{CallKey, Filter, PageRequest};
+use crate::config::Config;
+use crate::model::{Filter, PageRequest, TimeZoneSetting};
 use crate::output::{ListOut, ShowOut, calls_table, detail_text};
 use crate::providers::Provider;
 use crate::setup::{Built, build_providers};
@@ -345,16 +345,14 @@ async fn show(cfg: &Config, args: ShowArgs, tz: TimeZoneSetting) -> anyhow::Resu
         };
     let mut last_err = None;
     for scope in scopes {
-        let key = CallKey {
-            provider: p.name().to_string(),
-            scope,
-            id: args.id.clone(),
-        };
-        match p.get_call(&key).await {
+        match p.get_call(scope.as_deref(), &args.id).await {
             Ok(d) => {
                 match args.format {
                     Format::Json => {
-                        println!("{}", serde_json::to_string_pretty(&ShowOut::from(&d))?)
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&ShowOut::new(p.name(), &d))?
+                        )
                     }
                     Format::Table => print!("{}", detail_text(&d, tz)),
                 }

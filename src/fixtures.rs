@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageRequest,
+    Account, Call, CallDetail, Capabilities, Filter, FilterKey, FilterKind, Page, PageRequest,
     ProviderKind, RecordingRef, Scope, Speaker, Transcript, Turn,
 };
 use crate::providers::{Provider, ProviderError, RecordingStream};
@@ -100,11 +100,22 @@ pub fn scopes() -> Vec<Scope> {
     ]
 }
 
-/// `n` calls, newest first, one every 37 minutes back from [`fixed_now`].
+/// The account of the in-memory provider named `provider` (a TalkPilot-like API on its own host).
+pub fn account(provider: &str) -> Arc<Account> {
+    Arc::new(Account::new(
+        ProviderKind::TalkPilot,
+        &format!("https://{provider}.example"),
+        None,
+    ))
+}
+
+/// `n` calls of the in-memory provider named `provider`, newest first, one every 37 minutes back
+/// from [`fixed_now`].
 pub fn calls(provider: &str, scope: &str, n: usize) -> Vec<Call> {
+    let account = account(provider);
     (0..n)
         .map(|i| {
-            let mut c = Call::new(provider, Some(scope), &format!("call-{i:06}"));
+            let mut c = Call::new(&account, Some(scope), &format!("call-{i:06}"));
             c.started_at = Some(
                 fixed_now()
                     - Duration::minutes(37 * i as i64 + 5)
@@ -177,6 +188,7 @@ const KEYS: &[FilterKey] = &[FilterKey {
 /// An in-memory provider with agents as its parent level.
 pub struct MemoryProvider {
     pub name: String,
+    pub account: Arc<Account>,
     pub caps: Capabilities,
     pub scopes: Vec<Scope>,
     pub calls: Vec<Call>,
@@ -195,6 +207,7 @@ impl MemoryProvider {
         let scopes = scopes();
         MemoryProvider {
             name: name.into(),
+            account: account(name),
             caps: Capabilities {
                 scope_noun: Some("agent"),
                 has_detail: true,
@@ -223,6 +236,9 @@ impl MemoryProvider {
 impl Provider for MemoryProvider {
     fn name(&self) -> &str {
         &self.name
+    }
+    fn account(&self) -> &Account {
+        &self.account
     }
     fn label(&self) -> &str {
         "TalkPilot"
@@ -285,8 +301,8 @@ impl Provider for MemoryProvider {
             .collect();
         Ok(page_of(&matching, page))
     }
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        match self.calls.iter().find(|c| c.id == key.id) {
+    async fn get_call(&self, _: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        match self.calls.iter().find(|c| c.id == id) {
             Some(c) => Ok(detail(c.clone(), self.turns)),
             None => Err(ProviderError::NotFound {
                 provider: "TalkPilot".into(),
@@ -294,7 +310,12 @@ impl Provider for MemoryProvider {
             }),
         }
     }
-    async fn open_recording(&self, _: &CallKey, _: u64) -> Result<RecordingStream, ProviderError> {
+    async fn open_recording(
+        &self,
+        _: Option<&str>,
+        _: &str,
+        _: u64,
+    ) -> Result<RecordingStream, ProviderError> {
         Err(ProviderError::NotOffered {
             provider: "TalkPilot".into(),
             what: "recordings in memory".into(),
@@ -330,7 +351,7 @@ pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
     let mut entry = ProviderEntry::new("talkpilot", "TalkPilot", Ok(Arc::new(provider)));
     entry.health = crate::providers::Health::Ok;
     entry.scopes.items = scopes.clone();
-    let mut s = State::new(vec![entry], true, crate::config::TimeZoneSetting::Utc);
+    let mut s = State::new(vec![entry], true, crate::model::TimeZoneSetting::Utc);
     s.now = fixed_now;
     s.size = size;
     s.list.source = Some(Source {

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::config::TimeZoneSetting;
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
+use crate::model::TimeZoneSetting;
 use crate::model::{Call, CallDetail, Page, RecordingRef, Transcript};
 
 fn s(v: &Option<String>) -> Option<String> {
@@ -30,10 +30,11 @@ pub struct CallOut {
     pub deleted: bool,
 }
 
-impl From<&Call> for CallOut {
-    fn from(c: &Call) -> Self {
+impl CallOut {
+    /// Call `c` as listed by the configured provider named `provider`.
+    pub fn new(provider: &str, c: &Call) -> Self {
         CallOut {
-            provider: sanitize(&c.provider).into_owned(),
+            provider: sanitize(provider).into_owned(),
             scope: s(&c.scope),
             id: sanitize(&c.id).into_owned(),
             started_at: c
@@ -88,7 +89,7 @@ impl ListOut {
             calls: pages
                 .iter()
                 .flat_map(|p| p.items.iter())
-                .map(CallOut::from)
+                .map(|c| CallOut::new(provider, c))
                 .collect(),
         }
     }
@@ -123,8 +124,9 @@ pub struct ShowOut {
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
-impl From<&CallDetail> for ShowOut {
-    fn from(d: &CallDetail) -> Self {
+impl ShowOut {
+    /// Call detail `d` as read from the configured provider named `provider`.
+    pub fn new(provider: &str, d: &CallDetail) -> Self {
         let (transcript_state, transcript, transcript_raw) = match &d.transcript {
             Transcript::Turns(t) => (
                 "turns",
@@ -163,7 +165,7 @@ impl From<&CallDetail> for ShowOut {
                 .collect()
         };
         ShowOut {
-            call: CallOut::from(&d.call),
+            call: CallOut::new(provider, &d.call),
             score: s(&d.score),
             outcome: s(&d.outcome),
             sentiment: s(&d.sentiment),
@@ -227,7 +229,7 @@ pub fn calls_table(calls: &[Call], tz: TimeZoneSetting) -> String {
 
 /// One call as readable text.
 pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
-    let o = ShowOut::from(d);
+    let o = ShowOut::new("", d);
     let mut out = String::new();
     let line = |out: &mut String, k: &str, v: Option<&str>| {
         if let Some(v) = v {

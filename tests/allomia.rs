@@ -1,11 +1,13 @@
 //! The AlloMia adapter against its emulator, over real HTTP on loopback.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
 use callbrowser::model::{
-    Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Speaker, Transcript,
+    Call, Direction, Filter, PageRequest, RecordingRef, Scope, Speaker, Transcript,
 };
 use callbrowser::providers::allomia::{AlloMia, AlloMiaSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError};
@@ -15,6 +17,7 @@ use callbrowser_emulators::allomia::{
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use support::fetch::{At, Fetch};
 
 fn opts() -> EmulatorOptions {
     EmulatorOptions {
@@ -131,9 +134,8 @@ fn parse(s: &str, am: &AlloMia) -> Filter {
     Filter::parse(s, am.capabilities(), opts().now).unwrap()
 }
 
-fn key(org: &str, id: &str) -> CallKey {
-    CallKey {
-        provider: "am".into(),
+fn key(org: &str, id: &str) -> At {
+    At {
         scope: Some(org.into()),
         id: id.into(),
     }
@@ -543,8 +545,7 @@ async fn organization_key_is_pinned_and_cannot_list_organizations() {
         ]
     );
     let d = pinned
-        .get_call(&CallKey {
-            provider: "am".into(),
+        .detail(&At {
             scope: None,
             id: page.items[0].id.clone(),
         })
@@ -569,7 +570,7 @@ async fn organization_key_is_pinned_and_cannot_list_organizations() {
         "{e}"
     );
     let other_call = emu.calls(&org0)[0]["id"].as_str().unwrap().to_string();
-    let e = pinned.get_call(&key(&org0, &other_call)).await.unwrap_err();
+    let e = pinned.detail(&key(&org0, &other_call)).await.unwrap_err();
     assert!(e.to_string().contains("Call not found"), "{e}");
     assert!(e.to_string().contains("another organization"), "{e}");
 }
@@ -580,7 +581,7 @@ async fn detail_has_both_summaries_and_the_parsed_transcript() {
     let facts = facts_of(&emu, &org);
     let (mut turns_seen, mut unusual, mut unformatted, mut missing, mut fr_main) = (0, 0, 0, 0, 0);
     for f in &facts {
-        let d = am.get_call(&key(&org, &f.id)).await.unwrap();
+        let d = am.detail(&key(&org, &f.id)).await.unwrap();
         let raw = emu.call_detail(&f.id).unwrap();
         assert_eq!(d.call.id, f.id);
         assert_eq!(d.outcome.as_deref(), Some(f.outcome));
@@ -665,7 +666,7 @@ async fn detail_has_both_summaries_and_the_parsed_transcript() {
         .take(20)
         .find(|f| f.unusual_transcript)
         .unwrap();
-    let d = am.get_call(&key(&org, &f.id)).await.unwrap();
+    let d = am.detail(&key(&org, &f.id)).await.unwrap();
     let turns = d.transcript.turns();
     let first: Vec<&str> = turns[0].text.lines().collect();
     assert_eq!(first.len(), 3, "{first:?}");
@@ -694,7 +695,7 @@ async fn an_expired_transcript_link_is_replaced_once() {
             .count()
     };
     emu.expire_next_urls(1);
-    let d = am.get_call(&key(&org, &f.id)).await.unwrap();
+    let d = am.detail(&key(&org, &f.id)).await.unwrap();
     assert!(
         matches!(d.transcript, Transcript::Turns(_)),
         "{:?}",
@@ -716,7 +717,7 @@ async fn an_expired_transcript_link_is_replaced_once() {
 
     // Still expired after the re-fetch: a warning, not an error, and no loop.
     emu.expire_next_urls(2);
-    let d = am.get_call(&key(&org, &f.id)).await.unwrap();
+    let d = am.detail(&key(&org, &f.id)).await.unwrap();
     assert_eq!(d.transcript, Transcript::Missing);
     assert_eq!(d.warnings.len(), 1);
     assert!(
@@ -741,47 +742,47 @@ async fn recordings_are_read_from_signed_urls_without_credentials() {
         .find(|f| f.has_recording)
         .unwrap();
     let k = key(&org, &f.id);
-    let mut rec = am.open_recording(&k, 0).await.unwrap();
+    let mut rec = am.recording(&k, 0).await.unwrap();
     assert_eq!(rec.content_type.as_deref(), Some("audio/mpeg"));
     assert_eq!(rec.total_len, Some(f.recording_bytes));
     assert!(rec.accepts_ranges);
     let mut body = Vec::new();
-    while let Some(chunk) = rec.response.chunk().await.unwrap() {
+    while let Some(chunk) = rec.chunk().await.unwrap() {
         body.extend_from_slice(&chunk);
     }
     assert_eq!(body.len() as u64, f.recording_bytes);
     assert!(is_mp3(&body), "MP3 header");
 
     // Resume at a byte: 206 from there.
-    let mut rec = am.open_recording(&k, 1000).await.unwrap();
+    let mut rec = am.recording(&k, 1000).await.unwrap();
     assert_eq!(rec.starts_at, 1000);
     assert_eq!(rec.total_len, Some(f.recording_bytes));
-    let chunk = rec.response.chunk().await.unwrap().unwrap();
+    let chunk = rec.chunk().await.unwrap().unwrap();
     assert_eq!(&chunk[..16], &body[1000..1016]);
     drop(rec);
 
     // get_call leaves a fresh URL that open_recording uses without another detail request.
-    am.get_call(&k).await.unwrap();
+    am.detail(&k).await.unwrap();
     let before = emu.api_requests().len();
-    am.open_recording(&k, 0).await.unwrap();
+    am.recording(&k, 0).await.unwrap();
     assert_eq!(emu.api_requests().len(), before, "a valid link is reused");
 
     // Revoked links (403 SignatureDoesNotMatch): one fresh detail, then the bytes, same offset.
     emu.rotate_signing_key();
     let before = emu.api_requests().len();
-    let rec = am.open_recording(&k, 500).await.unwrap();
+    let rec = am.recording(&k, 500).await.unwrap();
     assert_eq!(rec.starts_at, 500);
     assert_eq!(emu.api_requests().len(), before + 1);
 
     // Past the end: a clear sentence.
-    let Err(e) = am.open_recording(&k, f.recording_bytes + 10).await else {
+    let Err(e) = am.recording(&k, f.recording_bytes + 10).await else {
         panic!("a range past the end must fail");
     };
     assert!(e.to_string().contains("416"), "{e}");
 
     // A call without a recording says so.
     if let Some(none) = facts_of(&emu, &org).into_iter().find(|f| !f.has_recording) {
-        let Err(e) = am.open_recording(&key(&org, &none.id), 0).await else {
+        let Err(e) = am.recording(&key(&org, &none.id), 0).await else {
             panic!("no recording expected");
         };
         assert_eq!(
@@ -800,7 +801,7 @@ fn detail_requests(emu: &AlloMiaEmulator, id: &str) -> usize {
 
 async fn read_all(rec: &mut callbrowser::providers::RecordingStream) -> Vec<u8> {
     let mut body = Vec::new();
-    while let Some(chunk) = rec.response.chunk().await.unwrap() {
+    while let Some(chunk) = rec.chunk().await.unwrap() {
         body.extend_from_slice(&chunk);
     }
     body
@@ -814,7 +815,7 @@ async fn a_cached_recording_link_that_storage_finds_expired_is_replaced() {
         .find(|f| f.has_recording)
         .unwrap();
     let k = key(&org, &f.id);
-    let d = am.get_call(&k).await.unwrap();
+    let d = am.detail(&k).await.unwrap();
     let RecordingRef::SignedUrl { url, expires_at } = d.recording else {
         panic!("no recording");
     };
@@ -836,7 +837,7 @@ async fn a_cached_recording_link_that_storage_finds_expired_is_replaced() {
     );
 
     let storage_before = emu.storage_requests().len();
-    let mut rec = am.open_recording(&k, 1000).await.unwrap();
+    let mut rec = am.recording(&k, 1000).await.unwrap();
     // The cached link was tried (403), the detail fetched again once, the fresh link read.
     assert_eq!(detail_requests(&emu, &f.id), 2, "one fresh detail");
     let tried: Vec<_> = emu.storage_requests()[storage_before..].to_vec();
@@ -852,7 +853,7 @@ async fn a_cached_recording_link_that_storage_finds_expired_is_replaced() {
         f.recording_bytes - 1000
     );
     // The fresh link is cached in turn: no further detail request.
-    am.open_recording(&k, 0).await.unwrap();
+    am.recording(&k, 0).await.unwrap();
     assert_eq!(detail_requests(&emu, &f.id), 2);
     no_credentials_reached_storage(&emu);
 }
@@ -878,8 +879,8 @@ async fn a_redirected_recording_carries_no_credentials() {
         .into_iter()
         .find(|f| f.has_recording)
         .unwrap();
-    let mut rec = am.open_recording(&key(&org, &f.id), 0).await.unwrap();
-    let head = rec.response.chunk().await.unwrap().unwrap();
+    let mut rec = am.recording(&key(&org, &f.id), 0).await.unwrap();
+    let head = rec.chunk().await.unwrap().unwrap();
     assert!(is_mp3(&head));
     let paths: Vec<String> = emu
         .storage_requests()
@@ -907,16 +908,16 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
         .unwrap();
     let k = key(&org, &f.id);
     let total = f.recording_bytes;
-    let full = read_all(&mut am.open_recording(&k, 0).await.unwrap()).await;
+    let full = read_all(&mut am.recording(&k, 0).await.unwrap()).await;
     assert_eq!(full.len() as u64, total);
 
     // Cut mid-recording: reading fails before the promised length…
     emu.storage_faults().push(Fault::TruncatedBody);
-    let mut rec = am.open_recording(&k, 0).await.unwrap();
+    let mut rec = am.recording(&k, 0).await.unwrap();
     assert_eq!(rec.total_len, Some(total), "the whole file is promised");
     let mut got = Vec::new();
     loop {
-        match rec.response.chunk().await {
+        match rec.chunk().await {
             Ok(Some(c)) => got.extend_from_slice(&c),
             Ok(None) => panic!(
                 "a short file ended silently: {} of {total} bytes",
@@ -932,7 +933,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
     );
     assert_eq!(emu.storage_faults().pending(), 0);
     // … and resuming at the byte reached gives exactly the rest.
-    let mut rest = am.open_recording(&k, got.len() as u64).await.unwrap();
+    let mut rest = am.recording(&k, got.len() as u64).await.unwrap();
     assert_eq!(rest.starts_at, got.len() as u64);
     got.extend(read_all(&mut rest).await);
     assert!(got == full, "resumed bytes differ");
@@ -941,7 +942,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
     for fault in [Fault::ConnectionReset, Fault::Status(500)] {
         emu.storage_faults().push(fault.clone());
         let before = emu.storage_requests().len();
-        let mut rec = am.open_recording(&k, 0).await.unwrap();
+        let mut rec = am.recording(&k, 0).await.unwrap();
         assert!(read_all(&mut rec).await == full, "{fault:?}");
         assert_eq!(emu.storage_requests().len(), before + 2, "{fault:?}");
     }
@@ -950,7 +951,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
         retry_after_secs: 1,
     });
     let t = Instant::now();
-    let mut rec = am.open_recording(&k, 0).await.unwrap();
+    let mut rec = am.recording(&k, 0).await.unwrap();
     assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
     assert!(read_all(&mut rec).await == full);
 
@@ -958,7 +959,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
     for _ in 0..10 {
         emu.storage_faults().push(Fault::ConnectionReset);
     }
-    let Err(e) = am.open_recording(&k, 0).await else {
+    let Err(e) = am.recording(&k, 0).await else {
         panic!("lasting resets must fail");
     };
     emu.storage_faults().clear();
@@ -972,7 +973,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
     for _ in 0..10 {
         emu.storage_faults().push(Fault::Status(500));
     }
-    let Err(e) = am.open_recording(&k, 0).await else {
+    let Err(e) = am.recording(&k, 0).await else {
         panic!("a lasting 500 must fail");
     };
     emu.storage_faults().clear();
@@ -989,7 +990,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
         Fault::ConnectionReset,
     ] {
         emu.storage_faults().push(fault.clone());
-        let d = am.get_call(&k).await.unwrap();
+        let d = am.detail(&k).await.unwrap();
         assert!(
             matches!(d.transcript, Transcript::Turns(_)) && d.warnings.is_empty(),
             "{fault:?}: {:?}",
@@ -1008,7 +1009,7 @@ async fn storage_faults_give_clear_errors_never_a_silently_short_file() {
     for _ in 0..10 {
         emu.storage_faults().push(Fault::Status(500));
     }
-    let d = am.get_call(&k).await.unwrap();
+    let d = am.detail(&k).await.unwrap();
     emu.storage_faults().clear();
     assert_eq!(d.transcript, Transcript::Missing);
     assert_eq!(
@@ -1030,7 +1031,7 @@ async fn a_throttled_recording_arrives_whole_and_takes_its_time() {
     let rate = (f.recording_bytes * 2).max(1);
     emu.throttle_storage(Some(rate));
     let t = Instant::now();
-    let body = read_all(&mut am.open_recording(&k, 0).await.unwrap()).await;
+    let body = read_all(&mut am.recording(&k, 0).await.unwrap()).await;
     let elapsed = t.elapsed();
     assert_eq!(body.len() as u64, f.recording_bytes);
     assert!(is_mp3(&body));
@@ -1058,7 +1059,7 @@ async fn each_documented_error_is_one_clear_sentence() {
         Err(ProviderError::Auth { status: 401, .. })
     ));
     emu.faults().push(Fault::Status(401));
-    let e = am.get_call(&key(&org, "x")).await.unwrap_err();
+    let e = am.detail(&key(&org, "x")).await.unwrap_err();
     assert!(matches!(e, ProviderError::Auth { .. }), "{e:?}");
 
     // 400: from after to (the real cause), and the status itself.
@@ -1091,7 +1092,7 @@ async fn each_documented_error_is_one_clear_sentence() {
         "AlloMia: not found (organization \"no-such-org\" (Organization not found); check \
          organization in this provider's config and that the key belongs to it)"
     );
-    let e = am.get_call(&key(&org, "no-such-call")).await.unwrap_err();
+    let e = am.detail(&key(&org, "no-such-call")).await.unwrap_err();
     assert!(
         e.to_string()
             .starts_with("AlloMia: not found (call \"no-such-call\" (Call not found)"),
@@ -1190,7 +1191,7 @@ async fn broken_answers_do_not_hide_good_records() {
     // A detail with wrong types still reads.
     let id = emu.calls(&org)[0]["id"].as_str().unwrap().to_string();
     emu.faults().push(Fault::WrongTypesRecord);
-    let d = am.get_call(&key(&org, &id)).await.unwrap();
+    let d = am.detail(&key(&org, &id)).await.unwrap();
     assert_eq!(d.call.id, id);
     assert_eq!(d.call.duration_secs, None);
     assert_eq!(
@@ -1370,7 +1371,7 @@ async fn a_503_is_waited_for_with_retry_after_in_seconds_or_as_an_http_date() {
 #[tokio::test]
 async fn a_call_id_is_sent_as_one_path_segment() {
     let (emu, am, _, org) = setup(opts()).await;
-    let e = am.get_call(&key(&org, "a b/c?d")).await.unwrap_err();
+    let e = am.detail(&key(&org, "a b/c?d")).await.unwrap_err();
     assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
     let r = emu.api_requests().pop().unwrap();
     assert_eq!(r.path, "/api/calls/a%20b%2Fc%3Fd", "not form encoding (+)");
@@ -1378,7 +1379,7 @@ async fn a_call_id_is_sent_as_one_path_segment() {
     // `.` and `..` cannot be one segment of a URL: refused before any request.
     let before = emu.api_requests().len();
     for id in ["..", "."] {
-        let e = am.get_call(&key(&org, id)).await.unwrap_err();
+        let e = am.detail(&key(&org, id)).await.unwrap_err();
         assert!(matches!(e, ProviderError::Invalid { .. }), "{e:?}");
         assert!(e.to_string().contains("is not a call id"), "{e}");
     }
@@ -1397,7 +1398,7 @@ async fn odd_transcript_files_over_http() {
     // An empty file behind a transcript link: said, not silent.
     for empty in ["", "\u{feff}", "\r\n\r\n"] {
         emu.replace_transcript(&f.id, empty);
-        let d = am.get_call(&k).await.unwrap();
+        let d = am.detail(&k).await.unwrap();
         assert_eq!(d.transcript, Transcript::Missing, "{empty:?}");
         assert_eq!(d.call.has_transcript, Some(true));
         assert_eq!(
@@ -1411,7 +1412,7 @@ async fn odd_transcript_files_over_http() {
         &f.id,
         "\u{feff}Agent: Bonjour, votre rendez-vous est lundi.\r\nRappel : apportez votre carte\r\n\r\nUSER : Merci.\r\nNote: bring your card\r\n",
     );
-    let d = am.get_call(&k).await.unwrap();
+    let d = am.detail(&k).await.unwrap();
     assert!(d.warnings.is_empty(), "{:?}", d.warnings);
     let turns = d.transcript.turns();
     assert_eq!(turns.len(), 2, "{turns:?}");
@@ -1426,7 +1427,7 @@ async fn odd_transcript_files_over_http() {
     // No Agent or User line at all: plain text with a warning.
     let raw = "Staff: Front desk, Dana speaking.\nCaller: hi";
     emu.replace_transcript(&f.id, raw);
-    let d = am.get_call(&k).await.unwrap();
+    let d = am.detail(&k).await.unwrap();
     match &d.transcript {
         Transcript::Unparsed { raw: r, warning } => {
             assert_eq!(r, raw);

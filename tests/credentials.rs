@@ -5,6 +5,8 @@
 //! including AlloMia's signed URLs redirected to another storage host by its emulator, whose
 //! storage hosts refuse a request with `Authorization` as S3 does.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use callbrowser::http::{Auth, HttpClient, HttpError, HttpLimits};
-use callbrowser::model::{CallKey, Filter, PageRequest, Scope, Transcript};
+use callbrowser::model::{Filter, PageRequest, Scope, Transcript};
 use callbrowser::providers::Provider;
 use callbrowser::providers::allomia::{AlloMia, AlloMiaSettings};
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings};
@@ -21,6 +23,7 @@ use callbrowser_emulators::EmulatorOptions;
 use callbrowser_emulators::allomia::{self, AlloMiaOptions, Redirect};
 use reqwest::Method;
 use reqwest::header::HeaderName;
+use support::fetch::{At, Fetch};
 
 type Seen = Arc<Mutex<Vec<(String, HeaderMap)>>>;
 
@@ -187,7 +190,7 @@ async fn signed_urls_are_fetched_without_credentials_across_redirects() {
     );
     let mut resp = client.open_stream(&signed, &Auth::None, 0).await.unwrap();
     let mut body = Vec::new();
-    while let Some(c) = resp.chunk().await.unwrap() {
+    while let Some(c) = resp.body.chunk().await.unwrap() {
         body.extend_from_slice(&c);
     }
     assert!(body.starts_with(b"RIFF"));
@@ -253,8 +256,7 @@ async fn adapters_do_not_follow_their_api_host_to_another_host() {
     let (api, api_seen) = server_with(Some(other.clone())).await;
     let am = allomia_at(&api, "am_SECRET", Some(org()));
     let page = PageRequest { page: 1, size: 20 };
-    let key = CallKey {
-        provider: "am".into(),
+    let key = At {
         scope: Some("org-1".into()),
         id: "c-1".into(),
     };
@@ -263,7 +265,7 @@ async fn adapters_do_not_follow_their_api_host_to_another_host() {
             .await
             .map(|_| ())
             .unwrap_err(),
-        am.get_call(&key).await.map(|_| ()).unwrap_err(),
+        am.detail(&key).await.map(|_| ()).unwrap_err(),
         am.check().await.map(|_| ()).unwrap_err(),
         talkpilot_at(&api, "tp_live_SECRET")
             .check()
@@ -355,22 +357,21 @@ async fn allomia_signed_urls_redirected_to_another_host_carry_no_credentials() {
         .into_iter()
         .find(|f| f.has_recording && f.has_transcript && !f.unformatted_transcript)
         .unwrap();
-    let k = CallKey {
-        provider: "am".into(),
+    let k = At {
         scope: Some(f.organization_id.clone()),
         id: f.id.clone(),
     };
-    let d = am.get_call(&k).await.unwrap();
+    let d = am.detail(&k).await.unwrap();
     assert!(
         matches!(d.transcript, Transcript::Turns(_)),
         "{:?}",
         d.warnings
     );
     for from in [0, 500] {
-        let mut rec = am.open_recording(&k, from).await.unwrap();
+        let mut rec = am.recording(&k, from).await.unwrap();
         assert_eq!(rec.starts_at, from);
         let mut n = 0u64;
-        while let Some(c) = rec.response.chunk().await.unwrap() {
+        while let Some(c) = rec.chunk().await.unwrap() {
             n += c.len() as u64;
         }
         assert_eq!(n, f.recording_bytes - from);
@@ -415,7 +416,7 @@ async fn allomia_signed_urls_redirected_to_another_host_carry_no_credentials() {
             let body = String::from_utf8_lossy(&a.body);
             assert!(body.contains("<Code>InvalidArgument</Code>"), "{body}");
         }
-        other => panic!("{:?}", other.map(|r| r.status())),
+        other => panic!("{other:?}"),
     }
     let redirecting = emu.call_detail(&f.id).unwrap()["recordingUrl"]
         .as_str()
@@ -429,7 +430,7 @@ async fn allomia_signed_urls_redirected_to_another_host_carry_no_credentials() {
         .await
     {
         Err(HttpError::Status(a)) => assert_eq!(a.status, StatusCode::BAD_REQUEST),
-        other => panic!("{:?}", other.map(|r| r.status())),
+        other => panic!("{other:?}"),
     }
     let e = api_client
         .open_stream(&redirecting, &Auth::None, 0)

@@ -152,9 +152,13 @@ async fn a_recording_download_waits_for_a_rate_limit_and_retries_a_5xx() {
     let (url, script) = server(&[(429, Some("1")), (503, None), (502, None)]).await;
     let (client, seen) = notices(HttpClient::without_credentials(limits()).unwrap());
     let started = Instant::now();
-    let resp = client.open_stream(&url, &Auth::None, 0).await.unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.bytes().await.unwrap().as_ref(), b"RIFF0000WAVEdata");
+    let mut download = client.open_stream(&url, &Auth::None, 0).await.unwrap();
+    assert_eq!((download.starts_at, download.total_len), (0, Some(16)));
+    let mut body = Vec::new();
+    while let Some(chunk) = download.body.chunk().await.unwrap() {
+        body.extend_from_slice(&chunk);
+    }
+    assert_eq!(body, b"RIFF0000WAVEdata");
     assert_eq!(*script.hits.lock().unwrap(), 4);
     assert!(
         started.elapsed() >= Duration::from_secs(1),

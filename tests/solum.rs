@@ -1,16 +1,19 @@
 //! The Solum Health adapter against its emulator, over real HTTP on loopback.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
-use callbrowser::model::{Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Transcript};
+use callbrowser::model::{Call, Direction, Filter, PageRequest, RecordingRef, Transcript};
 use callbrowser::providers::solum::{LOOKUP_MAX_PAGES, Solum, SolumSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError};
 use callbrowser_emulators::solum::{self, SolumEmulator, SolumOptions, WrongTypes};
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use support::fetch::{At, Fetch};
 
 fn opts() -> EmulatorOptions {
     EmulatorOptions {
@@ -135,9 +138,8 @@ async fn check_filter(
     }
 }
 
-fn key(id: &str) -> CallKey {
-    CallKey {
-        provider: "solum".into(),
+fn key(id: &str) -> At {
+    At {
         scope: None,
         id: id.into(),
     }
@@ -609,7 +611,7 @@ async fn detail_is_the_list_item_cached_or_looked_up() {
         .await
         .unwrap();
     emu.clear_requests();
-    let d = p.get_call(&key(&page.items[7].id)).await.unwrap();
+    let d = p.detail(&key(&page.items[7].id)).await.unwrap();
     assert_eq!(d.call, page.items[7]);
     assert_eq!(d.transcript, Transcript::NotOffered);
     assert_eq!(d.recording, RecordingRef::NotOffered);
@@ -621,7 +623,7 @@ async fn detail_is_the_list_item_cached_or_looked_up() {
     // A fresh process (the CLI's `show ID`): found by paging the list.
     let (fresh, _) = adapter_with(emu.api_key(), emu.base_url());
     let target = emu.calls()[250]["id"].as_str().unwrap().to_string();
-    let d = fresh.get_call(&key(&target)).await.unwrap();
+    let d = fresh.detail(&key(&target)).await.unwrap();
     assert_eq!(d.call.id, target);
     let lookups = emu.calls_requests();
     assert_eq!(lookups.len(), 3, "pages 1..3 of 100");
@@ -630,13 +632,13 @@ async fn detail_is_the_list_item_cached_or_looked_up() {
     assert_eq!(Some(&d.call), all.iter().find(|c| c.id == target));
     // Now cached.
     emu.clear_requests();
-    fresh.get_call(&key(&target)).await.unwrap();
+    fresh.detail(&key(&target)).await.unwrap();
     assert!(emu.requests().is_empty());
 
     // An unknown id: every page looked at, then one clear sentence.
     emu.clear_requests();
     let e = fresh
-        .get_call(&key("00000000-0000-4000-8000-000000000000"))
+        .detail(&key("00000000-0000-4000-8000-000000000000"))
         .await
         .unwrap_err();
     assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
@@ -650,7 +652,7 @@ async fn detail_is_the_list_item_cached_or_looked_up() {
     );
     assert_eq!(emu.calls_requests().len(), emu.calls().len().div_ceil(100));
 
-    match p.open_recording(&key(&target), 0).await {
+    match p.recording(&key(&target), 0).await {
         Err(e) => assert_eq!(e.to_string(), "Solum Health does not offer recordings"),
         Ok(_) => panic!("Solum has no recordings"),
     }
@@ -1011,12 +1013,12 @@ async fn the_id_lookup_of_a_fresh_process_is_bounded() {
     let (p, _) = adapter_with(emu.api_key(), emu.base_url());
     let newest_reachable = emu.calls()[1999]["id"].as_str().unwrap().to_string();
     let too_old = emu.calls()[2000]["id"].as_str().unwrap().to_string();
-    let d = p.get_call(&key(&newest_reachable)).await.unwrap();
+    let d = p.detail(&key(&newest_reachable)).await.unwrap();
     assert_eq!(d.call.id, newest_reachable);
     assert_eq!(emu.calls_requests().len(), LOOKUP_MAX_PAGES as usize);
     emu.clear_requests();
     let (p, _) = adapter_with(emu.api_key(), emu.base_url());
-    let e = p.get_call(&key(&too_old)).await.unwrap_err();
+    let e = p.detail(&key(&too_old)).await.unwrap_err();
     assert_eq!(
         emu.calls_requests().len(),
         LOOKUP_MAX_PAGES as usize,
@@ -1042,6 +1044,6 @@ async fn the_id_lookup_of_a_fresh_process_is_bounded() {
         .unwrap();
     assert!(got.items.iter().any(|c| c.id == too_old));
     emu.clear_requests();
-    assert_eq!(p.get_call(&key(&too_old)).await.unwrap().call.id, too_old);
+    assert_eq!(p.detail(&key(&too_old)).await.unwrap().call.id, too_old);
     assert!(emu.requests().is_empty());
 }

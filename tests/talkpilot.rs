@@ -1,16 +1,19 @@
 //! The TalkPilot adapter against its emulator, over real HTTP on loopback.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
-use callbrowser::model::{Call, CallKey, Filter, PageRequest, RecordingRef, Transcript};
+use callbrowser::model::{Call, Filter, PageRequest, RecordingRef, Transcript};
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings};
 use callbrowser::providers::{Provider, ProviderError};
 use callbrowser_emulators::talkpilot::{self, TalkPilotEmulator};
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use support::fetch::{At, Fetch};
 
 fn opts() -> EmulatorOptions {
     EmulatorOptions {
@@ -321,12 +324,11 @@ async fn detail_parses_the_transcript_inside_a_string() {
     let mut purged = 0;
     for c in emu.calls(&agent) {
         let id = c["id"].as_str().unwrap();
-        let key = CallKey {
-            provider: "tp".into(),
+        let key = At {
             scope: Some(agent.clone()),
             id: id.into(),
         };
-        let d = tp.get_call(&key).await.unwrap();
+        let d = tp.detail(&key).await.unwrap();
         match &d.transcript {
             Transcript::Turns(turns) => {
                 assert!(!turns.is_empty());
@@ -599,17 +601,16 @@ async fn recordings_come_from_the_signed_url_without_the_key() {
         .into_iter()
         .find(|c| c["is_purged"] == Value::Bool(false) && c["deleted_at"].is_null())
         .unwrap();
-    let key = CallKey {
-        provider: "tp".into(),
+    let key = At {
         scope: Some(agent.clone()),
         id: call["id"].as_str().unwrap().into(),
     };
-    let mut rec = tp.open_recording(&key, 0).await.unwrap();
+    let mut rec = tp.recording(&key, 0).await.unwrap();
     assert_eq!(rec.content_type.as_deref(), Some("audio/wav"));
     let total = rec.total_len.unwrap();
     assert!(rec.accepts_ranges);
     let mut head = Vec::new();
-    while let Some(chunk) = rec.response.chunk().await.unwrap() {
+    while let Some(chunk) = rec.chunk().await.unwrap() {
         head.extend_from_slice(&chunk);
         if head.len() > 64 {
             break;
@@ -617,7 +618,7 @@ async fn recordings_come_from_the_signed_url_without_the_key() {
     }
     assert_eq!(&head[..4], b"RIFF");
     drop(rec);
-    let rec = tp.open_recording(&key, 1000).await.unwrap();
+    let rec = tp.recording(&key, 1000).await.unwrap();
     assert_eq!(rec.starts_at, 1000);
     assert_eq!(rec.total_len, Some(total));
     let seen = emu.storage_requests();

@@ -1,18 +1,19 @@
 //! The Voxeme adapter against its emulator, over real HTTP on loopback.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
-use callbrowser::model::{
-    Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript,
-};
+use callbrowser::model::{Call, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript};
 use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings, calls_query};
 use callbrowser::providers::{Provider, ProviderError, RecordingStream};
 use callbrowser_emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
+use support::fetch::{At, Fetch};
 
 fn now() -> DateTime<Utc> {
     "2026-03-20T15:00:00Z".parse().unwrap()
@@ -131,9 +132,8 @@ fn parse(s: &str, vx: &Voxeme) -> Filter {
     Filter::parse(s, vx.capabilities(), now()).unwrap()
 }
 
-fn key(account: &str, id: &str) -> CallKey {
-    CallKey {
-        provider: "vx".into(),
+fn key(account: &str, id: &str) -> At {
+    At {
         scope: Some(account.into()),
         id: id.into(),
     }
@@ -158,7 +158,7 @@ fn sent(emu: &VoxemeEmulator, name: &str) -> Option<String> {
 
 async fn read_head(rec: &mut RecordingStream, n: usize) -> Vec<u8> {
     let mut head = Vec::new();
-    while let Some(chunk) = rec.response.chunk().await.unwrap() {
+    while let Some(chunk) = rec.chunk().await.unwrap() {
         head.extend_from_slice(&chunk);
         if head.len() >= n {
             break;
@@ -465,7 +465,7 @@ async fn detail_is_the_record_found_by_its_sid() {
     let raw = emu.calls(&acc);
     let recorded = raw.iter().find(|c| !c["recording_url"].is_null()).unwrap();
     let sid = recorded["call_sid"].as_str().unwrap();
-    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    let d = vx.detail(&key(&acc, sid)).await.unwrap();
     assert_eq!(d.call.id, sid);
     assert_eq!(d.transcript, Transcript::NotOffered);
     assert_eq!(
@@ -484,22 +484,21 @@ async fn detail_is_the_record_found_by_its_sid() {
 
     let unanswered = raw.iter().find(|c| c["answered"] == false).unwrap();
     let d = vx
-        .get_call(&key(&acc, unanswered["call_sid"].as_str().unwrap()))
+        .detail(&key(&acc, unanswered["call_sid"].as_str().unwrap()))
         .await
         .unwrap();
     assert_eq!(d.recording, RecordingRef::Missing);
     assert_eq!(d.call.has_recording, Some(false));
 
     let e = vx
-        .get_call(&key(&acc, "00000000-0000-4000-8000-000000000000"))
+        .detail(&key(&acc, "00000000-0000-4000-8000-000000000000"))
         .await
         .unwrap_err();
     assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
     assert!(e.to_string().contains("30 days"), "{e}");
     // A scope is needed (or a pinned account).
     let e = vx
-        .get_call(&CallKey {
-            provider: "vx".into(),
+        .detail(&At {
             scope: None,
             id: sid.into(),
         })
@@ -518,8 +517,7 @@ async fn detail_is_the_record_found_by_its_sid() {
     );
     assert_eq!(pinned.pinned_scope().unwrap().id, acc);
     let d = pinned
-        .get_call(&CallKey {
-            provider: "vx".into(),
+        .detail(&At {
             scope: None,
             id: sid.into(),
         })
@@ -545,7 +543,7 @@ async fn refreshing_a_live_call_falls_back_to_the_live_endpoint() {
     assert!(emu.calls(&acc).iter().all(|c| c["call_sid"] != sid));
     // What `r` on the Live view does: no record in RecentCalls yet, so the live call is read.
     emu.clear_requests();
-    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    let d = vx.detail(&key(&acc, sid)).await.unwrap();
     let paths: Vec<String> = emu.requests().iter().map(|r| r.path.clone()).collect();
     let listed = vx.list_live(Some(&acc)).await.unwrap();
     assert_eq!(d.call, listed.items[0], "the same call as in the Live view");
@@ -564,14 +562,14 @@ async fn refreshing_a_live_call_falls_back_to_the_live_endpoint() {
     let recorded = emu.calls(&acc)[0]["call_sid"].as_str().unwrap().to_string();
     emu.clear_requests();
     assert_eq!(
-        vx.get_call(&key(&acc, &recorded)).await.unwrap().call.id,
+        vx.detail(&key(&acc, &recorded)).await.unwrap().call.id,
         recorded
     );
     assert_eq!(emu.requests().len(), 1);
     // Neither a record nor live: one clear "not found" after asking both.
     emu.clear_requests();
     let gone = "00000000-0000-4000-8000-000000000000";
-    let e = vx.get_call(&key(&acc, gone)).await.unwrap_err();
+    let e = vx.detail(&key(&acc, gone)).await.unwrap_err();
     assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
@@ -584,7 +582,7 @@ async fn refreshing_a_live_call_falls_back_to_the_live_endpoint() {
     // The live call read with wrong types (duration "abc") is still shown.
     emu.faults().push(Fault::Latency(std::time::Duration::ZERO));
     emu.faults().push(Fault::WrongTypesRecord);
-    let d = vx.get_call(&key(&acc, sid)).await.unwrap();
+    let d = vx.detail(&key(&acc, sid)).await.unwrap();
     assert_eq!((d.call.id.as_str(), d.call.duration_secs), (sid, None));
 }
 
@@ -604,7 +602,7 @@ async fn recordings_stream_from_the_record_url_without_length() {
             .unwrap();
         let k = key(&acc, c["call_sid"].as_str().unwrap());
         // Asked from byte 1000: the server has no ranges, the stream says it starts at 0.
-        let mut rec = vx.open_recording(&k, 1000).await.unwrap();
+        let mut rec = vx.recording(&k, 1000).await.unwrap();
         assert_eq!(rec.starts_at, 0);
         assert_eq!(rec.total_len, None);
         assert!(!rec.accepts_ranges);
@@ -628,7 +626,7 @@ async fn recordings_stream_from_the_record_url_without_length() {
         })
         .unwrap();
     let mut rec = vx
-        .open_recording(&key(&acc, c["call_sid"].as_str().unwrap()), 0)
+        .recording(&key(&acc, c["call_sid"].as_str().unwrap()), 0)
         .await
         .unwrap();
     assert!(is_mp3(&read_head(&mut rec, 16).await));
@@ -650,7 +648,7 @@ async fn recordings_stream_from_the_record_url_without_length() {
         .find(|(_, c)| c["call_sid"] == missing[0].as_str())
         .unwrap();
     let e = vx
-        .open_recording(&key(gone_acc, gone["call_sid"].as_str().unwrap()), 0)
+        .recording(&key(gone_acc, gone["call_sid"].as_str().unwrap()), 0)
         .await
         .err()
         .unwrap();
@@ -662,7 +660,7 @@ async fn recordings_stream_from_the_record_url_without_length() {
     let lyon = account(&emu, 2);
     let c = &emu.calls(&lyon)[0];
     let e = vx
-        .open_recording(&key(&lyon, c["call_sid"].as_str().unwrap()), 0)
+        .recording(&key(&lyon, c["call_sid"].as_str().unwrap()), 0)
         .await
         .err()
         .unwrap();
@@ -693,14 +691,14 @@ async fn absolute_recording_urls_get_the_key_only_on_the_api_origin() {
     };
     let c = pick(&emu);
     let k = key(&acc, c["call_sid"].as_str().unwrap());
-    let d = vx.get_call(&k).await.unwrap();
+    let d = vx.detail(&k).await.unwrap();
     assert_eq!(
         d.recording,
         RecordingRef::Endpoint {
             path: c["recording_url"].as_str().unwrap().to_string()
         }
     );
-    let mut rec = vx.open_recording(&k, 0).await.unwrap();
+    let mut rec = vx.recording(&k, 0).await.unwrap();
     assert!(is_mp3(&read_head(&mut rec, 16).await));
 
     // Another origin: fetched without credentials.
@@ -714,13 +712,13 @@ async fn absolute_recording_urls_get_the_key_only_on_the_api_origin() {
     .await;
     let c = pick(&emu);
     let k = key(&acc, c["call_sid"].as_str().unwrap());
-    let d = vx.get_call(&k).await.unwrap();
+    let d = vx.detail(&k).await.unwrap();
     assert!(matches!(d.recording, RecordingRef::SignedUrl { .. }));
     assert!(
         !format!("{:?}", d.recording).contains("Signature="),
         "redacted in Debug"
     );
-    let mut rec = vx.open_recording(&k, 0).await.unwrap();
+    let mut rec = vx.recording(&k, 0).await.unwrap();
     assert!(is_mp3(&read_head(&mut rec, 16).await));
     let seen = emu.media_requests();
     assert_eq!(seen.len(), 1);

@@ -1,13 +1,13 @@
 //! The Welkin adapter against its emulator, over real HTTP on loopback.
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
-use callbrowser::model::{
-    Call, CallKey, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript,
-};
+use callbrowser::model::{Call, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript};
 use callbrowser::providers::welkin::{Welkin, WelkinAuthStyle, WelkinSettings};
 use callbrowser::providers::{Provider, ProviderError};
 use callbrowser_emulators::welkin::{self, Endpoint, MetaInfo, WelkinEmulator, WelkinOptions};
@@ -15,6 +15,7 @@ use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 use serde_json::Value;
+use support::fetch::{At, Fetch};
 
 fn opts() -> EmulatorOptions {
     EmulatorOptions {
@@ -124,9 +125,8 @@ fn called(v: &Value) -> DateTime<Utc> {
     v["calledAt"].as_str().unwrap().parse().unwrap()
 }
 
-fn key(patient: &str, id: &str) -> CallKey {
-    CallKey {
-        provider: "welkin".into(),
+fn key(patient: &str, id: &str) -> At {
+    At {
         scope: Some(patient.into()),
         id: id.into(),
     }
@@ -562,7 +562,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
     let without = raw.iter().find(|c| c["hasRecording"] == false).unwrap();
     let with_id = with["id"].as_str().unwrap();
 
-    let d = w.get_call(&key(&jane, with_id)).await.unwrap();
+    let d = w.detail(&key(&jane, with_id)).await.unwrap();
     assert_eq!(d.transcript, Transcript::NotOffered);
     assert_eq!(
         d.recording,
@@ -581,7 +581,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
         .to_string();
     assert!(d.call.fields.contains(&("patient MRN".to_string(), mrn)));
     let d = w
-        .get_call(&key(&jane, without["id"].as_str().unwrap()))
+        .detail(&key(&jane, without["id"].as_str().unwrap()))
         .await
         .unwrap();
     assert_eq!(d.recording, RecordingRef::Missing);
@@ -589,13 +589,13 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
     // Bytes: the whole file from byte 0, even when a later byte was asked for.
     let (ct, bytes) = emu.recording(&jane, with_id).unwrap();
     for from in [0, 1000] {
-        let mut rec = w.open_recording(&key(&jane, with_id), from).await.unwrap();
+        let mut rec = w.recording(&key(&jane, with_id), from).await.unwrap();
         assert_eq!(rec.starts_at, 0, "the endpoint ignores Range");
         assert!(!rec.accepts_ranges);
         assert_eq!(rec.total_len, Some(bytes.len() as u64));
         assert_eq!(rec.content_type.as_deref(), Some(ct));
         let mut body = Vec::new();
-        while let Some(chunk) = rec.response.chunk().await.unwrap() {
+        while let Some(chunk) = rec.chunk().await.unwrap() {
             body.extend_from_slice(&chunk);
         }
         assert_eq!(body, bytes);
@@ -620,8 +620,8 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
             .take(3)
         {
             let id = c["id"].as_str().unwrap();
-            let mut rec = w.open_recording(&key(p, id), 0).await.unwrap();
-            let head = rec.response.chunk().await.unwrap().unwrap();
+            let mut rec = w.recording(&key(p, id), 0).await.unwrap();
+            let head = rec.chunk().await.unwrap().unwrap();
             let ct = rec.content_type.clone().unwrap();
             assert!(audio_ok(&ct, &head), "{ct}");
             formats.insert(ct);
@@ -631,7 +631,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
 
     // No recording: one clear sentence.
     let e = w
-        .open_recording(&key(&jane, without["id"].as_str().unwrap()), 0)
+        .recording(&key(&jane, without["id"].as_str().unwrap()), 0)
         .await
         .err()
         .unwrap();
@@ -652,7 +652,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
         limits(),
     );
     let e = restricted
-        .open_recording(&key(&jane, with_id), 0)
+        .recording(&key(&jane, with_id), 0)
         .await
         .err()
         .unwrap();
@@ -667,7 +667,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
          \"Voice Calls None Care Team\""
     );
     // Unknown call / patient.
-    let e = w.get_call(&key(&jane, "no-such-call")).await.unwrap_err();
+    let e = w.detail(&key(&jane, "no-such-call")).await.unwrap_err();
     assert_eq!(
         e.to_string(),
         "Welkin Health: not found (Call was not found (CALL_NOT_FOUND))"
@@ -688,7 +688,7 @@ async fn detail_and_recordings_from_the_authenticated_endpoint() {
 
 async fn read_all(rec: &mut callbrowser::providers::RecordingStream) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
-    while let Some(chunk) = rec.response.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = rec.chunk().await.map_err(|e| e.to_string())? {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
@@ -712,7 +712,7 @@ async fn a_cut_recording_is_an_error_and_a_throttled_one_arrives_whole() {
     // than in a file that looks complete.
     emu.faults_on(Endpoint::Recording)
         .push(Fault::TruncatedBody);
-    let mut rec = w.open_recording(&key(&jane, &id), 0).await.unwrap();
+    let mut rec = w.recording(&key(&jane, &id), 0).await.unwrap();
     assert_eq!(rec.total_len, Some(bytes.len() as u64));
     let got = read_all(&mut rec).await;
     assert!(
@@ -724,7 +724,7 @@ async fn a_cut_recording_is_an_error_and_a_throttled_one_arrives_whole() {
     let rate = bytes.len() as u64 * 2;
     emu.throttle_recordings(Some(rate));
     let started = Instant::now();
-    let mut rec = w.open_recording(&key(&jane, &id), 0).await.unwrap();
+    let mut rec = w.recording(&key(&jane, &id), 0).await.unwrap();
     let got = read_all(&mut rec).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs_f64(bytes.len() as f64 / rate as f64));
     assert_eq!(got, bytes);
@@ -1020,7 +1020,7 @@ async fn a_refused_token_exchange_is_asked_once_for_all_waiting_callers() {
     let patients = ids_of(&emu.patients());
     let none = Filter::default();
     let page = PageRequest { page: 1, size: 5 };
-    let keys: Vec<CallKey> = patients.iter().take(8).map(|p| key(p, "x")).collect();
+    let keys: Vec<At> = patients.iter().take(8).map(|p| key(p, "x")).collect();
     // 30 operations at once, most of them sending two requests at once.
     let (lists, details, scopes, check) = tokio::join!(
         join_all(
@@ -1029,7 +1029,7 @@ async fn a_refused_token_exchange_is_asked_once_for_all_waiting_callers() {
                 .take(20)
                 .map(|p| w.list_calls(Some(p), &none, page))
         ),
-        join_all(keys.iter().map(|k| w.get_call(k))),
+        join_all(keys.iter().map(|k| w.detail(k))),
         w.list_scopes(None, page),
         w.check(),
     );
@@ -1111,8 +1111,8 @@ async fn a_token_block_without_retry_after_costs_one_token_request() {
     let page = PageRequest { page: 1, size: 5 };
     let (calls, detail, recording, scopes, check) = tokio::join!(
         w.list_calls(Some(&jane), &none, page),
-        w.get_call(&call),
-        w.open_recording(&call, 0),
+        w.detail(&call),
+        w.recording(&call, 0),
         w.list_scopes(None, page),
         w.check(),
     );
@@ -1394,7 +1394,7 @@ async fn a_record_with_wrong_types_does_not_hide_its_page() {
     // A single call with wrong types is still shown, without the values it could not read.
     let id = emu.calls(&jane)[0]["id"].as_str().unwrap().to_string();
     emu.faults_on(Endpoint::Call).push(Fault::WrongTypesRecord);
-    let d = w.get_call(&key(&jane, &id)).await.unwrap();
+    let d = w.detail(&key(&jane, &id)).await.unwrap();
     assert_eq!(d.call.id, id);
     assert_eq!((d.call.duration_secs, d.call.has_recording), (None, None));
     assert!(d.call.fields.contains(&("direction".into(), "7".into())));
@@ -1449,7 +1449,7 @@ async fn a_pinned_patient_needs_no_patient_list() {
             .all(|c| c.scope.as_deref() == Some(zoe.as_str()))
     );
     let first = &calls[0];
-    assert!(w.get_call(&first.key()).await.is_ok());
+    assert!(w.get_call(first.scope.as_deref(), &first.id).await.is_ok());
     // The configured scope's name is a placeholder (the id, or "patient <id>"): when the patient
     // cannot be read, the calls have no caller name rather than that.
     for name in [format!("patient {zoe}"), zoe.clone()] {

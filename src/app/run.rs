@@ -88,7 +88,7 @@ impl Executor {
                     return;
                 };
                 let task = tokio::spawn(async move {
-                    let result = Box::new(p.get_call(&key).await);
+                    let result = Box::new(p.get_call(key.scope.as_deref(), &key.id).await);
                     let _ = tx.send(Msg::Detail { req, result });
                 });
                 if let Some(old) = self.detail.replace(task) {

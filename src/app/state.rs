@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::TimeZoneSetting;
+use crate::model::TimeZoneSetting;
 use crate::model::{Call, CallDetail, CallKey, Filter, Page, Scope};
 use crate::providers::{Health, Provider};
 use crate::ui::detail::DetailLayout;
@@ -210,9 +210,11 @@ impl CallList {
     /// summary, TalkPilot tells about recordings only in the detail), so the row shows it too.
     pub fn enrich(&mut self, d: &CallDetail) {
         let detailed = &d.call;
-        let Some(c) = self.calls.iter_mut().find(|c| {
-            c.id == detailed.id && c.provider == detailed.provider && c.scope == detailed.scope
-        }) else {
+        let Some(c) = self
+            .calls
+            .iter_mut()
+            .find(|c| c.same_call(detailed) && c.scope == detailed.scope)
+        else {
             return;
         };
         fn fill<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {

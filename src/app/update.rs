@@ -147,11 +147,8 @@ fn update_one(state: &mut State, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => {
                     let text = e.to_string();
-                    if let Some(i) = provider_of(
-                        state,
-                        state.detail.key.as_ref().map(|k| k.provider.as_str()),
-                    ) {
-                        state.providers[i].health = e.health();
+                    if let Some(k) = &state.detail.key {
+                        state.providers[k.provider.index()].health = e.health();
                     }
                     state.detail.error = Some(text.clone());
                     state.set_status(text, true);
@@ -196,11 +193,6 @@ fn update_one(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-fn provider_of(state: &State, name: Option<&str>) -> Option<usize> {
-    let name = name?;
-    state.providers.iter().position(|p| p.name == name)
 }
 
 fn mark_ok(state: &mut State, provider: usize) {
@@ -311,7 +303,7 @@ fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
         .detail
         .key
         .as_ref()
-        .is_some_and(|k| k.provider == p.name() && k.scope == source.scope);
+        .is_some_and(|k| k.provider.index() == source.provider && k.scope == source.scope);
     if !same_parent {
         state.detail = Default::default();
         if state.focus == Focus::Detail {
@@ -625,14 +617,14 @@ fn goto_match(state: &mut State, i: usize) {
 }
 
 fn open_detail(state: &mut State) -> Vec<Effect> {
+    let Some(provider) = state.list.source.as_ref().map(|s| s.provider) else {
+        return Vec::new();
+    };
     let Some(call) = state.list.selected() else {
         return Vec::new();
     };
-    let key = call.key();
+    let key = call.key(crate::model::ProviderId::new(provider));
     let call_clone = call.clone();
-    let Some(provider) = provider_of(state, Some(&key.provider)) else {
-        return Vec::new();
-    };
     state.focus = Focus::Detail;
     state.dirty = true;
     if state.detail.key.as_ref() == Some(&key)
@@ -1051,9 +1043,7 @@ fn detail_action(state: &mut State, action: Action) -> Vec<Effect> {
             let Some(key) = state.detail.key.clone() else {
                 return Vec::new();
             };
-            let Some(provider) = provider_of(state, Some(&key.provider)) else {
-                return Vec::new();
-            };
+            let provider = key.provider.index();
             let req = state.req();
             state.detail.loading = Some(req);
             return vec![Effect::LoadDetail { req, provider, key }];

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::http::HttpLimits;
-use crate::model::ProviderKind;
+use crate::model::{ProviderKind, TimeZoneSetting};
 
 pub const TEMPLATE: &str = include_str!("../../assets/config-template.toml");
 
@@ -48,13 +48,6 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct UiConfig {
     pub time_zone: TimeZoneSetting,
-}
-
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TimeZoneSetting {
-    Local,
-    Utc,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -15,6 +15,10 @@ use url::Url;
 
 use crate::display::redact_url;
 
+mod download;
+
+pub use download::{ByteStream, Download, content_range};
+
 /// Limits of the HTTP layer. Units are in the names.
 #[derive(Clone, Debug)]
 pub struct HttpLimits {
@@ -543,14 +547,14 @@ impl HttpClient {
         url: &str,
         auth: &Auth,
         from_byte: u64,
-    ) -> Result<reqwest::Response, HttpError> {
+    ) -> Result<Download, HttpError> {
         let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(redact_url(url)))?;
         let host = host_of(&parsed);
         let mut retry = 0u32;
         let mut waited = Duration::ZERO;
         loop {
             let error = match self.open_once(&parsed, &host, auth, from_byte).await {
-                Ok(resp) => return Ok(resp),
+                Ok(resp) => return Ok(Download::new(resp, host, self.limits.clone())),
                 Err(e) => e,
             };
             // A GET: retried like any idempotent request.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use super::{Call, Capabilities, Direction};
+use super::{Call, Capabilities, Direction, TimeZoneSetting};
 
 /// The value a provider-specific key takes.
 #[derive(Clone, Copy, Debug)]
@@ -204,6 +204,45 @@ impl Filter {
             || (key == "phone"
                 && caps.server_filters.contains(&Self::PHONE_EXACT)
                 && self.whole_phone().is_some())
+    }
+
+    /// Parses a filter line at `now`, reading dates (`from:`, `today`, …) in the zone the user
+    /// chose (`--utc` or `time_zone` in the config), as they are shown.
+    pub fn parse_at(
+        input: &str,
+        caps: &Capabilities,
+        now: DateTime<Utc>,
+        zone: TimeZoneSetting,
+    ) -> Result<Filter, FilterError> {
+        match zone {
+            TimeZoneSetting::Utc => Filter::parse(input, caps, now),
+            TimeZoneSetting::Local => Filter::parse(input, caps, now.with_timezone(&chrono::Local)),
+        }
+    }
+
+    /// The part of this filter the provider's server applies: two filters with the same server
+    /// part fetch the same calls, and differ only in what is applied to them once loaded.
+    pub fn server_part(&self, caps: &Capabilities) -> Filter {
+        let on = |k: &str| self.applied_by_server(k, caps);
+        let keep = |k: &str, v: &Option<String>| v.clone().filter(|_| on(k));
+        Filter {
+            text: keep("text", &self.text),
+            from: self.from.filter(|_| on("from")),
+            to: self.to.filter(|_| on("to")),
+            direction: self.direction.filter(|_| on("dir")),
+            status: keep("status", &self.status),
+            phone: keep("phone", &self.phone),
+            min_duration_secs: self.min_duration_secs.filter(|_| on("dur")),
+            max_duration_secs: self.max_duration_secs.filter(|_| on("dur")),
+            has_recording: self.has_recording.filter(|_| on("has")),
+            has_transcript: self.has_transcript.filter(|_| on("has")),
+            extra: self
+                .extra
+                .iter()
+                .filter(|(k, _)| on(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
     }
 
     /// Parses a filter line against a provider's capabilities, with `now` in the user's time zone.
@@ -538,8 +577,32 @@ mod tests {
     }
 
     #[test]
+    fn the_server_part_is_what_the_server_applies() {
+        let now = chrono::Utc::now();
+        let f = Filter::parse("rechnung done:false dur>60 dir:in", &caps(), now).unwrap();
+        let server = f.server_part(&caps());
+        assert_eq!(server.text.as_deref(), Some("rechnung"));
+        assert_eq!(server.extra.get("done").map(String::as_str), Some("false"));
+        assert_eq!((server.min_duration_secs, server.direction), (None, None));
+        // Changing only what is applied locally keeps the server part.
+        let g = Filter::parse("rechnung done:false dur>120", &caps(), now).unwrap();
+        assert_eq!(g.server_part(&caps()), server);
+        let h = Filter::parse("rechnung done:true dur>60 dir:in", &caps(), now).unwrap();
+        assert_ne!(h.server_part(&caps()), server);
+    }
+
+    #[test]
+    fn dates_are_read_in_the_zone_the_user_chose() {
+        let now: DateTime<Utc> = "2026-03-10T12:00:00Z".parse().unwrap();
+        let f = Filter::parse_at("from:2026-03-01", &caps(), now, TimeZoneSetting::Utc).unwrap();
+        assert_eq!(f.from, Some("2026-03-01T00:00:00Z".parse().unwrap()));
+        let t = Filter::parse_at("today", &caps(), now, TimeZoneSetting::Utc).unwrap();
+        assert_eq!(t.from, Some("2026-03-10T00:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
     fn local_matching_applies_only_local_keys() {
-        let mut c = Call::new("tp", None, "1");
+        let mut c = Call::new(&crate::fixtures::account("tp"), None, "1");
         c.direction = Some(Direction::Outbound);
         c.duration_secs = Some(30.0);
         let f = Filter::parse("dir:in", &caps(), now()).unwrap();
@@ -559,7 +622,7 @@ mod tests {
             server_filters: &["phone"],
             ..caps()
         };
-        let mut c = Call::new("tp", None, "1");
+        let mut c = Call::new(&crate::fixtures::account("tp"), None, "1");
         c.caller_number = Some("+49 30 1234567".into());
 
         let f = Filter::parse("\"phone:+49 (30) 123-4567\"", &exact, now()).unwrap();

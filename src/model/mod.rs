@@ -2,14 +2,26 @@
 //! client boundary; nothing above the adapters ever sees a wire type.
 
 mod filter;
+mod identity;
 
 pub use filter::{Filter, FilterError, FilterKey, FilterKind, GENERIC_KEYS};
+pub use identity::{Account, CallKey, CallRef, ProviderId, ProviderInfo};
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// How times are shown and how dates in a filter are read: the user's zone or UTC.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeZoneSetting {
+    Local,
+    Utc,
+}
 
 /// Which vendor API a configured provider speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
     Welkin,
@@ -29,10 +41,21 @@ impl ProviderKind {
             ProviderKind::AlloMia => "AlloMia",
         }
     }
+
+    /// The kind as written in the config file and in persisted references.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Welkin => "welkin",
+            ProviderKind::Solum => "solum",
+            ProviderKind::TalkPilot => "talkpilot",
+            ProviderKind::Voxeme => "voxeme",
+            ProviderKind::AlloMia => "allomia",
+        }
+    }
 }
 
 /// Direction of a call, normalised across vendors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Inbound,
@@ -59,10 +82,12 @@ impl Direction {
 }
 
 /// One call as it appears in a list. Strings are the vendor's, unsanitized: sanitize at display.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// It serializes both ways (without `fields`), so a snapshot of it can be kept: it knows its
+/// [`Account`], never the user-chosen provider name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Call {
-    /// The configured provider's name (unique among the configured providers).
-    pub provider: String,
+    /// The vendor account it belongs to (shared by the calls of one list).
+    pub account: Arc<Account>,
     /// The parent (agent, patient, account, organization) this call was listed under, if any.
     pub scope: Option<String>,
     pub id: String,
@@ -77,10 +102,10 @@ pub struct Call {
     pub has_recording: Option<bool>,
     pub has_transcript: Option<bool>,
     /// Sensitive data was removed by the vendor (say "purged", not "missing").
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub purged: bool,
     /// Soft-deleted at the vendor.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
     /// Every other field the vendor sent, as displayable key/value pairs, in the vendor's order.
     #[serde(skip)]
@@ -89,9 +114,9 @@ pub struct Call {
 
 impl Call {
     /// An empty call with only its identity set; adapters fill in the rest.
-    pub fn new(provider: &str, scope: Option<&str>, id: &str) -> Call {
+    pub fn new(account: &Arc<Account>, scope: Option<&str>, id: &str) -> Call {
         Call {
-            provider: provider.to_string(),
+            account: account.clone(),
             scope: scope.map(str::to_string),
             id: id.to_string(),
             started_at: None,
@@ -109,21 +134,27 @@ impl Call {
         }
     }
 
-    pub fn key(&self) -> CallKey {
+    /// Where this call is found while the program runs: through configured provider `provider`.
+    pub fn key(&self, provider: ProviderId) -> CallKey {
         CallKey {
-            provider: self.provider.clone(),
+            provider,
             scope: self.scope.clone(),
             id: self.id.clone(),
         }
     }
-}
 
-/// What identifies one call across the program.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct CallKey {
-    pub provider: String,
-    pub scope: Option<String>,
-    pub id: String,
+    /// What identifies this call for good (kind, account, vendor id): the key of anything kept.
+    pub fn reference(&self) -> CallRef {
+        CallRef {
+            account: (*self.account).clone(),
+            id: self.id.clone(),
+        }
+    }
+
+    /// Whether `other` is the same vendor call (same account and id).
+    pub fn same_call(&self, other: &Call) -> bool {
+        self.id == other.id && self.account == other.account
+    }
 }
 
 /// Who said a turn.
@@ -271,7 +302,7 @@ impl CallDetail {
 }
 
 /// The parent level of a provider: a TalkPilot agent, a Welkin patient, …
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scope {
     pub id: String,
     pub name: String,
@@ -364,4 +395,36 @@ pub struct Capabilities {
     pub server_filters: &'static [&'static str],
     /// Keys only this provider knows (beyond [`GENERIC_KEYS`]).
     pub provider_keys: &'static [FilterKey],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_round_trips_through_json_without_its_vendor_fields() {
+        let account = Arc::new(Account::new(
+            ProviderKind::Voxeme,
+            "https://voice.example.com",
+            Some("AC1"),
+        ));
+        let mut c = Call::new(&account, Some("AC1"), "CA1");
+        c.started_at = Some("2026-03-01T10:00:00Z".parse().unwrap());
+        c.duration_secs = Some(61.5);
+        c.direction = Some(Direction::Outbound);
+        c.caller_name = Some("Zoë".into());
+        c.has_recording = Some(true);
+        c.deleted = true;
+        c.fields = vec![("trunk".into(), "t1".into())];
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Call = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.fields, Vec::new(), "vendor fields are not kept");
+        c.fields.clear();
+        assert_eq!(back, c);
+        assert_eq!(
+            back.reference().to_string(),
+            "voxeme:voice.example.com/AC1#CA1"
+        );
+        assert!(back.same_call(&c));
+    }
 }

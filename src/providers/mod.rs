@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use crate::display::sanitize;
 use crate::http::HttpError;
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Filter, Page, PageRequest, ProviderKind, Scope,
+    Account, Call, CallDetail, Capabilities, Filter, Page, PageRequest, ProviderId, ProviderInfo,
+    ProviderKind, Scope,
 };
 
 /// Why a provider could not answer. Every variant's text is one sentence that names the provider
@@ -132,7 +133,8 @@ pub fn body_excerpt(body: &[u8]) -> String {
     }
 }
 
-/// A recording download in progress. Dropping it closes the connection.
+/// A recording download in progress: what the server said about the bytes, and the bytes as
+/// they arrive. Dropping it closes the connection.
 pub struct RecordingStream {
     pub content_type: Option<String>,
     /// Length of the whole file when the server says it.
@@ -140,7 +142,32 @@ pub struct RecordingStream {
     /// The byte offset the body starts at (a `206` may start elsewhere than asked).
     pub starts_at: u64,
     pub accepts_ranges: bool,
-    pub response: reqwest::Response,
+    /// The provider's label, for errors while reading.
+    provider: String,
+    body: crate::http::ByteStream,
+}
+
+impl RecordingStream {
+    /// Wraps a download of `provider` (its label).
+    pub fn new(provider: &str, download: crate::http::Download) -> RecordingStream {
+        RecordingStream {
+            content_type: download.content_type,
+            total_len: download.total_len,
+            starts_at: download.starts_at,
+            accepts_ranges: download.accepts_ranges,
+            provider: provider.to_string(),
+            body: download.body,
+        }
+    }
+
+    /// The next chunk of the recording, `None` at its end. A broken or stalled connection is the
+    /// provider being offline, in one sentence.
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, ProviderError> {
+        self.body
+            .chunk()
+            .await
+            .map_err(|e| ProviderError::from_http(&self.provider, e))
+    }
 }
 
 /// What a provider adapter does. Every method answers only in model types.
@@ -148,6 +175,8 @@ pub struct RecordingStream {
 pub trait Provider: Send + Sync {
     /// The configured name (unique among configured providers).
     fn name(&self) -> &str;
+    /// The vendor account this provider reaches (`id: None` when its key sees several).
+    fn account(&self) -> &Account;
     /// What the sidebar shows.
     fn label(&self) -> &str;
     fn kind(&self) -> ProviderKind;
@@ -169,12 +198,14 @@ pub trait Provider: Send + Sync {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError>;
-    /// One call with everything its detail offers (transcript fetched and parsed).
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError>;
+    /// One call (listed under `scope`) with everything its detail offers (transcript fetched
+    /// and parsed).
+    async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError>;
     /// Starts downloading a call's recording at `from_byte`.
     async fn open_recording(
         &self,
-        key: &CallKey,
+        scope: Option<&str>,
+        id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError>;
     /// Calls in progress or just ended under a scope (Voxeme's live calls), newest first, as one
@@ -191,36 +222,15 @@ pub trait Provider: Send + Sync {
     async fn check(&self) -> Result<String, ProviderError>;
 }
 
-/// Reads `bytes=` `Content-Range` start and the full length from an answer's headers.
-pub fn content_range(headers: &reqwest::header::HeaderMap) -> Option<(u64, Option<u64>)> {
-    let v = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
-    let rest = v.strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let start = range.split_once('-')?.0.parse().ok()?;
-    Some((start, total.parse().ok()))
-}
-
-/// Turns a successful recording answer into a [`RecordingStream`].
-pub fn recording_stream(response: reqwest::Response) -> RecordingStream {
-    let headers = response.headers();
-    let content_type = headers
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let accepts_ranges = headers
-        .get(reqwest::header::ACCEPT_RANGES)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("bytes"));
-    let (starts_at, total_len) = if response.status() == reqwest::StatusCode::PARTIAL_CONTENT {
-        content_range(headers).unwrap_or((0, None))
-    } else {
-        (0, response.content_length())
-    };
-    RecordingStream {
-        content_type,
-        total_len,
-        starts_at,
-        accepts_ranges,
-        response,
+/// The static description of `p` as configured provider `id` (what state and views hold).
+pub fn describe(id: ProviderId, p: &dyn Provider) -> ProviderInfo {
+    ProviderInfo {
+        id,
+        name: p.name().to_string(),
+        label: p.label().to_string(),
+        kind: p.kind(),
+        capabilities: p.capabilities().clone(),
+        pinned_scope: p.pinned_scope().cloned(),
+        account: p.account().clone(),
     }
 }

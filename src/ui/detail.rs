@@ -14,8 +14,8 @@ use unicode_width::UnicodeWidthStr;
 use super::theme;
 use super::transcript::{self, MatchPos};
 use crate::app::state::{Focus, State};
-use crate::config::TimeZoneSetting;
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
+use crate::model::TimeZoneSetting;
 use crate::model::{CallDetail, RecordingRef, Transcript};
 
 /// The pane's lines for one call at one width and search.

@@ -1,13 +1,15 @@
 //! Drives `update` the way the runtime does, answering effects from in-memory providers.
 #![allow(dead_code)]
 
+pub mod fetch;
+
 use std::sync::Arc;
 
 use callbrowser::app::msg::{Effect, Msg};
 use callbrowser::app::state::{ProviderEntry, State};
 use callbrowser::app::update::{init, update};
-use callbrowser::config::TimeZoneSetting;
 use callbrowser::fixtures::{MemoryProvider, fixed_now};
+use callbrowser::model::TimeZoneSetting;
 use callbrowser::providers::Provider;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -69,7 +71,7 @@ pub fn answer(state: &State, effect: &Effect) -> Option<Msg> {
             key,
         } => Msg::Detail {
             req,
-            result: Box::new(rt.block_on(provider(i).get_call(&key))),
+            result: Box::new(rt.block_on(provider(i).get_call(key.scope.as_deref(), &key.id))),
         },
         Effect::Suspend => return None,
     })

@@ -3,8 +3,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::display::body_safe;
-use crate::model::{Call, CallDetail, Direction, RecordingRef, Scope, Speaker, Transcript, Turn};
+use crate::model::{
+    Account, Call, CallDetail, Direction, RecordingRef, Scope, Speaker, Transcript, Turn,
+};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -60,12 +64,22 @@ fn direction(o: &Object) -> Option<Direction> {
     }
 }
 
-fn call_with(provider: &str, org: Option<&str>, o: &Object, consumed: &[&str]) -> Option<Call> {
+fn call_with(
+    owner: &Arc<Account>,
+    org: Option<&str>,
+    o: &Object,
+    consumed: &[&str],
+) -> Option<Call> {
     let id = lenient::id(o, "id")?;
     let org = org
         .map(str::to_string)
         .or_else(|| lenient::id(o, "organizationId"));
-    let mut c = Call::new(provider, org.as_deref(), &id);
+    // A tenant key's calls belong to the organization they were made for.
+    let account = match (&owner.id, &org) {
+        (None, Some(org)) => Arc::new(owner.with_id(Some(org))),
+        _ => owner.clone(),
+    };
+    let mut c = Call::new(&account, org.as_deref(), &id);
     c.started_at = lenient::time(o, "callStartedAt");
     c.duration_secs = lenient::number(o, "callDurationSeconds")
         .filter(|d| *d >= 0.0)
@@ -81,19 +95,19 @@ fn call_with(provider: &str, org: Option<&str>, o: &Object, consumed: &[&str]) -
 }
 
 /// One item of `GET /api/calls`. `org` is the organization it was listed under.
-pub fn call(provider: &str, org: Option<&str>, o: &Object) -> Option<Call> {
-    call_with(provider, org, o, LIST_CONSUMED)
+pub fn call(owner: &Arc<Account>, org: Option<&str>, o: &Object) -> Option<Call> {
+    call_with(owner, org, o, LIST_CONSUMED)
 }
 
 /// `GET /api/calls/{id}`. The transcript is left [`Transcript::Missing`]: its URL is fetched by
 /// the adapter ([`transcript_url`]).
-pub fn detail(provider: &str, org: Option<&str>, o: &Object) -> Option<CallDetail> {
+pub fn detail(owner: &Arc<Account>, org: Option<&str>, o: &Object) -> Option<CallDetail> {
     let consumed: Vec<&str> = LIST_CONSUMED
         .iter()
         .chain(DETAIL_CONSUMED)
         .copied()
         .collect();
-    let mut call = call_with(provider, org, o, &consumed)?;
+    let mut call = call_with(owner, org, o, &consumed)?;
     let en = lenient::text(o, "callSummary");
     let fr = lenient::text(o, "callSummaryFr");
     let mut other_summaries = Vec::new();
@@ -363,6 +377,14 @@ pub fn error(
 mod tests {
     use super::*;
 
+    fn owner() -> Arc<Account> {
+        Arc::new(Account::new(
+            crate::model::ProviderKind::AlloMia,
+            "https://allomia.com",
+            None,
+        ))
+    }
+
     /// The organization list example of `allomia.md`, verbatim.
     const ORGS_EXAMPLE: &str = r#"{"organizations": [{"id": "a1b2c3d4-…", "name": "Valley Health Clinic", "phoneNumber": "+14155551234",
   "timezone": "America/Los_Angeles", "createdAt": "…"}],
@@ -398,7 +420,7 @@ mod tests {
     #[test]
     fn list_example() {
         let v: Value = serde_json::from_str(CALLS_EXAMPLE).unwrap();
-        let c = call("am", Some("org-1"), obj(&v["calls"][0])).unwrap();
+        let c = call(&owner(), Some("org-1"), obj(&v["calls"][0])).unwrap();
         assert_eq!(c.id, "f6a7b8c9-…");
         assert_eq!(c.scope.as_deref(), Some("org-1"));
         assert_eq!(c.duration_secs, Some(180.0));
@@ -423,8 +445,11 @@ mod tests {
         // A number instead of the string reads the same.
         let mut o = obj(&v["calls"][0]).clone();
         o.insert("callDurationSeconds".into(), serde_json::json!(180));
-        assert_eq!(call("am", None, &o).unwrap().duration_secs, Some(180.0));
-        assert_eq!(call("am", None, &o).unwrap().scope.as_deref(), Some("…"));
+        assert_eq!(call(&owner(), None, &o).unwrap().duration_secs, Some(180.0));
+        assert_eq!(
+            call(&owner(), None, &o).unwrap().scope.as_deref(),
+            Some("…")
+        );
     }
 
     /// One Get Call answer built from `seed-docs/allomia-get-call.md`. The page shows no example
@@ -480,7 +505,7 @@ mod tests {
             ("Web", "transferred_to_human", Direction::Web),
         ] {
             let v = seed_page_call(call_type, outcome);
-            let d = detail("am", None, obj(&v)).unwrap();
+            let d = detail(&owner(), None, obj(&v)).unwrap();
             let c = &d.call;
             assert_eq!(c.id, "f6a7b8c9-…");
             assert_eq!(c.scope.as_deref(), Some("…"), "from organizationId");
@@ -559,24 +584,24 @@ mod tests {
         let mut v = detail_example();
         v["callDurationSeconds"] = serde_json::json!({"value": 180});
         assert_eq!(
-            call("am", None, obj(&v)).unwrap().duration_secs,
+            call(&owner(), None, obj(&v)).unwrap().duration_secs,
             Some(180.0)
         );
         v["callDurationSeconds"] = serde_json::json!("three minutes");
         assert_eq!(
-            call("am", None, obj(&v)).unwrap().duration_secs,
+            call(&owner(), None, obj(&v)).unwrap().duration_secs,
             Some(180.0)
         );
         // A bad start time: no start, and no duration to compute either.
         v["callStartedAt"] = serde_json::json!("28/05/2025 14:20");
-        let c = call("am", None, obj(&v)).unwrap();
+        let c = call(&owner(), None, obj(&v)).unwrap();
         assert_eq!((c.started_at, c.duration_secs), (None, None));
         assert_eq!(c.id, "f6a7b8c9-…", "still shown");
         // An end before the start is not a duration.
         let mut v = detail_example();
         v["callDurationSeconds"] = Value::Null;
         v["callEndedAt"] = serde_json::json!("2025-05-28T14:00:00Z");
-        assert_eq!(call("am", None, obj(&v)).unwrap().duration_secs, None);
+        assert_eq!(call(&owner(), None, obj(&v)).unwrap().duration_secs, None);
     }
 
     #[test]
@@ -586,7 +611,7 @@ mod tests {
         v["recordingUrl"] = Value::Null;
         v["transcriptUrl"] = Value::Null;
         v["teamId"] = serde_json::json!("t-1");
-        let d = detail("am", Some("org"), obj(&v)).unwrap();
+        let d = detail(&owner(), Some("org"), obj(&v)).unwrap();
         assert_eq!(
             d.call.summary.as_deref(),
             Some("AI-generated French (fr-CA) summary of the call")

@@ -11,7 +11,7 @@ mod map;
 pub use map::{parse_transcript, signed_url_expiry};
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,11 +21,11 @@ use serde_json::Value;
 use self::map::Ctx;
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
+    Account, Call, CallDetail, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
     PageNumbers, PageRequest, ProviderKind, Scope, Transcript,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+use crate::providers::{Provider, ProviderError, RecordingStream};
 
 /// The sort orders of the calls list (ASSUMED parameter `sort`).
 pub const SORTS: &[&str] = &["desc", "asc", "duration_desc", "duration_asc"];
@@ -89,6 +89,8 @@ struct CachedUrl {
 
 pub struct AlloMia {
     s: AlloMiaSettings,
+    /// Open to every organization of a tenant key, or the pinned one.
+    account: Arc<Account>,
     caps: Capabilities,
     api: HttpClient,
     storage: HttpClient,
@@ -151,6 +153,11 @@ impl AlloMia {
     /// transcript and recording URLs.
     pub fn new(settings: AlloMiaSettings, api: HttpClient, storage: HttpClient) -> AlloMia {
         AlloMia {
+            account: Arc::new(Account::new(
+                ProviderKind::AlloMia,
+                &settings.base_url,
+                settings.organization.as_ref().map(|o| o.id.as_str()),
+            )),
             s: settings,
             caps: capabilities(),
             api,
@@ -380,7 +387,7 @@ impl AlloMia {
         from_byte: u64,
     ) -> Result<RecordingStream, (ProviderError, bool)> {
         match self.storage.open_stream(url, &Auth::None, from_byte).await {
-            Ok(resp) => Ok(recording_stream(resp)),
+            Ok(download) => Ok(RecordingStream::new(&self.s.label, download)),
             Err(HttpError::Status(a)) => {
                 let status = a.status.as_u16();
                 let code = map::s3_code(&a.body).unwrap_or_default();
@@ -454,6 +461,10 @@ impl Provider for AlloMia {
         &self.s.name
     }
 
+    fn account(&self) -> &Account {
+        &self.account
+    }
+
     fn label(&self) -> &str {
         &self.s.label
     }
@@ -514,24 +525,27 @@ impl Provider for AlloMia {
         let org = self.org_of(scope)?;
         let query = calls_query(org, filter, page);
         let v = self.get_json("/calls", &query, Ctx::Calls { org }).await?;
-        let name = self.s.name.clone();
-        self.page(&v, "calls", page, |o| map::call(&name, Some(org), o))
+        let owner = Arc::new(self.account.with_id(Some(org)));
+        self.page(&v, "calls", page, |o| map::call(&owner, Some(org), o))
     }
 
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        let o = self.detail_object(&key.id).await?;
-        let scope = key
-            .scope
-            .clone()
+    async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        let o = self.detail_object(id).await?;
+        let scope = scope
+            .map(str::to_string)
             .or_else(|| self.s.organization.as_ref().map(|o| o.id.clone()));
-        let mut d = map::detail(&self.s.name, scope.as_deref(), &o)
+        let owner = match &scope {
+            Some(org) => Arc::new(self.account.with_id(Some(org))),
+            None => self.account.clone(),
+        };
+        let mut d = map::detail(&owner, scope.as_deref(), &o)
             .ok_or_else(|| self.malformed("the call has no id"))?;
-        self.remember_recording(&key.id, &o);
+        self.remember_recording(id, &o);
         if let Some(url) = map::transcript_url(&o) {
-            let (transcript, fresh, warning) = self.transcript(&key.id, url).await;
+            let (transcript, fresh, warning) = self.transcript(id, url).await;
             if let Some(fresh) = fresh {
-                self.remember_recording(&key.id, &fresh);
-                if let Some(f) = map::detail(&self.s.name, scope.as_deref(), &fresh) {
+                self.remember_recording(id, &fresh);
+                if let Some(f) = map::detail(&owner, scope.as_deref(), &fresh) {
                     d.recording = f.recording;
                 }
             }
@@ -543,20 +557,21 @@ impl Provider for AlloMia {
 
     async fn open_recording(
         &self,
-        key: &CallKey,
+        _scope: Option<&str>,
+        id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
         // A URL from a recent detail is used while it is valid; otherwise a fresh detail.
-        let (url, fresh) = match self.cached_recording(&key.id) {
+        let (url, fresh) = match self.cached_recording(id) {
             Some(url) => (url, false),
-            None => (self.fresh_recording_url(&key.id).await?, true),
+            None => (self.fresh_recording_url(id).await?, true),
         };
         match self.open_url(&url, from_byte).await {
             Ok(s) => Ok(s),
             Err((_, true)) if !fresh => {
                 // Expired or revoked: fetch the detail again once and resume at the same byte.
-                self.forget_recording(&key.id);
-                let url = self.fresh_recording_url(&key.id).await?;
+                self.forget_recording(id);
+                let url = self.fresh_recording_url(id).await?;
                 self.open_url(&url, from_byte).await.map_err(|(e, _)| e)
             }
             Err((e, _)) => Err(e),

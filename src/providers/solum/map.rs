@@ -2,8 +2,10 @@
 
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::display::body_safe;
-use crate::model::{Call, Direction, Page, PageNumbers, PageRequest};
+use crate::model::{Account, Call, Direction, Page, PageNumbers, PageRequest};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -26,9 +28,9 @@ pub fn minutes_to_secs(m: f64) -> Option<f64> {
 /// One list item. `None` only when it has no readable `id`. A key that feeds a model field is
 /// kept among the other fields when its value could not be read, so nothing the vendor sent
 /// is lost.
-pub fn call(provider: &str, o: &Object) -> Option<Call> {
+pub fn call(owner: &Arc<Account>, o: &Object) -> Option<Call> {
     let id = lenient::id(o, "id")?;
-    let mut c = Call::new(provider, None, &id);
+    let mut c = Call::new(owner, None, &id);
     let mut consumed: Vec<&str> = vec!["id"];
     // A key is consumed when it was read, or when it is absent or null (nothing to show).
     let mut take = |key: &'static str, read: bool| {
@@ -63,12 +65,12 @@ pub fn call(provider: &str, o: &Object) -> Option<Call> {
 /// decoded on its own. Numbers may come as strings; a missing or unusable `page`/`limit` is the
 /// request's. Without `has_more` the end is `page` reaching the pages `total` implies, and
 /// without either, a page shorter than `limit`. `Err` says why the answer is no page at all.
-pub fn page(provider: &str, v: &Value, req: PageRequest) -> Result<Page<Call>, String> {
+pub fn page(owner: &Arc<Account>, v: &Value, req: PageRequest) -> Result<Page<Call>, String> {
     let items = v
         .get("data")
         .and_then(Value::as_array)
         .ok_or("the answer has no \"data\" list")?;
-    let (items, unreadable) = lenient::decode_items(items, |o| call(provider, o));
+    let (items, unreadable) = lenient::decode_items(items, |o| call(owner, o));
     let p = v.get("pagination").and_then(Value::as_object);
     let num = |k: &str| p.and_then(|p| lenient::number(p, k));
     let positive = |k: &str| num(k).filter(|n| *n >= 1.0).map(|n| n as u32);
@@ -233,6 +235,14 @@ pub fn error(
 mod tests {
     use super::*;
 
+    fn owner() -> Arc<Account> {
+        Arc::new(Account::new(
+            crate::model::ProviderKind::Solum,
+            "https://api.getsolum.com",
+            None,
+        ))
+    }
+
     /// The example of the vendor's List Calls page (`seed-docs/solum-list-calls.md`), verbatim.
     const SEED_DOC_EXAMPLE: &str = r#"{
   "data": [
@@ -295,7 +305,7 @@ mod tests {
 
     #[test]
     fn seed_doc_example() {
-        let c = call("solum", &first_item(SEED_DOC_EXAMPLE)).unwrap();
+        let c = call(&owner(), &first_item(SEED_DOC_EXAMPLE)).unwrap();
         assert_eq!(c.id, "3c90c3cc-0d44-4b50-8888-8dd25736052a");
         assert_eq!(c.scope, None);
         assert_eq!(
@@ -329,7 +339,7 @@ mod tests {
 
     #[test]
     fn vendor_file_example() {
-        let c = call("solum", &first_item(VENDOR_FILE_EXAMPLE)).unwrap();
+        let c = call(&owner(), &first_item(VENDOR_FILE_EXAMPLE)).unwrap();
         assert_eq!(c.direction, Some(Direction::Inbound));
         assert_eq!(field(&c, "type"), None, "type became the direction");
         assert_eq!(c.duration_secs, Some(240.0));
@@ -349,7 +359,7 @@ mod tests {
             "duration_min": 3.466666666666667, "patient_id": null, "language": null,
             "sessions_scheduled": null
         });
-        let c = call("solum", v.as_object().unwrap()).unwrap();
+        let c = call(&owner(), v.as_object().unwrap()).unwrap();
         assert_eq!(c.duration_secs, Some(208.0));
         assert_eq!(c.direction, Some(Direction::Web));
         assert_eq!(c.status.as_deref(), Some("follow_up_needed"));
@@ -361,7 +371,7 @@ mod tests {
 
         let v = serde_json::json!({"id": 17, "status": 3, "duration_min": "2.5",
                                    "started_at": false, "summary": {"text": "x"}});
-        let c = call("solum", v.as_object().unwrap()).unwrap();
+        let c = call(&owner(), v.as_object().unwrap()).unwrap();
         assert_eq!(c.id, "17");
         assert_eq!(c.duration_secs, Some(150.0), "a number sent as a string");
         assert_eq!(c.status.as_deref(), Some("3"));
@@ -372,7 +382,7 @@ mod tests {
         // A number is no date-time: not guessed as an epoch, kept as it came.
         let v = serde_json::json!({"id": "b", "status": "done", "started_at": 12345,
                                    "duration_min": "abc", "type": ["inbound"]});
-        let c = call("solum", v.as_object().unwrap()).unwrap();
+        let c = call(&owner(), v.as_object().unwrap()).unwrap();
         assert_eq!(
             (c.started_at, c.duration_secs, c.direction),
             (None, None, None)
@@ -382,7 +392,7 @@ mod tests {
         assert_eq!(field(&c, "type"), Some(r#"["inbound"]"#));
         assert!(
             call(
-                "solum",
+                &owner(),
                 serde_json::json!({"id": ["x"]}).as_object().unwrap()
             )
             .is_none()
@@ -392,7 +402,7 @@ mod tests {
 
     fn read(doc: &str, page: u32, size: u32) -> Page<Call> {
         let v: Value = serde_json::from_str(doc).unwrap();
-        super::page("solum", &v, PageRequest { page, size }).unwrap()
+        super::page(&owner(), &v, PageRequest { page, size }).unwrap()
     }
 
     /// `(page, page_size, total_items, total_pages, has_more, items, unreadable)`.
@@ -530,7 +540,7 @@ mod tests {
             assert_eq!(shape(&read(&body, page, 3)), want, "{name}");
         }
         let v = serde_json::json!({"items": []});
-        let e = super::page("solum", &v, PageRequest { page: 1, size: 3 }).unwrap_err();
+        let e = super::page(&owner(), &v, PageRequest { page: 1, size: 3 }).unwrap_err();
         assert_eq!(e, "the answer has no \"data\" list");
     }
 

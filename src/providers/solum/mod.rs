@@ -7,7 +7,7 @@ mod map;
 pub use map::{direction, minutes_to_secs};
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::display::body_safe;
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
+    Account, Call, CallDetail, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
     PageRequest, ProviderKind, Scope,
 };
 use crate::providers::{Provider, ProviderError, RecordingStream};
@@ -149,6 +149,7 @@ impl CallCache {
 
 pub struct Solum {
     s: SolumSettings,
+    account: Arc<Account>,
     caps: Capabilities,
     api: HttpClient,
     cache: Mutex<CallCache>,
@@ -159,6 +160,7 @@ impl Solum {
     /// not used; it is taken for the uniform constructor.
     pub fn new(settings: SolumSettings, api: HttpClient, _storage: HttpClient) -> Solum {
         Solum {
+            account: Arc::new(Account::new(ProviderKind::Solum, &settings.base_url, None)),
             s: settings,
             caps: capabilities(),
             api,
@@ -214,7 +216,7 @@ impl Solum {
             .map_err(|e| self.err(e))?;
         let v: Value = serde_json::from_slice(&body)
             .map_err(|e| self.malformed(&format!("not JSON ({e})")))?;
-        let page = map::page(&self.s.name, &v, req).map_err(|cause| self.malformed(&cause))?;
+        let page = map::page(&self.account, &v, req).map_err(|cause| self.malformed(&cause))?;
         let mut cache = self.cache();
         for c in &page.items {
             cache.insert(c);
@@ -326,6 +328,10 @@ impl Provider for Solum {
         &self.s.name
     }
 
+    fn account(&self) -> &Account {
+        &self.account
+    }
+
     fn label(&self) -> &str {
         &self.s.label
     }
@@ -370,8 +376,8 @@ impl Provider for Solum {
 
     /// There is no endpoint for one call: the list item is the detail. An id not seen yet (a
     /// fresh process) is looked for in the newest [`LOOKUP_MAX_PAGES`] pages of 100.
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        if let Some(c) = self.cache().map.get(&key.id) {
+    async fn get_call(&self, _scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        if let Some(c) = self.cache().map.get(id) {
             return Ok(CallDetail::from_list_item(c.clone()));
         }
         let size = self.caps.max_page_size;
@@ -381,7 +387,7 @@ impl Provider for Solum {
             let query = calls_query(&Filter::default(), req, size).map_err(|m| self.invalid(m))?;
             let p = self.fetch(&query, req).await?;
             scanned += p.items.len() + p.unreadable;
-            if let Some(c) = p.items.into_iter().find(|c| c.id == key.id) {
+            if let Some(c) = p.items.into_iter().find(|c| c.id == id) {
                 return Ok(CallDetail::from_list_item(c));
             }
             if !p.has_more {
@@ -389,7 +395,7 @@ impl Provider for Solum {
                     provider: self.s.label.clone(),
                     message: format!(
                         "no call with id {} among all {scanned} calls of this key",
-                        body_safe(&key.id)
+                        body_safe(id)
                     ),
                 });
             }
@@ -399,14 +405,15 @@ impl Provider for Solum {
             message: format!(
                 "no call with id {} among the newest {scanned} calls; Solum has no endpoint for \
                  one call, so older calls are found by listing them with a date filter",
-                body_safe(&key.id)
+                body_safe(id)
             ),
         })
     }
 
     async fn open_recording(
         &self,
-        _key: &CallKey,
+        _scope: Option<&str>,
+        _id: &str,
         _from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
         Err(ProviderError::NotOffered {

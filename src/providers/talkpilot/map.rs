@@ -2,8 +2,10 @@
 
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::display::body_safe;
-use crate::model::{Call, CallDetail, RecordingRef, Scope, Speaker, Transcript, Turn};
+use crate::model::{Account, Call, CallDetail, RecordingRef, Scope, Speaker, Transcript, Turn};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -42,9 +44,9 @@ pub fn scope(o: &Object) -> Option<Scope> {
     })
 }
 
-pub fn call(provider: &str, agent: &str, o: &Object) -> Option<Call> {
+pub fn call(owner: &Arc<Account>, agent: &str, o: &Object) -> Option<Call> {
     let id = lenient::id(o, "id")?;
-    let mut c = Call::new(provider, Some(agent), &id);
+    let mut c = Call::new(owner, Some(agent), &id);
     c.started_at = lenient::time(o, "created_at");
     c.duration_secs = lenient::number(o, "duration");
     c.caller_name = lenient::text(o, "customer_name");
@@ -61,8 +63,8 @@ pub fn call(provider: &str, agent: &str, o: &Object) -> Option<Call> {
     Some(c)
 }
 
-pub fn detail(provider: &str, agent: &str, o: &Object) -> Option<CallDetail> {
-    let mut call = call(provider, agent, o)?;
+pub fn detail(owner: &Arc<Account>, agent: &str, o: &Object) -> Option<CallDetail> {
+    let mut call = call(owner, agent, o)?;
     let mut warnings = Vec::new();
     let transcript = if call.purged {
         Transcript::Purged
@@ -213,6 +215,14 @@ pub fn error(
 mod tests {
     use super::*;
 
+    fn owner() -> Arc<Account> {
+        Arc::new(Account::new(
+            crate::model::ProviderKind::TalkPilot,
+            "https://ref.supabase.co",
+            None,
+        ))
+    }
+
     /// The Get call details example of `seed-docs/talkpilot-calls.md`, verbatim.
     const SEED_DETAIL: &str = r#"{
   "id": "call-uuid-1",
@@ -246,7 +256,7 @@ mod tests {
     fn the_seed_docs_detail_example_maps_to_the_model() {
         let v: Value = serde_json::from_str(SEED_DETAIL).unwrap();
         let d = detail(
-            "tp",
+            &owner(),
             "550e8400-e29b-41d4-a716-446655440000",
             v.as_object().unwrap(),
         )
@@ -310,7 +320,7 @@ mod tests {
         for k in ["transcript", "audio_file_url", "phone_number"] {
             o.insert(k.into(), Value::Null);
         }
-        let d = detail("tp", "a", o).unwrap();
+        let d = detail(&owner(), "a", o).unwrap();
         assert_eq!(d.transcript, Transcript::Purged);
         assert_eq!(d.recording, RecordingRef::Purged);
         assert!(d.call.purged);

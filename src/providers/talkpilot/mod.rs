@@ -4,6 +4,8 @@ mod map;
 
 pub use map::parse_transcript;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use reqwest::Method;
 use reqwest::header::HeaderName;
@@ -11,10 +13,10 @@ use serde_json::Value;
 
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Filter, FilterKey, FilterKind, Page, PageNumbers,
+    Account, Call, CallDetail, Capabilities, Filter, FilterKey, FilterKind, Page, PageNumbers,
     PageRequest, ProviderKind, RecordingRef, Scope,
 };
-use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+use crate::providers::{Provider, ProviderError, RecordingStream};
 
 const PROVIDER_KEYS: &[FilterKey] = &[
     FilterKey {
@@ -67,6 +69,7 @@ pub struct TalkPilotSettings {
 
 pub struct TalkPilot {
     s: TalkPilotSettings,
+    account: Arc<Account>,
     caps: Capabilities,
     api: HttpClient,
     storage: HttpClient,
@@ -77,6 +80,11 @@ impl TalkPilot {
     /// signed audio URLs.
     pub fn new(settings: TalkPilotSettings, api: HttpClient, storage: HttpClient) -> TalkPilot {
         TalkPilot {
+            account: Arc::new(Account::new(
+                ProviderKind::TalkPilot,
+                &settings.base_url,
+                None,
+            )),
             s: settings,
             caps: capabilities(),
             api,
@@ -159,9 +167,13 @@ impl TalkPilot {
             })
     }
 
-    async fn detail_json(&self, key: &CallKey) -> Result<(String, Value), ProviderError> {
-        let agent = self.agent_of(key.scope.as_deref())?.to_string();
-        let path = format!("/agents/{}/calls/{}", seg(&agent), seg(&key.id));
+    async fn detail_json(
+        &self,
+        scope: Option<&str>,
+        id: &str,
+    ) -> Result<(String, Value), ProviderError> {
+        let agent = self.agent_of(scope)?.to_string();
+        let path = format!("/agents/{}/calls/{}", seg(&agent), seg(id));
         let v = self.get_json(&path, &[]).await?;
         Ok((agent, v))
     }
@@ -206,6 +218,10 @@ pub fn calls_query(filter: &Filter, page: PageRequest, max: u32) -> Vec<(&'stati
 impl Provider for TalkPilot {
     fn name(&self) -> &str {
         &self.s.name
+    }
+
+    fn account(&self) -> &Account {
+        &self.account
     }
 
     fn label(&self) -> &str {
@@ -258,25 +274,25 @@ impl Provider for TalkPilot {
         let v = self
             .get_json(&format!("/agents/{}/calls", seg(agent)), &query)
             .await?;
-        let name = self.s.name.clone();
-        self.page(&v, page, |o| map::call(&name, agent, o))
+        self.page(&v, page, |o| map::call(&self.account, agent, o))
     }
 
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        let (agent, v) = self.detail_json(key).await?;
+    async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        let (agent, v) = self.detail_json(scope, id).await?;
         let o = v
             .as_object()
             .ok_or_else(|| self.malformed("the call is not a JSON object"))?;
-        map::detail(&self.s.name, &agent, o).ok_or_else(|| self.malformed("the call has no id"))
+        map::detail(&self.account, &agent, o).ok_or_else(|| self.malformed("the call has no id"))
     }
 
     async fn open_recording(
         &self,
-        key: &CallKey,
+        scope: Option<&str>,
+        id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
         // Signed URLs expire after an hour: always start from a fresh one.
-        let detail = self.get_call(key).await?;
+        let detail = self.get_call(scope, id).await?;
         let url = match detail.recording {
             RecordingRef::SignedUrl { url, .. } => url,
             RecordingRef::Purged => {
@@ -293,7 +309,7 @@ impl Provider for TalkPilot {
             }
         };
         match self.storage.open_stream(&url, &Auth::None, from_byte).await {
-            Ok(resp) => Ok(recording_stream(resp)),
+            Ok(download) => Ok(RecordingStream::new(&self.s.label, download)),
             Err(HttpError::Status(a)) if a.status.as_u16() == 403 || a.status.as_u16() == 400 => {
                 Err(ProviderError::Vendor {
                     provider: self.s.label.clone(),

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::display::body_safe;
 use crate::model::{
-    Call, CallDetail, Direction, Page, PageNumbers, RecordingRef, Scope, Transcript,
+    Account, Call, CallDetail, Direction, Page, PageNumbers, RecordingRef, Scope, Transcript,
 };
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
@@ -132,12 +134,12 @@ pub fn status(o: &Object) -> String {
 }
 
 /// One RecentCalls record. `None` when it has no readable `call_sid`.
-pub fn call(provider: &str, account: &str, o: &Object) -> Option<Call> {
+pub fn call(owner: &Arc<Account>, account: &str, o: &Object) -> Option<Call> {
     let id = match o.get("call_sid")? {
         Value::String(s) if !s.trim().is_empty() => s.clone(),
         _ => return None,
     };
-    let mut c = Call::new(provider, Some(account), &id);
+    let mut c = Call::new(owner, Some(account), &id);
     c.started_at = time_or_never(o, "attempted_at");
     c.duration_secs = lenient::number(o, "duration");
     c.direction = direction(o);
@@ -204,8 +206,13 @@ pub fn same_origin(a: &str, b: &str) -> bool {
 }
 
 /// The "detail" of a CDR: there is no detail endpoint, the record is all there is.
-pub fn detail(provider: &str, account: &str, o: &Object, base_url: &str) -> Option<CallDetail> {
-    let call = call(provider, account, o)?;
+pub fn detail(
+    owner: &Arc<Account>,
+    account: &str,
+    o: &Object,
+    base_url: &str,
+) -> Option<CallDetail> {
+    let call = call(owner, account, o)?;
     let recording = recording_ref(lenient::text(o, "recording_url"), base_url);
     let mut d = CallDetail::from_list_item(call);
     d.outcome = lenient::text(o, "termination_reason");
@@ -216,8 +223,8 @@ pub fn detail(provider: &str, account: &str, o: &Object, base_url: &str) -> Opti
 
 /// The "detail" of a live call (`GET …/Calls/{call_sid}`) that has no record in RecentCalls
 /// yet, so no recording either.
-pub fn live_detail(provider: &str, account: &str, o: &Object) -> Option<CallDetail> {
-    let mut d = CallDetail::from_list_item(live_call(provider, account, o)?);
+pub fn live_detail(owner: &Arc<Account>, account: &str, o: &Object) -> Option<CallDetail> {
+    let mut d = CallDetail::from_list_item(live_call(owner, account, o)?);
     d.transcript = Transcript::NotOffered;
     d.recording = RecordingRef::Missing;
     d.warnings.push(
@@ -264,12 +271,12 @@ pub fn page(
 }
 
 /// One live call of `GET /v1/Accounts/{sid}/Calls`.
-pub fn live_call(provider: &str, account: &str, o: &Object) -> Option<Call> {
+pub fn live_call(owner: &Arc<Account>, account: &str, o: &Object) -> Option<Call> {
     let id = match o.get("call_sid")? {
         Value::String(s) if !s.trim().is_empty() => s.clone(),
         _ => return None,
     };
-    let mut c = Call::new(provider, Some(account), &id);
+    let mut c = Call::new(owner, Some(account), &id);
     c.status = lenient::text(o, "call_status");
     c.duration_secs = lenient::number(o, "duration");
     c.direction = direction(o);
@@ -371,6 +378,14 @@ pub fn error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owner() -> Arc<Account> {
+        Arc::new(Account::new(
+            crate::model::ProviderKind::Voxeme,
+            "https://voice.example.com",
+            None,
+        ))
+    }
     use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 
     /// The RecentCalls answer of `shared/providers/voxeme.md`, verbatim.
@@ -430,7 +445,7 @@ mod tests {
     fn the_documented_recent_call_maps() {
         let v: Value = serde_json::from_str(RECENT_CALLS).unwrap();
         let o = v["data"][0].as_object().unwrap();
-        let c = call("vx", "5f8e8f60-4771-44cb-92a6-94ea66df0450", o).unwrap();
+        let c = call(&owner(), "5f8e8f60-4771-44cb-92a6-94ea66df0450", o).unwrap();
         assert_eq!(c.id, "b6f48929-8e86-4d62-ae3b-64fb574d91f6");
         assert_eq!(
             c.started_at.unwrap().to_rfc3339(),
@@ -448,7 +463,7 @@ mod tests {
         assert_eq!(field(&c, "termination_reason"), Some("caller hungup"));
         assert_eq!(field(&c, "sip_status"), Some("200"));
         assert_eq!(field(&c, "recording_url"), None, "consumed");
-        let d = detail("vx", "5f8e8f60-4771-44cb-92a6-94ea66df0450", o, BASE).unwrap();
+        let d = detail(&owner(), "5f8e8f60-4771-44cb-92a6-94ea66df0450", o, BASE).unwrap();
         assert_eq!(
             d.recording,
             RecordingRef::Endpoint {
@@ -463,8 +478,8 @@ mod tests {
     fn the_documented_recent_call_maps_every_key() {
         let v: Value = serde_json::from_str(RECENT_CALLS).unwrap();
         let acc = "5f8e8f60-4771-44cb-92a6-94ea66df0450";
-        let c = call("vx", acc, v["data"][0].as_object().unwrap()).unwrap();
-        let mut want = Call::new("vx", Some(acc), "b6f48929-8e86-4d62-ae3b-64fb574d91f6");
+        let c = call(&owner(), acc, v["data"][0].as_object().unwrap()).unwrap();
+        let mut want = Call::new(&owner(), Some(acc), "b6f48929-8e86-4d62-ae3b-64fb574d91f6");
         want.started_at = Some("2026-03-18T14:22:00Z".parse().unwrap());
         want.duration_secs = Some(45.0);
         want.direction = Some(Direction::Inbound);
@@ -499,7 +514,7 @@ mod tests {
 
     fn read_page(json: &str, count: u32, requested: u32) -> Page<Call> {
         let v: Value = serde_json::from_str(json).unwrap();
-        page(&v, count, requested, |o| call("vx", "acc", o)).unwrap()
+        page(&v, count, requested, |o| call(&owner(), "acc", o)).unwrap()
     }
 
     #[test]
@@ -560,7 +575,7 @@ mod tests {
             (4, 2, None, true, 1)
         );
         let v: Value = serde_json::from_str("[]").unwrap();
-        assert!(page(&v, 25, 1, |o| call("vx", "a", o)).is_err());
+        assert!(page(&v, 25, 1, |o| call(&owner(), "a", o)).is_err());
     }
 
     #[test]
@@ -570,21 +585,24 @@ mod tests {
             "direction": "inbound", "from": "15083084809", "answered": true,
             "duration": "45", "sip_status": "200"}"#,
         );
-        let c = call("vx", "a", &o).unwrap();
+        let c = call(&owner(), "a", &o).unwrap();
         assert_eq!(c.duration_secs, Some(45.0));
         assert_eq!(field(&c, "sip_status"), Some("200"));
         let o = obj(
             r#"{"attempted_at": "2026-03-18T14:22:00.000Z", "call_sid": "c2", "answered": false,
             "duration": "0.0", "sip_status": "486"}"#,
         );
-        assert_eq!(call("vx", "a", &o).unwrap().status.as_deref(), Some("busy"));
+        assert_eq!(
+            call(&owner(), "a", &o).unwrap().status.as_deref(),
+            Some("busy")
+        );
         // A readable sid with wrong types elsewhere: shown with what could be read.
         let o = obj(
             r#"{"attempted_at": 1700000000, "call_sid": "c3", "direction": "inbound",
             "from": "15083084809", "answered": "maybe", "answered_at": "2026-03-18T14:22:03Z",
             "duration": "abc"}"#,
         );
-        let c = call("vx", "a", &o).unwrap();
+        let c = call(&owner(), "a", &o).unwrap();
         assert_eq!(c.duration_secs, None);
         assert_eq!(c.started_at.unwrap().timestamp(), 1_700_000_000);
         assert_eq!(c.status.as_deref(), Some("answered"), "from answered_at");
@@ -601,7 +619,7 @@ mod tests {
             "answered": false, "answered_at": "1970-01-01T00:00:00.000Z", "duration": 0,
             "sip_status": 487.0, "recording_url": null}"#,
         );
-        let c = call("vx", "a", &o).unwrap();
+        let c = call(&owner(), "a", &o).unwrap();
         assert_eq!(c.caller_number.as_deref(), Some("+4915112345678"));
         assert_eq!(c.status.as_deref(), Some("canceled"));
         assert_eq!(field(&c, "answered_at"), Some("never"));
@@ -611,7 +629,7 @@ mod tests {
             r#"{"attempted_at": 1773843720, "call_sid": "c2", "direction": "inbound",
             "from": "1508", "answered_at": 0, "duration": 45.5, "sip_call_id": "x@y"}"#,
         );
-        let c = call("vx", "a", &o).unwrap();
+        let c = call(&owner(), "a", &o).unwrap();
         assert_eq!(
             c.started_at.unwrap().to_rfc3339(),
             "2026-03-18T14:22:00+00:00"
@@ -621,8 +639,8 @@ mod tests {
         assert_eq!(field(&c, "answered_at"), Some("never"));
         assert_eq!(field(&c, "sip_call_id"), Some("x@y"));
         // No call_sid, or one of the wrong type: unreadable.
-        assert!(call("vx", "a", &obj(r#"{"call_sid": ["x"]}"#)).is_none());
-        assert!(call("vx", "a", &obj(r#"{"from": "1"}"#)).is_none());
+        assert!(call(&owner(), "a", &obj(r#"{"call_sid": ["x"]}"#)).is_none());
+        assert!(call(&owner(), "a", &obj(r#"{"from": "1"}"#)).is_none());
     }
 
     #[test]
@@ -671,13 +689,13 @@ mod tests {
     #[test]
     fn a_live_call_as_a_detail() {
         let v: Value = serde_json::from_str(LIVE_CALLS).unwrap();
-        let d = live_detail("vx", "acc", v[0].as_object().unwrap()).unwrap();
+        let d = live_detail(&owner(), "acc", v[0].as_object().unwrap()).unwrap();
         assert_eq!(d.call.id, "a4941f23-66b8-4b52-b495-94192adee7ec");
         assert_eq!(d.call.status.as_deref(), Some("completed"));
         assert_eq!(d.recording, RecordingRef::Missing);
         assert_eq!(d.transcript, Transcript::NotOffered);
         assert_eq!(d.warnings.len(), 1);
-        assert!(live_detail("vx", "acc", &obj(r#"{"call_sid": 5}"#)).is_none());
+        assert!(live_detail(&owner(), "acc", &obj(r#"{"call_sid": 5}"#)).is_none());
     }
 
     #[test]
@@ -687,7 +705,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|i| live_call("vx", "acc", i.as_object().unwrap()).unwrap())
+            .map(|i| live_call(&owner(), "acc", i.as_object().unwrap()).unwrap())
             .collect();
         assert_eq!(calls.len(), 4);
         let c = &calls[1];

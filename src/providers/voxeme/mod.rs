@@ -23,6 +23,8 @@ mod map;
 
 pub use map::{error_text, recording_ref, same_origin};
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;
@@ -30,11 +32,11 @@ use serde_json::Value;
 
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
+    Account, Call, CallDetail, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
     PageRequest, ProviderKind, RecordingRef, Scope,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+use crate::providers::{Provider, ProviderError, RecordingStream};
 
 /// The smallest `count` every Voxeme server accepts.
 pub const MIN_COUNT: u32 = 25;
@@ -93,6 +95,8 @@ pub struct VoxemeSettings {
 
 pub struct Voxeme {
     s: VoxemeSettings,
+    /// Open to every account of the key, or the pinned one.
+    account: Account,
     caps: Capabilities,
     api: HttpClient,
     storage: HttpClient,
@@ -224,6 +228,11 @@ impl Voxeme {
     /// recordings that live on another origin.
     pub fn new(settings: VoxemeSettings, api: HttpClient, storage: HttpClient) -> Voxeme {
         Voxeme {
+            account: Account::new(
+                ProviderKind::Voxeme,
+                &settings.base_url,
+                settings.account.as_ref().map(|a| a.id.as_str()),
+            ),
             s: settings,
             caps: capabilities(),
             api,
@@ -233,6 +242,11 @@ impl Voxeme {
 
     fn auth(&self) -> Auth {
         Auth::Bearer(self.s.api_key.clone())
+    }
+
+    /// The account a call listed under account sid `sid` belongs to.
+    fn owner(&self, sid: &str) -> Arc<Account> {
+        Arc::new(self.account.with_id(Some(sid)))
     }
 
     fn base(&self) -> &str {
@@ -347,7 +361,7 @@ impl Voxeme {
         let path = format!("/Accounts/{}/Calls/{}", seg(account), seg(id));
         let v = self.get_json(&path, &[], &missing).await?;
         v.as_object()
-            .and_then(|o| map::live_detail(&self.s.name, account, o))
+            .and_then(|o| map::live_detail(&self.owner(account), account, o))
             .ok_or_else(|| self.malformed("the live call has no call_sid"))
     }
 }
@@ -356,6 +370,10 @@ impl Voxeme {
 impl Provider for Voxeme {
     fn name(&self) -> &str {
         &self.s.name
+    }
+
+    fn account(&self) -> &Account {
+        &self.account
     }
 
     fn label(&self) -> &str {
@@ -420,9 +438,9 @@ impl Provider for Voxeme {
             });
         }
         let v = self.recent_calls(account, &q.params).await?;
-        let name = self.s.name.clone();
+        let owner = self.owner(account);
         let mut p = map::page(&v, q.count, page.page.max(1), |o| {
-            map::call(&name, account, o)
+            map::call(&owner, account, o)
         })
         .map_err(|cause| self.malformed(cause))?;
         if let Some(text) = &q.local_text {
@@ -441,23 +459,24 @@ impl Provider for Voxeme {
         Ok(p)
     }
 
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        let account = self.account_of(key.scope.as_deref())?;
-        match self.find_record(account, &key.id).await? {
-            Some(o) => map::detail(&self.s.name, account, &o, self.base())
+    async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        let account = self.account_of(scope)?;
+        match self.find_record(account, id).await? {
+            Some(o) => map::detail(&self.owner(account), account, &o, self.base())
                 .ok_or_else(|| self.malformed("the call has no call_sid")),
             // No record yet: the call may still be in progress (the Live view's `r`).
-            None => self.live_detail(account, &key.id).await,
+            None => self.live_detail(account, id).await,
         }
     }
 
     async fn open_recording(
         &self,
-        key: &CallKey,
+        scope: Option<&str>,
+        id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
         // The URL comes from the record every time: never rebuilt from the attempt date.
-        let detail = self.get_call(key).await?;
+        let detail = self.get_call(scope, id).await?;
         let missing = "no recording stored for this call";
         let opened = match &detail.recording {
             RecordingRef::Endpoint { path } => {
@@ -476,7 +495,7 @@ impl Provider for Voxeme {
         };
         // No Range support: the answer is always the whole file from byte 0, without a length.
         opened
-            .map(recording_stream)
+            .map(|d| RecordingStream::new(&self.s.label, d))
             .map_err(|e| self.err(e, missing))
     }
 
@@ -489,9 +508,9 @@ impl Provider for Voxeme {
                 &Self::unknown_account(account),
             )
             .await?;
-        let name = self.s.name.clone();
+        let owner = self.owner(account);
         let (calls, unreadable) =
-            lenient::decode_items(self.array(&v)?, |o| map::live_call(&name, account, o));
+            lenient::decode_items(self.array(&v)?, |o| map::live_call(&owner, account, o));
         if unreadable > 0 {
             tracing::warn!(unreadable, "Voxeme live calls that could not be read");
         }

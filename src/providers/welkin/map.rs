@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use crate::display::body_safe;
-use crate::model::{Call, CallDetail, Direction, RecordingRef, Scope, Transcript};
+use crate::model::{Account, Call, CallDetail, Direction, RecordingRef, Scope, Transcript};
 use crate::providers::ProviderError;
 use crate::providers::lenient::{self, Object};
 
@@ -79,13 +81,13 @@ pub fn patient(o: &Object) -> Option<(Scope, PatientInfo)> {
 
 /// One call of a patient (a list item or the detail object).
 pub fn call(
-    provider: &str,
+    owner: &Arc<Account>,
     patient_id: &str,
     o: &Object,
     who: Option<&PatientInfo>,
 ) -> Option<Call> {
     let id = lenient::id(o, "id")?;
-    let mut c = Call::new(provider, Some(patient_id), &id);
+    let mut c = Call::new(owner, Some(patient_id), &id);
     c.started_at = lenient::time(o, "calledAt");
     c.duration_secs = lenient::number(o, "duration").filter(|d| *d >= 0.0);
     c.status = lenient::text(o, "status");
@@ -480,6 +482,14 @@ impl PatientQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn owner() -> Arc<Account> {
+        Arc::new(Account::new(
+            crate::model::ProviderKind::Welkin,
+            "https://api.welkinhealth.com",
+            None,
+        ))
+    }
     use serde_json::json;
 
     /// The list example of `seed-docs/welkin-calls.md`, verbatim.
@@ -532,7 +542,7 @@ mod tests {
                 phone: Some("+14155551234".into()),
                 mrn: Some("MRN-00123".into()),
             };
-            let c = call("welkin", "a1b2c3d4", &o, Some(&who)).unwrap();
+            let c = call(&owner(), "a1b2c3d4", &o, Some(&who)).unwrap();
             assert_eq!(c.id, "call-uuid");
             assert_eq!(c.scope.as_deref(), Some("a1b2c3d4"));
             assert_eq!(c.direction, Some(Direction::Outbound));
@@ -572,7 +582,7 @@ mod tests {
         let o = json!({"id": 17, "direction": "internal", "duration": "12", "status": "NO_ANSWER",
                        "calledAt": "2026-03-18T14:22:00.000Z", "hasRecording": "false",
                        "extra": "x"});
-        let c = call("w", "p", o.as_object().unwrap(), None).unwrap();
+        let c = call(&owner(), "p", o.as_object().unwrap(), None).unwrap();
         assert_eq!(c.id, "17");
         assert_eq!(c.duration_secs, Some(12.0));
         assert_eq!(c.has_recording, Some(false));
@@ -582,7 +592,15 @@ mod tests {
         assert_eq!(c.caller_name, None);
         let d = detail(c, "/x".into(), None);
         assert_eq!(d.recording, RecordingRef::Missing);
-        assert!(call("w", "p", json!({"id": {"a": 1}}).as_object().unwrap(), None).is_none());
+        assert!(
+            call(
+                &owner(),
+                "p",
+                json!({"id": {"a": 1}}).as_object().unwrap(),
+                None
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -727,7 +745,7 @@ mod tests {
         // The vendor's page: three metaInfo keys, totalElements 8 with one item shown. The
         // totals end paging: (0+1)*20 >= 8.
         let v: Value = serde_json::from_str(SEED_LIST).unwrap();
-        let p = read_page(&v, req, |o| call("w", "a1b2c3d4", o, None)).unwrap();
+        let p = read_page(&v, req, |o| call(&owner(), "a1b2c3d4", o, None)).unwrap();
         assert_eq!(ids(&p.items), vec!["call-uuid"]);
         assert_eq!(
             (p.page, p.page_size, p.total_items, p.total_pages),
@@ -737,7 +755,7 @@ mod tests {
         assert_eq!(p.unreadable, 0);
         // The file's seven keys: lastPage says it.
         let v: Value = serde_json::from_str(FILE_LIST).unwrap();
-        let p = read_page(&v, req, |o| call("w", "a1b2c3d4", o, None)).unwrap();
+        let p = read_page(&v, req, |o| call(&owner(), "a1b2c3d4", o, None)).unwrap();
         assert_eq!(ids(&p.items), vec!["call-uuid"]);
         assert_eq!((p.total_items, p.total_pages), (Some(8), Some(1)));
         assert!(!p.has_more);
@@ -745,7 +763,7 @@ mod tests {
         let v = json!({"data": v["data"], "metaInfo": {"page": 1, "pageSize": 3,
             "totalElements": 8}});
         let p = read_page(&v, PageRequest { page: 2, size: 3 }, |o| {
-            call("w", "a1b2c3d4", o, None)
+            call(&owner(), "a1b2c3d4", o, None)
         })
         .unwrap();
         assert_eq!((p.page, p.total_pages, p.has_more), (2, Some(3), true));

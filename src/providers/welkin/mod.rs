@@ -18,7 +18,7 @@ pub use map::{
 };
 
 use std::collections::HashMap;
-use std::sync::Mutex as StdMutex;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -27,10 +27,10 @@ use serde_json::{Value, json};
 
 use crate::http::{Auth, HttpClient, HttpError};
 use crate::model::{
-    Call, CallDetail, CallKey, Capabilities, Filter, Page, PageRequest, ProviderKind, Scope,
+    Account, Call, CallDetail, Capabilities, Filter, Page, PageRequest, ProviderKind, Scope,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream, recording_stream};
+use crate::providers::{Provider, ProviderError, RecordingStream};
 
 use map::seg;
 
@@ -186,6 +186,7 @@ struct SearchCache {
 
 pub struct Welkin {
     s: WelkinSettings,
+    account: Arc<Account>,
     caps: Capabilities,
     api: HttpClient,
     /// Welkin has no signed URLs: recordings come from the API host with the token.
@@ -317,7 +318,13 @@ fn visible_patients(v: &Value) -> String {
 impl Welkin {
     /// `api` carries the token to the Welkin host only; `storage` is unused (no signed URLs).
     pub fn new(settings: WelkinSettings, api: HttpClient, storage: HttpClient) -> Welkin {
+        let tenant = format!("{}/{}", settings.tenant, settings.instance);
         Welkin {
+            account: Arc::new(Account::new(
+                ProviderKind::Welkin,
+                &settings.base_url,
+                Some(&tenant),
+            )),
             s: settings,
             caps: capabilities(),
             api,
@@ -613,6 +620,10 @@ impl Provider for Welkin {
         &self.s.name
     }
 
+    fn account(&self) -> &Account {
+        &self.account
+    }
+
     fn label(&self) -> &str {
         &self.s.label
     }
@@ -667,24 +678,21 @@ impl Provider for Welkin {
         let url = self.url(&format!("/patients/{}/calls", seg(patient)));
         let (v, who) = tokio::join!(self.get_json(&url, &query), self.patient_info(patient));
         let v = v?;
-        let name = self.s.name.clone();
-        read_page(&v, page, |o| map::call(&name, patient, o, who.as_ref()))
-            .ok_or_else(|| self.malformed("the answer has no \"data\" list"))
+        read_page(&v, page, |o| {
+            map::call(&self.account, patient, o, who.as_ref())
+        })
+        .ok_or_else(|| self.malformed("the answer has no \"data\" list"))
     }
 
-    async fn get_call(&self, key: &CallKey) -> Result<CallDetail, ProviderError> {
-        let patient = self.patient_of(key.scope.as_deref())?;
-        let url = self.url(&format!(
-            "/patients/{}/calls/{}",
-            seg(patient),
-            seg(&key.id)
-        ));
+    async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        let patient = self.patient_of(scope)?;
+        let url = self.url(&format!("/patients/{}/calls/{}", seg(patient), seg(id)));
         let (v, who) = tokio::join!(self.get_json(&url, &[]), self.patient_info(patient));
         let v = v?;
         let o = v
             .as_object()
             .ok_or_else(|| self.malformed("the call is not a JSON object"))?;
-        let call = map::call(&self.s.name, patient, o, who.as_ref())
+        let call = map::call(&self.account, patient, o, who.as_ref())
             .ok_or_else(|| self.malformed("the call has no id"))?;
         let path = map::recording_path(&self.s.tenant, &self.s.instance, patient, &call.id);
         Ok(map::detail(call, path, who.as_ref()))
@@ -694,14 +702,15 @@ impl Provider for Welkin {
     /// (`starts_at` 0), whatever `from_byte` asked for.
     async fn open_recording(
         &self,
-        key: &CallKey,
+        scope: Option<&str>,
+        id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
-        let patient = self.patient_of(key.scope.as_deref())?;
+        let patient = self.patient_of(scope)?;
         let url = format!(
             "{}{}",
             self.base(),
-            map::recording_path(&self.s.tenant, &self.s.instance, patient, &key.id)
+            map::recording_path(&self.s.tenant, &self.s.instance, patient, id)
         );
         let api = &self.api;
         let url = &url;
@@ -710,7 +719,7 @@ impl Provider for Welkin {
                 api.open_stream(url, &auth, from_byte).await
             })
             .await?;
-        Ok(recording_stream(resp))
+        Ok(RecordingStream::new(&self.s.label, resp))
     }
 
     async fn check(&self) -> Result<String, ProviderError> {
