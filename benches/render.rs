@@ -15,7 +15,7 @@ fn bench(c: &mut Criterion) {
         let (w, h) = (160, 45);
         let mut state = loaded_state(calls, (w, h));
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        state.list.cursor = calls / 2;
+        state.list.view.cursor = calls / 2;
         g.bench_with_input(
             BenchmarkId::new("main_screen_frame", calls),
             &calls,

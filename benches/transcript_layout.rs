@@ -1,7 +1,7 @@
 //! Transcript layout: 300 and 3,000 turns, in the narrow (gutter) and wide (bubble) layouts.
 
 use callbrowser::fixtures::german_turns;
-use callbrowser::ui::transcript::layout;
+use callbrowser::layout::transcript::layout;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 

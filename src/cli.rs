@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::app::msg::Msg;
 use crate::app::state::{ProviderEntry, State};
 use crate::config::Config;
-use crate::model::{Filter, PageRequest, TimeZoneSetting};
+use crate::model::{Filter, PageRequest, ProviderId, TimeZoneSetting};
 use crate::output::{ListOut, ShowOut, calls_table, detail_text};
 use crate::providers::Provider;
 use crate::setup::{Built, build_providers};
@@ -204,34 +204,36 @@ async fn tui(
     started: Instant,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let notifier_for = |i: usize| -> crate::http::Notifier {
+    let notifier_for = |provider: ProviderId| -> crate::http::Notifier {
         let tx = tx.clone();
         Arc::new(move |notice| {
-            let _ = tx.send(Msg::Http {
-                provider: i,
-                notice,
-            });
+            let _ = tx.send(Msg::Http { provider, notice });
         })
     };
     let built = build_providers(cfg, Some(&notifier_for)).await;
-    let entries = built
-        .into_iter()
-        .map(|b| ProviderEntry::new(&b.name, &b.label, b.provider))
-        .collect();
+    let mut entries = Vec::new();
+    let mut adapters = Vec::new();
+    for b in built {
+        entries.push(ProviderEntry::new(
+            b.info,
+            b.provider.as_ref().map(|_| ()).map_err(String::clone),
+        ));
+        adapters.push(b.provider.ok());
+    }
     let mut state = State::new(entries, demo, tz);
     state.page_size = cfg.http.page_size;
     let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
     let stderr = crate::logging::StderrToLog::redirect(&log_path());
-    let result = crate::app::run::run(&mut state, tx, &mut rx, started, trace).await;
+    let result = crate::app::run::run(&mut state, adapters, tx, &mut rx, started, trace).await;
     drop(stderr);
     result
 }
 
 /// Picks the provider named `name`, or the first configured one.
 fn pick(built: Vec<Built>, name: Option<&str>) -> anyhow::Result<Arc<dyn Provider>> {
-    let names: Vec<String> = built.iter().map(|b| b.name.clone()).collect();
+    let names: Vec<String> = built.iter().map(|b| b.name().to_string()).collect();
     let chosen = match name {
-        Some(n) => built.into_iter().find(|b| b.name == n),
+        Some(n) => built.into_iter().find(|b| b.name() == n),
         None => built.into_iter().next(),
     };
     match chosen {
@@ -276,7 +278,7 @@ async fn scope_for(p: &dyn Provider, given: Option<String>) -> anyhow::Result<Op
 async fn list(cfg: &Config, args: ListArgs, tz: TimeZoneSetting) -> anyhow::Result<ExitCode> {
     let p = pick(build_providers(cfg, None).await, args.provider.as_deref())?;
     let scope = scope_for(p.as_ref(), args.scope).await?;
-    let filter = Filter::parse(&args.filter, p.capabilities(), chrono::Local::now())?;
+    let filter = Filter::parse_at(&args.filter, p.capabilities(), chrono::Utc::now(), tz)?;
     let local = filter.local_keys(p.capabilities());
     if !local.is_empty() {
         eprintln!(
@@ -410,13 +412,13 @@ async fn providers(cfg: &Config, args: ProvidersArgs) -> anyhow::Result<ExitCode
                 {
                     Ok(Ok(line)) => (true, line),
                     Ok(Err(e)) => (false, e.to_string()),
-                    Err(_) => (false, format!("{}: no answer within 60 s", b.label)),
+                    Err(_) => (false, format!("{}: no answer within 60 s", b.info.label)),
                 },
             };
             ProviderCheck {
-                name: b.name,
+                name: b.info.name,
                 kind: pc.kind.kind().label(),
-                label: b.label,
+                label: b.info.label,
                 host,
                 ok,
                 message: crate::display::sanitize(&message).into_owned(),

@@ -342,35 +342,39 @@ fn page_of<T: Clone>(all: &[T], req: PageRequest) -> Page<T> {
     }
 }
 
+/// The description of in-memory provider `p` as configured provider 0.
+pub fn info(p: &MemoryProvider) -> crate::model::ProviderInfo {
+    crate::providers::describe(crate::model::ProviderId::new(0), p)
+}
+
 /// A state as the TUI has it after `n` calls of one agent were loaded (for benchmarks).
 pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
     use crate::app::state::{ProviderEntry, SidebarRow, Source, State};
-    let mut provider = MemoryProvider::new("talkpilot", 0);
-    provider.calls = calls("talkpilot", &scopes()[0].id, n);
+    use crate::model::ProviderId;
+    let provider = MemoryProvider::new("talkpilot", 0);
     let scopes = provider.scopes.clone();
-    let mut entry = ProviderEntry::new("talkpilot", "TalkPilot", Ok(Arc::new(provider)));
+    let mut entry = ProviderEntry::new(info(&provider), Ok(()));
     entry.health = crate::providers::Health::Ok;
     entry.scopes.items = scopes.clone();
     let mut s = State::new(vec![entry], true, crate::model::TimeZoneSetting::Utc);
     s.now = fixed_now;
     s.size = size;
+    let id = ProviderId::new(0);
     s.list.source = Some(Source {
-        provider: 0,
+        provider: id,
         scope: Some(scopes[0].id.clone()),
         scope_name: scopes[0].name.clone(),
         live: false,
     });
-    s.list.calls = calls("talkpilot", &scopes[0].id, n);
-    s.list.ids = s.list.calls.iter().map(|c| c.id.clone()).collect();
-    s.list.visible = (0..n).collect();
-    s.list.page_size = 100;
-    s.list.next_page = (n / 100) as u32 + 1;
-    s.list.total_items = Some(n as u64);
-    s.list.total_pages = Some(n.div_ceil(100) as u32);
-    s.sidebar_cursor = s
-        .sidebar_rows()
-        .iter()
-        .position(|r| *r == SidebarRow::Scope(0, 0))
-        .unwrap_or(0);
+    let rows = &mut s.list.rows;
+    rows.calls = calls("talkpilot", &scopes[0].id, n);
+    rows.ids = rows.calls.iter().map(|c| c.id.clone()).collect();
+    rows.visible = (0..n).collect();
+    let paging = &mut s.list.paging;
+    paging.page_size = 100;
+    paging.next_page = (n / 100) as u32 + 1;
+    paging.total_items = Some(n as u64);
+    paging.total_pages = Some(n.div_ceil(100) as u32);
+    s.sidebar_to(SidebarRow::Scope(id, 0));
     s
 }

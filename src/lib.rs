@@ -8,6 +8,7 @@ pub mod demo;
 pub mod display;
 pub mod fixtures;
 pub mod http;
+pub mod layout;
 pub mod logging;
 pub mod model;
 pub mod output;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, KindSetting, ProviderConfig, WelkinAuthSetting};
 use crate::http::{HttpClient, Notifier};
-use crate::model::Scope;
+use crate::model::{Account, ProviderId, ProviderInfo, Scope};
 use crate::providers::Provider;
 use crate::providers::allomia::{AlloMia, AlloMiaSettings};
 use crate::providers::solum::{Solum, SolumSettings};
@@ -13,11 +13,39 @@ use crate::providers::talkpilot::{TalkPilot, TalkPilotSettings};
 use crate::providers::voxeme::{Voxeme, VoxemeSettings};
 use crate::providers::welkin::{Welkin, WelkinAuthStyle, WelkinSettings};
 
-/// One configured provider: its name, label, and the adapter or why there is none.
+/// One configured provider: its description, and the adapter or why there is none.
 pub struct Built {
-    pub name: String,
-    pub label: String,
+    pub info: ProviderInfo,
     pub provider: Result<Arc<dyn Provider>, String>,
+}
+
+impl Built {
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+}
+
+/// What the configuration alone says of provider `id` (for one that could not be set up).
+fn configured_info(id: ProviderId, p: &ProviderConfig) -> ProviderInfo {
+    let kind = p.kind.kind();
+    let base_url = p.base_url();
+    let account = match p.kind {
+        KindSetting::Welkin => Some(format!(
+            "{}/{}",
+            p.tenant.as_deref().unwrap_or_default(),
+            p.instance.as_deref().unwrap_or_default()
+        )),
+        _ => p.pinned().map(str::to_string),
+    };
+    ProviderInfo {
+        id,
+        name: p.name.get_ref().clone(),
+        label: p.label(),
+        kind,
+        capabilities: crate::providers::capabilities_of(kind),
+        pinned_scope: pinned(p),
+        account: Account::new(kind, &base_url, account.as_deref()),
+    }
 }
 
 /// A parent pinned by configuration, known by its id until the server says more.
@@ -113,19 +141,21 @@ async fn build_one(
     })
 }
 
-/// Builds every configured provider; `notifier_for(i)` gives provider `i`'s HTTP notifier.
+/// Builds every configured provider; `notifier_for(id)` gives provider `id`'s HTTP notifier.
 pub async fn build_providers(
     cfg: &Config,
-    notifier_for: Option<&dyn Fn(usize) -> Notifier>,
+    notifier_for: Option<&dyn Fn(ProviderId) -> Notifier>,
 ) -> Vec<Built> {
     let mut out = Vec::new();
     for (i, p) in cfg.providers.iter().enumerate() {
-        let notifier = notifier_for.map(|f| f(i));
-        out.push(Built {
-            name: p.name.get_ref().clone(),
-            label: p.label(),
-            provider: build_one(cfg, p, notifier).await,
-        });
+        let id = ProviderId::new(i);
+        let notifier = notifier_for.map(|f| f(id));
+        let provider = build_one(cfg, p, notifier).await;
+        let info = match &provider {
+            Ok(adapter) => crate::providers::describe(id, adapter.as_ref()),
+            Err(_) => configured_info(id, p),
+        };
+        out.push(Built { info, provider });
     }
     out
 }

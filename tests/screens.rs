@@ -3,6 +3,7 @@
 mod support;
 
 use callbrowser::app::state::State;
+
 use callbrowser::fixtures::MemoryProvider;
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -15,7 +16,7 @@ fn render(s: &State) -> String {
     format!("{}", t.backend())
 }
 
-fn with_turns(size: (u16, u16), turns: usize) -> State {
+fn with_turns(size: (u16, u16), turns: usize) -> World {
     let mut p = MemoryProvider::new("talkpilot", 250);
     p.turns = turns;
     let mut s = state_with(vec![p.arc()], size);

@@ -2,11 +2,11 @@
 
 mod support;
 
-use callbrowser::app::msg::{Effect, Msg};
+use callbrowser::app::msg::{Effect, Msg, Subscription};
 use callbrowser::app::state::Focus;
-use callbrowser::app::update::{init, update};
+use callbrowser::app::update::{init, subscriptions, update};
 use callbrowser::fixtures::MemoryProvider;
-use callbrowser::model::{Page, PageRequest};
+use callbrowser::model::{Page, PageRequest, ProviderId};
 use callbrowser::providers::{Health, ProviderError};
 use crossterm::event::KeyCode;
 use support::*;
@@ -17,7 +17,10 @@ fn start_loads_agents_then_the_first_agents_calls() {
     let effects = init(&mut s);
     assert!(matches!(
         effects.as_slice(),
-        [Effect::LoadScopes { provider: 0, .. }]
+        [Effect::LoadScopes {
+            provider: ProviderId(0),
+            ..
+        }]
     ));
     let msg = answer(&s, &effects[0]).unwrap();
     let next = update(&mut s, msg);
@@ -32,10 +35,10 @@ fn start_loads_agents_then_the_first_agents_calls() {
         other => panic!("expected one LoadCalls, got {other:?}"),
     }
     pump(&mut s, next);
-    assert_eq!(s.list.calls.len(), 100);
+    assert_eq!(s.list.rows.calls.len(), 100);
     assert_eq!(s.providers[0].health, Health::Ok);
     assert_eq!(
-        callbrowser::ui::list::position_text(&s),
+        callbrowser::ui::list::position_text(&s.list),
         "page 1 of 3 · 1 of 250"
     );
 }
@@ -64,12 +67,12 @@ fn stale_answers_are_dropped() {
     };
     update(&mut s, stale);
     assert!(
-        s.list.calls.is_empty(),
+        s.list.rows.calls.is_empty(),
         "an answer for the old agent must not show"
     );
-    assert_eq!(s.list.loading, Some(*current));
+    assert_eq!(s.list.paging.loading, Some(*current));
     pump(&mut s, effects);
-    assert_eq!(s.list.calls.len(), 100);
+    assert_eq!(s.list.rows.calls.len(), 100);
 
     // A detail answer for a call no longer open is dropped too.
     s.focus = Focus::List;
@@ -116,7 +119,7 @@ fn errors_reach_the_status_line_and_the_sidebar() {
         "TalkPilot rejected the API key (401 UNAUTHORIZED): check TP_KEY"
     );
     assert_eq!(s.providers[0].health, Health::AuthError);
-    assert_eq!(s.list.error.as_deref(), Some(s.status.text.as_str()));
+    assert_eq!(s.list.paging.error.as_deref(), Some(s.status.text.as_str()));
     assert!(!s.quit, "the program keeps running");
 }
 
@@ -148,15 +151,15 @@ fn focus_moves_with_tab_and_back() {
 #[test]
 fn paging_prefetches_once_before_the_end() {
     let mut s = loaded(250, (160, 45));
-    assert_eq!(s.list.calls.len(), 100);
+    assert_eq!(s.list.rows.calls.len(), 100);
     // Moving down within the first half of the page asks for nothing.
     let e = key(&mut s, KeyCode::Char('j'));
     assert!(e.is_empty(), "{e:?}");
-    s.list.cursor = 40;
+    s.list.view.cursor = 40;
     let e = key(&mut s, KeyCode::Char('j'));
     assert!(e.is_empty(), "{e:?}");
     // Past half of what is loaded: the next page is fetched, once.
-    s.list.cursor = 55;
+    s.list.view.cursor = 55;
     let e = key(&mut s, KeyCode::Char('j'));
     assert!(
         matches!(
@@ -174,14 +177,14 @@ fn paging_prefetches_once_before_the_end() {
         "a page already loading is not asked for again: {again:?}"
     );
     pump(&mut s, e);
-    assert_eq!(s.list.calls.len(), 200);
+    assert_eq!(s.list.rows.calls.len(), 200);
     // G goes to the end and keeps loading until there is no more.
     press(&mut s, KeyCode::Char('G'));
-    assert_eq!(s.list.calls.len(), 250);
-    assert_eq!(s.list.cursor, 249);
-    assert!(!s.list.has_more);
+    assert_eq!(s.list.rows.calls.len(), 250);
+    assert_eq!(s.list.view.cursor, 249);
+    assert!(!s.list.paging.has_more);
     assert_eq!(
-        callbrowser::ui::list::position_text(&s),
+        callbrowser::ui::list::position_text(&s.list),
         "page 3 of 3 · 250 of 250"
     );
     let e = key(&mut s, KeyCode::Char('j'));
@@ -191,11 +194,11 @@ fn paging_prefetches_once_before_the_end() {
 #[test]
 fn transcript_search_counts_and_moves() {
     let mut s = loaded(30, (120, 40));
-    s.providers[0].provider = Some({
+    s.adapters[0] = {
         let mut p = MemoryProvider::new("talkpilot", 30);
         p.turns = 300;
         p.arc()
-    });
+    };
     press(&mut s, KeyCode::Enter);
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, "donnerstag");
@@ -245,17 +248,18 @@ fn a_bad_filter_is_an_error_that_lists_what_is_allowed() {
     };
     assert_eq!(filter.extra.get("done").map(String::as_str), Some("false"));
     assert_eq!(
-        s.list.local_keys,
+        s.list.filter.local_keys,
         vec!["dur".to_string()],
         "dur is applied locally"
     );
     pump(&mut s, e);
-    assert!(!s.list.visible.is_empty());
+    assert!(!s.list.rows.visible.is_empty());
     assert!(
         s.list
+            .rows
             .visible
             .iter()
-            .all(|&i| s.list.calls[i].duration_secs.unwrap() > 300.0)
+            .all(|&i| s.list.rows.calls[i].duration_secs.unwrap() > 300.0)
     );
 }
 
@@ -265,9 +269,9 @@ fn esc_in_the_list_clears_the_filter() {
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, "done:true");
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.list.filter_text, "done:true");
+    assert_eq!(s.list.filter.text, "done:true");
     let e = key(&mut s, KeyCode::Esc);
-    assert!(s.list.filter_text.is_empty());
+    assert!(s.list.filter.text.is_empty());
     assert!(
         matches!(e.as_slice(), [Effect::LoadCalls { filter, .. }] if filter.is_empty()),
         "{e:?}"
@@ -292,7 +296,7 @@ fn ctrl_u_clears_the_input_line_as_in_a_shell() {
     pump(&mut s, e);
     type_text(&mut s, "done:false");
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.list.filter_text, "done:false");
+    assert_eq!(s.list.filter.text, "done:false");
 }
 
 #[test]
@@ -304,18 +308,28 @@ fn the_live_view_refreshes_while_shown_and_stops_when_left() {
     let mut s = state_with(vec![p.arc()], (160, 45));
     let e = init(&mut s);
     pump(&mut s, e);
-    assert_eq!(s.list.calls.len(), 30);
+    assert_eq!(s.list.rows.calls.len(), 30);
 
-    // L opens the Live view of the account shown; its answer asks for a timer.
+    // L opens the Live view of the account shown; while its snapshot loads no timer runs, and
+    // its answer asks for one (a subscription that lives while the view is shown and idle).
     let effects = key(&mut s, KeyCode::Char('L'));
     assert!(matches!(effects.as_slice(), [Effect::LoadLive { .. }]));
+    assert!(subscriptions(&s).is_empty(), "no timer while loading");
     let msg = answer(&s, &effects[0]).unwrap();
     let next = update(&mut s, msg);
-    let [Effect::LiveTimer { generation, after }] = next.as_slice() else {
-        panic!("expected a LiveTimer, got {next:?}")
+    assert!(next.is_empty(), "{next:?}");
+    let subs = subscriptions(&s);
+    let [
+        Subscription::LiveTimer {
+            generation, after, ..
+        },
+    ] = subs.as_slice()
+    else {
+        panic!("expected a LiveTimer, got {subs:?}")
     };
-    assert_eq!(*after, callbrowser::app::update::LIVE_REFRESH);
-    assert_eq!(s.list.calls.len(), 2);
+    let generation = *generation;
+    assert_eq!(*after, callbrowser::app::state::list::LIVE_REFRESH);
+    assert_eq!(s.list.rows.calls.len(), 2);
     assert!(s.list.source.as_ref().unwrap().live);
     assert!(
         s.list
@@ -332,22 +346,26 @@ fn the_live_view_refreshes_while_shown_and_stops_when_left() {
     let mut changed = callbrowser::fixtures::calls("voxeme", "a", 4);
     changed.swap(1, 3);
     *live.lock().unwrap() = changed;
-    let tick = update(
-        &mut s,
-        Msg::LiveTick {
-            generation: *generation,
-        },
-    );
+    let tick = update(&mut s, Msg::LiveTick { generation });
     assert!(matches!(tick.as_slice(), [Effect::LoadLive { .. }]));
     pump(&mut s, tick);
-    assert_eq!(s.list.calls.len(), 4);
+    assert_eq!(s.list.rows.calls.len(), 4);
     assert_eq!(s.list.selected().unwrap().id, selected);
+    // The next answer asks for the next timer (another round: a new task).
+    assert!(matches!(
+        subscriptions(&s).as_slice(),
+        [Subscription::LiveTimer { round: 2, .. }]
+    ));
 
     // Leaving (L again) goes back to the history; a late tick does nothing.
     let gen_live = s.list.generation;
     press(&mut s, KeyCode::Char('L'));
     assert!(!s.list.source.as_ref().unwrap().live);
-    assert_eq!(s.list.calls.len(), 30);
+    assert_eq!(s.list.rows.calls.len(), 30);
+    assert!(
+        subscriptions(&s).is_empty(),
+        "the timer is dropped on leaving"
+    );
     let late = update(
         &mut s,
         Msg::LiveTick {
@@ -371,26 +389,41 @@ fn the_live_view_pauses_while_the_detail_pane_hides_it() {
     assert!(s.list.source.as_ref().unwrap().live);
     let generation = s.list.generation;
 
-    // Open a call: the list is off screen, so a due refresh does not poll.
+    // Open a call: the list is off screen, so no timer runs and a late tick does not poll.
     press(&mut s, KeyCode::Enter);
     assert_eq!(s.focus, Focus::Detail);
-    assert!(callbrowser::ui::layout::areas(&s).list.is_none());
+    assert!(s.areas().list.is_none());
+    assert!(subscriptions(&s).is_empty(), "no polling while hidden");
     let tick = update(&mut s, Msg::LiveTick { generation });
     assert!(tick.is_empty(), "no polling while hidden: {tick:?}");
     // Nor does anything else while it stays hidden.
     assert!(key(&mut s, KeyCode::Char('j')).is_empty());
 
-    // Back to the list: the paused refresh runs at once, and its answer sets the next timer.
+    // Back to the list after the refresh came due: the timer runs again at once, its tick
+    // refreshes, and that answer sets the next full wait.
+    s.list.live.answered_at =
+        Some(callbrowser::fixtures::fixed_now() - chrono::Duration::seconds(10));
     let back = key(&mut s, KeyCode::Esc);
+    assert!(back.is_empty(), "{back:?}");
+    let subs = subscriptions(&s);
+    let [Subscription::LiveTimer { after, .. }] = subs.as_slice() else {
+        panic!("expected a LiveTimer, got {subs:?}")
+    };
+    assert_eq!(*after, std::time::Duration::ZERO, "overdue: at once");
+    let tick = update(&mut s, Msg::LiveTick { generation });
     assert!(
-        matches!(back.as_slice(), [Effect::LoadLive { .. }]),
-        "{back:?}"
+        matches!(tick.as_slice(), [Effect::LoadLive { .. }]),
+        "{tick:?}"
     );
-    let msg = answer(&s, &back[0]).unwrap();
-    let next = update(&mut s, msg);
+    let msg = answer(&s, &tick[0]).unwrap();
+    update(&mut s, msg);
     assert!(
-        matches!(next.as_slice(), [Effect::LiveTimer { .. }]),
-        "{next:?}"
+        matches!(
+            subscriptions(&s).as_slice(),
+            [Subscription::LiveTimer { after, .. }] if *after == callbrowser::app::state::list::LIVE_REFRESH
+        ),
+        "{:?}",
+        subscriptions(&s)
     );
 }
 
@@ -414,7 +447,7 @@ fn unreadable_live_calls_are_counted_on_screen() {
             result: Ok(page),
         },
     );
-    assert_eq!((s.list.calls.len(), s.list.unreadable), (2, 1));
+    assert_eq!((s.list.rows.calls.len(), s.list.paging.unreadable), (2, 1));
     assert!(
         s.status.text.contains("1 live call(s) could not be read"),
         "{}",
@@ -434,7 +467,7 @@ fn unreadable_live_calls_are_counted_on_screen() {
             result: Ok(page),
         },
     );
-    assert_eq!(s.list.unreadable, 0);
+    assert_eq!(s.list.paging.unreadable, 0);
     assert!(s.status.text.is_empty(), "{}", s.status.text);
 }
 
@@ -453,7 +486,7 @@ fn a_pinned_parent_opens_directly_titled_with_its_provider() {
         "no parent list is loaded, the pinned agent's calls are: {e:?}"
     );
     pump(&mut s, e);
-    assert_eq!(s.list.calls.len(), 12);
+    assert_eq!(s.list.rows.calls.len(), 12);
     let source = s.list.source.as_ref().unwrap();
     assert_eq!(source.scope_name, format!("TalkPilot · {}", agent.id));
 }
@@ -485,13 +518,13 @@ fn another_parents_calls_close_the_detail_of_the_last_one() {
 fn what_the_detail_tells_fills_the_list_row() {
     let mut s = loaded(10, (160, 45));
     // As AlloMia's list: no name, no summary, recording unknown until the detail.
-    let full = s.list.calls[0].clone();
-    let row = &mut s.list.calls[0];
+    let full = s.list.rows.calls[0].clone();
+    let row = &mut s.list.rows.calls[0];
     row.caller_name = None;
     row.summary = None;
     row.has_recording = None;
     press(&mut s, KeyCode::Enter);
-    let row = &s.list.calls[0];
+    let row = &s.list.rows.calls[0];
     assert_eq!(row.caller_name, full.caller_name);
     assert_eq!(row.summary, full.summary);
     assert!(row.has_recording.is_some());
@@ -544,22 +577,118 @@ fn the_first_configured_provider_opens_first_whatever_answers_first() {
     let mut s = state_with(vec![first.arc(), second.arc()], (160, 45));
     let effects = init(&mut s);
     assert!(
-        matches!(effects.as_slice(), [Effect::LoadScopes { provider: 0, .. }]),
+        matches!(
+            effects.as_slice(),
+            [Effect::LoadScopes {
+                provider: ProviderId(0),
+                ..
+            }]
+        ),
         "{effects:?}"
     );
     pump(&mut s, effects);
     let src = s.list.source.clone().unwrap();
-    assert_eq!(src.provider, 0);
-    assert_eq!(s.list.calls.len(), 20);
+    assert_eq!(src.provider, ProviderId(0));
+    assert_eq!(s.list.rows.calls.len(), 20);
     // Choosing the second provider in the sidebar shows its calls directly.
     s.focus = Focus::Sidebar;
     let row = s
         .sidebar_rows()
         .iter()
-        .position(|r| *r == callbrowser::app::state::SidebarRow::Provider(1))
+        .position(|r| *r == callbrowser::app::state::SidebarRow::Provider(ProviderId(1)))
         .unwrap();
     s.sidebar_cursor = row;
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.list.source.as_ref().unwrap().provider, 1);
-    assert_eq!(s.list.calls.len(), 7);
+    assert_eq!(s.list.source.as_ref().unwrap().provider, ProviderId(1));
+    assert_eq!(s.list.rows.calls.len(), 7);
+}
+
+#[test]
+fn reloading_the_detail_shows_the_new_answer_not_the_cached_lines() {
+    let mut s = loaded(10, (160, 45));
+    press(&mut s, KeyCode::Enter);
+    let e = key(&mut s, KeyCode::Char('r'));
+    let [Effect::LoadDetail { req, .. }] = e.as_slice() else {
+        panic!("{e:?}")
+    };
+    let mut d = s.detail.detail.clone().unwrap();
+    d.call.summary = Some("A SUMMARY CHANGED AT THE VENDOR".into());
+    update(
+        &mut s,
+        Msg::Detail {
+            req: *req,
+            result: Box::new(Ok(d)),
+        },
+    );
+    let lines = &s.detail.layout.as_ref().unwrap().lines;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.to_string().contains("A SUMMARY CHANGED AT THE VENDOR")),
+        "the reloaded detail is laid out again"
+    );
+}
+
+#[test]
+fn a_filter_change_on_local_keys_only_refilters_the_loaded_pages() {
+    let mut s = loaded(250, (160, 45));
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.list.rows.calls.len(), 250, "every page loaded");
+    // dur is applied locally by this provider: no request, every loaded page kept.
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "dur>600");
+    let e = key(&mut s, KeyCode::Enter);
+    assert!(e.is_empty(), "no request for a local-only change: {e:?}");
+    assert_eq!(s.list.rows.calls.len(), 250);
+    let shown = s.list.rows.visible.len();
+    assert!(shown > 0 && shown < 250, "{shown}");
+    assert!(
+        s.status.text.contains("applied to loaded calls"),
+        "{}",
+        s.status.text
+    );
+    // Esc drops it, again without a request.
+    let e = key(&mut s, KeyCode::Esc);
+    assert!(e.is_empty(), "{e:?}");
+    assert_eq!(s.list.rows.visible.len(), 250);
+    // A server key (done:) does ask again, from page 1.
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "done:false");
+    let e = key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(e.as_slice(), [Effect::LoadCalls { page, .. }] if page.page == 1),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn the_programs_own_notes_are_cleared_by_topic_never_by_matching_vendor_text() {
+    let mut p = MemoryProvider::new("voxeme", 5);
+    p.caps.has_live = true;
+    *p.live.lock().unwrap() = callbrowser::fixtures::calls("voxeme", "a", 2);
+    let mut s = state_with(vec![p.arc()], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    let e = key(&mut s, KeyCode::Char('L'));
+    let Effect::LoadLive { req, .. } = e[0] else {
+        panic!("expected LoadLive, got {e:?}")
+    };
+    // An error from the vendor whose text reads like the program's own note.
+    let vendor = ProviderError::Vendor {
+        provider: "Voxeme".into(),
+        status: 500,
+        code: "x".into(),
+        message: "2 live call(s) could not be read".into(),
+    };
+    s.set_status(vendor.to_string(), true);
+    let page = Page::whole(callbrowser::fixtures::calls("voxeme", "a", 2), 0);
+    update(
+        &mut s,
+        Msg::Live {
+            req,
+            result: Ok(page),
+        },
+    );
+    assert!(s.status.is_error, "the vendor's error stays");
+    assert_eq!(s.status.text, vendor.to_string());
 }

@@ -1,5 +1,7 @@
-//! The application: state, messages, `update`, the effects it asks for, and the loop.
+//! The application: state, messages, `update` (the effects and subscriptions it asks for), the
+//! job runner that carries them out, and the loop. `app` never imports `ui`.
 
+pub mod jobs;
 pub mod keymap;
 pub mod msg;
 pub mod run;

@@ -1,11 +1,14 @@
 //! Everything that reaches `update`: input, and the answers of background work (each carrying the
-//! id of the request it answers) — and the effects `update` asks for.
+//! id of the request it answers) — and what `update` asks for: one-shot [`Effect`]s, and the
+//! long-lived [`Subscription`]s that the state wants running.
+
+use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 
 use super::state::ReqId;
 use crate::http::HttpNotice;
-use crate::model::{Call, CallDetail, CallKey, Filter, Page, PageRequest, Scope};
+use crate::model::{Call, CallDetail, CallKey, Filter, Page, PageRequest, ProviderId, Scope};
 use crate::providers::ProviderError;
 
 #[derive(Debug)]
@@ -16,7 +19,7 @@ pub enum Msg {
     Quit,
     Scopes {
         req: ReqId,
-        provider: usize,
+        provider: ProviderId,
         result: Result<Page<Scope>, ProviderError>,
     },
     Calls {
@@ -37,43 +40,92 @@ pub enum Msg {
         generation: u64,
     },
     Http {
-        provider: usize,
+        provider: ProviderId,
         notice: HttpNotice,
     },
 }
 
-/// Work `update` asks the runtime to do; each answers with a [`Msg`] carrying `req`.
+/// One-shot work `update` asks the runtime to do; each answers with a [`Msg`] carrying `req`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     LoadScopes {
         req: ReqId,
-        provider: usize,
+        provider: ProviderId,
         /// A search the server applies (Welkin patients by name, MRN, status).
         search: Option<String>,
         page: PageRequest,
     },
     LoadCalls {
         req: ReqId,
-        provider: usize,
+        provider: ProviderId,
         scope: Option<String>,
         filter: Filter,
         page: PageRequest,
     },
     LoadDetail {
         req: ReqId,
-        provider: usize,
         key: CallKey,
     },
     LoadLive {
         req: ReqId,
-        provider: usize,
+        provider: ProviderId,
         scope: Option<String>,
-    },
-    /// Send [`Msg::LiveTick`] after `after` (replaces a pending one).
-    LiveTimer {
-        generation: u64,
-        after: std::time::Duration,
     },
     /// Leave the alternate screen, stop the process (Ctrl-Z), and come back.
     Suspend,
+}
+
+/// What a job is for. A new job with the key of a running one replaces it (the older answer
+/// would be dropped anyway); jobs with different keys run side by side.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum JobKey {
+    /// A provider's parent list.
+    Scopes(ProviderId),
+    /// The call list's next page, or its Live snapshot.
+    List,
+    /// The open call's detail.
+    Detail,
+}
+
+impl Effect {
+    /// The job this effect runs as (`None` for what the loop does itself).
+    pub fn job_key(&self) -> Option<JobKey> {
+        match self {
+            Effect::LoadScopes { provider, .. } => Some(JobKey::Scopes(*provider)),
+            Effect::LoadCalls { .. } | Effect::LoadLive { .. } => Some(JobKey::List),
+            Effect::LoadDetail { .. } => Some(JobKey::Detail),
+            Effect::Suspend => None,
+        }
+    }
+}
+
+/// Long-lived work the state wants running: a task that sends messages until its handle is
+/// dropped. The runtime starts each one the state asks for and drops each one it no longer asks
+/// for (compared by [`Subscription::key`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Subscription {
+    /// Sends [`Msg::LiveTick`] once, `after` from when it starts: the next refresh of the Live
+    /// view. Asked for only while the Live view is on screen and idle.
+    LiveTimer {
+        generation: u64,
+        /// The answer it follows: each answer asks for a new timer.
+        round: u64,
+        after: Duration,
+    },
+}
+
+/// Identifies a subscription: the same key is the same running task.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SubKey {
+    LiveTimer { generation: u64, round: u64 },
+}
+
+impl Subscription {
+    pub fn key(&self) -> SubKey {
+        match *self {
+            Subscription::LiveTimer {
+                generation, round, ..
+            } => SubKey::LiveTimer { generation, round },
+        }
+    }
 }

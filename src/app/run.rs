@@ -2,7 +2,6 @@
 //! work). The loop waits for one, drains what else is queued, updates, and draws only if
 //! something changed. All I/O runs in spawned tasks; the loop never waits for one.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,120 +10,12 @@ use std::time::Instant;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinHandle;
 
+use super::jobs::Jobs;
 use super::msg::{Effect, Msg};
 use super::state::State;
-use super::update::{init, update};
+use super::update::{init, subscriptions, update};
 use crate::providers::Provider;
-
-/// Runs effects as tasks. Only the newest request of each kind runs: starting a new list or
-/// detail load aborts the one before (its answer would be dropped anyway).
-pub struct Executor {
-    providers: Vec<Option<Arc<dyn Provider>>>,
-    tx: UnboundedSender<Msg>,
-    calls: Option<JoinHandle<()>>,
-    detail: Option<JoinHandle<()>>,
-    scopes: HashMap<usize, JoinHandle<()>>,
-    live_timer: Option<JoinHandle<()>>,
-}
-
-impl Executor {
-    pub fn new(state: &State, tx: UnboundedSender<Msg>) -> Executor {
-        Executor {
-            providers: state.providers.iter().map(|p| p.provider.clone()).collect(),
-            tx,
-            calls: None,
-            detail: None,
-            scopes: HashMap::new(),
-            live_timer: None,
-        }
-    }
-
-    pub fn run(&mut self, effect: Effect) {
-        let tx = self.tx.clone();
-        match effect {
-            Effect::LoadScopes {
-                req,
-                provider,
-                search,
-                page,
-            } => {
-                let Some(p) = self.providers.get(provider).cloned().flatten() else {
-                    return;
-                };
-                let task = tokio::spawn(async move {
-                    let result = p.list_scopes(search.as_deref(), page).await;
-                    let _ = tx.send(Msg::Scopes {
-                        req,
-                        provider,
-                        result,
-                    });
-                });
-                if let Some(old) = self.scopes.insert(provider, task) {
-                    old.abort();
-                }
-            }
-            Effect::LoadCalls {
-                req,
-                provider,
-                scope,
-                filter,
-                page,
-            } => {
-                let Some(p) = self.providers.get(provider).cloned().flatten() else {
-                    return;
-                };
-                let task = tokio::spawn(async move {
-                    let result = p.list_calls(scope.as_deref(), &filter, page).await;
-                    let _ = tx.send(Msg::Calls { req, result });
-                });
-                if let Some(old) = self.calls.replace(task) {
-                    old.abort();
-                }
-            }
-            Effect::LoadDetail { req, provider, key } => {
-                let Some(p) = self.providers.get(provider).cloned().flatten() else {
-                    return;
-                };
-                let task = tokio::spawn(async move {
-                    let result = Box::new(p.get_call(key.scope.as_deref(), &key.id).await);
-                    let _ = tx.send(Msg::Detail { req, result });
-                });
-                if let Some(old) = self.detail.replace(task) {
-                    old.abort();
-                }
-            }
-            Effect::LoadLive {
-                req,
-                provider,
-                scope,
-            } => {
-                let Some(p) = self.providers.get(provider).cloned().flatten() else {
-                    return;
-                };
-                let task = tokio::spawn(async move {
-                    let result = p.list_live(scope.as_deref()).await;
-                    let _ = tx.send(Msg::Live { req, result });
-                });
-                // The Live view replaces the list: it shares the list's slot.
-                if let Some(old) = self.calls.replace(task) {
-                    old.abort();
-                }
-            }
-            Effect::LiveTimer { generation, after } => {
-                let task = tokio::spawn(async move {
-                    tokio::time::sleep(after).await;
-                    let _ = tx.send(Msg::LiveTick { generation });
-                });
-                if let Some(old) = self.live_timer.replace(task) {
-                    old.abort();
-                }
-            }
-            Effect::Suspend => {}
-        }
-    }
-}
 
 /// Start-up timings for the measuring harness (`CALLBROWSER_TRACE=file`): one line per event,
 /// milliseconds since the process started.
@@ -154,7 +45,7 @@ impl Trace {
         if self.frames == 1 {
             let _ = writeln!(f, "first_frame_ms {ms:.1}");
         }
-        if !self.first_calls_seen && !state.list.visible.is_empty() {
+        if !self.first_calls_seen && !state.list.rows.visible.is_empty() {
             self.first_calls_seen = true;
             let _ = writeln!(f, "first_calls_frame_ms {ms:.1}");
         }
@@ -222,9 +113,11 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
 }
 
 /// Runs the TUI until the user quits; the terminal is restored on every exit path. The caller
-/// makes the channel, so that providers' HTTP notices can go into it.
+/// makes the channel, so that providers' HTTP notices can go into it. `providers[i]` is
+/// configured provider `i` (`None` when it could not be set up).
 pub async fn run(
     state: &mut State,
+    providers: Vec<Option<Arc<dyn Provider>>>,
     tx: UnboundedSender<Msg>,
     rx: &mut UnboundedReceiver<Msg>,
     started: Instant,
@@ -235,11 +128,12 @@ pub async fn run(
     let mut trace = Trace::new(trace, started);
     let size = terminal.size()?;
     state.size = (size.width, size.height);
-    let mut exec = Executor::new(state, tx.clone());
+    let mut jobs = Jobs::new(providers, tx.clone());
     spawn_inputs(tx);
     for e in init(state) {
-        exec.run(e);
+        jobs.run(e);
     }
+    jobs.subscribe(subscriptions(state));
     terminal.draw(|f| crate::ui::draw(f, state))?;
     trace.frame(state);
     state.dirty = false;
@@ -251,7 +145,7 @@ pub async fn run(
                     suspend(&mut terminal)?;
                     state.dirty = true;
                 } else {
-                    exec.run(e);
+                    jobs.run(e);
                 }
             }
             next = rx.try_recv().ok();
@@ -259,6 +153,7 @@ pub async fn run(
         if state.quit {
             break;
         }
+        jobs.subscribe(subscriptions(state));
         if state.dirty {
             terminal.draw(|f| crate::ui::draw(f, state))?;
             trace.frame(state);

@@ -12,7 +12,7 @@ use super::{Capabilities, ProviderKind, Scope};
 /// A configured provider while the program runs: its position in the configuration. Used in
 /// every message, effect and key; never persisted (a config edit may renumber providers).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ProviderId(u16);
+pub struct ProviderId(pub u16);
 
 impl ProviderId {
     /// The provider at position `index` of the configuration.

@@ -234,3 +234,15 @@ pub fn describe(id: ProviderId, p: &dyn Provider) -> ProviderInfo {
         account: p.account().clone(),
     }
 }
+
+/// What an API of `kind` offers, known without setting one up (a provider whose key is missing
+/// still shows what it would offer).
+pub fn capabilities_of(kind: ProviderKind) -> Capabilities {
+    match kind {
+        ProviderKind::Welkin => welkin::capabilities(),
+        ProviderKind::Solum => solum::capabilities(),
+        ProviderKind::TalkPilot => talkpilot::capabilities(),
+        ProviderKind::Voxeme => voxeme::capabilities(),
+        ProviderKind::AlloMia => allomia::capabilities(),
+    }
+}

@@ -5,28 +5,29 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::theme;
-use crate::app::state::{Focus, State};
+use crate::app::state::list::LIVE_REFRESH;
+use crate::app::state::{CallList, Focus, State};
 use crate::display::{format_duration, format_time, sanitize};
+use crate::layout::theme;
 use crate::model::Call;
 
 /// "page 3 of 14 · 57 of 280": where the cursor is among what the server has.
-pub fn position_text(state: &State) -> String {
-    let l = &state.list;
-    if l.visible.is_empty() {
+pub fn position_text(list: &CallList) -> String {
+    let visible = list.rows.visible.len();
+    if visible == 0 {
         return String::new();
     }
-    let pos = l.cursor + 1;
-    let size = l.page_size.max(1) as usize;
-    let page = (pos - 1) / size + 1;
-    let filtered_locally = !l.local_keys.is_empty();
-    match (l.total_pages, l.total_items) {
+    let pos = list.view.cursor + 1;
+    let p = &list.paging;
+    let page = (pos - 1) / p.page_size.max(1) as usize + 1;
+    let filtered_locally = !list.filter.local_keys.is_empty();
+    match (p.total_pages, p.total_items) {
         (Some(pages), Some(total)) if !filtered_locally => {
             format!("page {page} of {pages} · {pos} of {total}")
         }
         _ => {
-            let more = if l.has_more { "+" } else { "" };
-            format!("{pos} of {}{more}", l.visible.len())
+            let more = if p.has_more { "+" } else { "" };
+            format!("{pos} of {visible}{more}")
         }
     }
 }
@@ -58,96 +59,109 @@ fn status(c: &Call) -> String {
     s
 }
 
-pub fn draw(f: &mut Frame, area: Rect, state: &State) {
-    let focused = state.focus == Focus::List;
+/// The top border: the source, where the cursor is (or the Live view's timing), loading.
+fn title(state: &State) -> Line<'static> {
     let l = &state.list;
-    let mut title = vec![Span::styled(
-        format!(
-            " {} ",
-            l.source.as_ref().map_or_else(
-                || "Calls".to_string(),
-                |s| sanitize(&s.scope_name).into_owned()
-            )
-        ),
-        theme::bold(),
-    )];
-    let live = l.source.as_ref().is_some_and(|s| s.live);
+    let name = l.source.as_ref().map_or_else(
+        || "Calls".to_string(),
+        |s| sanitize(&s.scope_name).into_owned(),
+    );
+    let mut spans = vec![Span::styled(format!(" {name} "), theme::bold())];
+    let live = l.is_live();
     if live {
         let when = l
+            .live
             .refreshed_at
             .map(|t| crate::display::format_clock(t, state.time_zone))
             .unwrap_or_else(|| "…".to_string());
-        title.push(Span::raw(format!(
+        spans.push(Span::raw(format!(
             "· {} call(s) · refreshed {when}, every {} s · L leaves ",
-            l.visible.len(),
-            crate::app::update::LIVE_REFRESH.as_secs()
+            l.rows.visible.len(),
+            LIVE_REFRESH.as_secs()
         )));
     } else {
-        let pos = position_text(state);
+        let pos = position_text(l);
         if !pos.is_empty() {
-            title.push(Span::raw(format!("· {pos} ")));
+            spans.push(Span::raw(format!("· {pos} ")));
         }
     }
-    if l.loading.is_some() && !(live && l.refreshed_at.is_some()) {
-        title.push(Span::styled("· loading… ", theme::warn()));
+    if l.paging.loading.is_some() && !(live && l.live.refreshed_at.is_some()) {
+        spans.push(Span::styled("· loading… ", theme::warn()));
     }
-    let block = Block::default()
+    Line::from(spans)
+}
+
+/// The bottom border: the filter and what of it runs on loaded calls, or the Live hint.
+fn bottom(state: &State) -> Option<Line<'static>> {
+    let l = &state.list;
+    if l.filter.text.is_empty() {
+        let has_live = l
+            .source
+            .as_ref()
+            .is_some_and(|s| !s.live && state.provider(s.provider).info.capabilities.has_live);
+        return has_live.then(|| Line::styled(" L: live calls ", theme::dim()));
+    }
+    let mut t = format!(" filter: {} ", sanitize(&l.filter.text));
+    if !l.filter.local_keys.is_empty() {
+        t.push_str(&format!(
+            "(on loaded calls: {}) ",
+            l.filter.local_keys.join(", ")
+        ));
+    }
+    Some(Line::styled(t, theme::warn()))
+}
+
+/// What the list says when no row is shown.
+fn empty_message(l: &CallList) -> Line<'static> {
+    if let Some(e) = &l.paging.error {
+        Line::styled(sanitize(e).into_owned(), theme::error())
+    } else if l.paging.loading.is_some()
+        || (l.source.is_some() && l.rows.calls.is_empty() && l.paging.nothing_asked())
+    {
+        Line::styled("loading…", theme::dim())
+    } else if l.is_live() {
+        Line::styled(
+            "No calls in progress (refreshed every few seconds).",
+            theme::dim(),
+        )
+    } else if l.source.is_none() {
+        Line::styled(
+            "Choose a provider or agent in the sidebar (Tab, Enter).",
+            theme::dim(),
+        )
+    } else {
+        Line::styled("No calls match.", theme::dim())
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, state: &State) {
+    let focused = state.focus == Focus::List;
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
-        .title(Line::from(title));
-    let has_live = l.source.as_ref().is_some_and(|s| {
-        !s.live
-            && state.providers[s.provider]
-                .provider
-                .as_ref()
-                .is_some_and(|p| p.capabilities().has_live)
-    });
-    let block = if l.filter_text.is_empty() {
-        if has_live {
-            block.title_bottom(Line::styled(" L: live calls ", theme::dim()))
-        } else {
-            block
-        }
-    } else {
-        let mut t = format!(" filter: {} ", sanitize(&l.filter_text));
-        if !l.local_keys.is_empty() {
-            t.push_str(&format!("(on loaded calls: {}) ", l.local_keys.join(", ")));
-        }
-        block.title_bottom(Line::styled(t, theme::warn()))
-    };
+        .title(title(state));
+    if let Some(b) = bottom(state) {
+        block = block.title_bottom(b);
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
-
-    if l.visible.is_empty() {
-        let msg = if let Some(e) = &l.error {
-            Line::styled(sanitize(e).into_owned(), theme::error())
-        } else if l.loading.is_some()
-            || (l.source.is_some() && l.calls.is_empty() && l.error.is_none() && l.next_page <= 1)
-        {
-            Line::styled("loading…", theme::dim())
-        } else if live {
-            Line::styled(
-                "No calls in progress (refreshed every few seconds).",
-                theme::dim(),
-            )
-        } else if l.source.is_none() {
-            Line::styled(
-                "Choose a provider or agent in the sidebar (Tab, Enter).",
-                theme::dim(),
-            )
-        } else {
-            Line::styled("No calls match.", theme::dim())
-        };
-        f.render_widget(Paragraph::new(msg), inner);
+    if state.list.rows.visible.is_empty() {
+        f.render_widget(Paragraph::new(empty_message(&state.list)), inner);
         return;
     }
+    draw_table(f, inner, state, focused);
+}
 
+/// The rows on screen as a table: time, caller, direction (when any call has one), duration,
+/// status and summary.
+fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
+    let l = &state.list;
     let rows_h = inner.height.saturating_sub(1) as usize;
-    let end = (l.offset + rows_h).min(l.visible.len());
-    let window = &l.visible[l.offset.min(end)..end];
-    let show_dir = window.iter().any(|&i| l.calls[i].direction.is_some());
-    let rows = window.iter().enumerate().map(|(k, &i)| {
-        let c = &l.calls[i];
+    let end = (l.view.offset + rows_h).min(l.rows.visible.len());
+    let window = &l.rows.visible[l.view.offset.min(end)..end];
+    let calls = || window.iter().map(|&i| &l.rows.calls[i]);
+    let show_dir = calls().any(|c| c.direction.is_some());
+    let rows = calls().enumerate().map(|(k, c)| {
         let mut cells = vec![
             Cell::from(format_time(c.started_at, state.time_zone)),
             Cell::from(caller(c)),
@@ -166,7 +180,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                 .unwrap_or_default(),
         ));
         let row = Row::new(cells);
-        if l.offset + k == l.cursor {
+        if l.view.offset + k == l.view.cursor {
             row.style(theme::selected(focused))
         } else if c.deleted || c.purged {
             row.style(theme::dim())
@@ -176,9 +190,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     });
     // Time, duration and status keep their width; caller and summary share the rest, the
     // caller first (it matters more when the pane is narrow).
-    let status_w = window
-        .iter()
-        .map(|&i| status(&l.calls[i]).chars().count())
+    let status_w = calls()
+        .map(|c| status(c).chars().count())
         .max()
         .unwrap_or(6)
         .clamp(6, 16) as u16;

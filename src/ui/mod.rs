@@ -1,11 +1,8 @@
 //! Drawing: one small function per pane, each a pure view of the state.
 
 pub mod detail;
-pub mod layout;
 pub mod list;
 pub mod sidebar;
-pub mod theme;
-pub mod transcript;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,9 +12,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::app::keymap::bindings_for;
 use crate::app::state::{InputKind, State};
 use crate::display::sanitize;
+use crate::layout::{Areas, theme};
 
 pub fn draw(f: &mut Frame, state: &State) {
-    let a = layout::areas(state);
+    let a = state.areas();
     draw_title(f, a.title, state);
     sidebar::draw(f, a.sidebar, state);
     if let Some(r) = a.list {
@@ -75,7 +73,7 @@ fn draw_hints(f: &mut Frame, area: Rect, state: &State) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_input(f: &mut Frame, a: &layout::Areas, kind: InputKind, input: &crate::app::state::Input) {
+fn draw_input(f: &mut Frame, a: &Areas, kind: InputKind, input: &crate::app::state::Input) {
     let (title, area) = match kind {
         InputKind::Filter => (
             " Filter — text and key:value, Enter applies, Esc cancels ",
@@ -124,21 +122,17 @@ fn draw_help(f: &mut Frame, area: Rect, state: &State) {
             .list
             .source
             .as_ref()
-            .and_then(|s| state.providers[s.provider].provider.as_ref())
+            .map(|s| &state.provider(s.provider).info)
         {
             let keys: Vec<String> = p
-                .capabilities()
+                .capabilities
                 .provider_keys
                 .iter()
                 .map(|k| format!("{}:", k.name))
                 .collect();
             if !keys.is_empty() {
                 lines.push(Line::styled(
-                    format!(
-                        "{}: {}",
-                        crate::display::sanitize(p.label()),
-                        keys.join(" ")
-                    ),
+                    format!("{}: {}", crate::display::sanitize(&p.label), keys.join(" ")),
                     theme::dim(),
                 ));
             }

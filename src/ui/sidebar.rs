@@ -6,9 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::theme;
-use crate::app::state::{Focus, SidebarRow, State};
+use crate::app::state::{Focus, Scopes, SidebarRow, State};
 use crate::display::sanitize;
+use crate::layout::theme;
+use crate::model::ProviderId;
 use crate::providers::Health;
 
 fn health(h: Health) -> Span<'static> {
@@ -52,85 +53,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let offset = cursor.saturating_sub(h.saturating_sub(1));
     let mut lines = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(offset).take(h) {
-        let selected_source = |p: usize, scope: Option<&str>| {
-            state
-                .list
-                .source
-                .as_ref()
-                .is_some_and(|s| s.provider == p && s.scope.as_deref() == scope)
-        };
-        let mut line = match row {
-            SidebarRow::Provider(p) => {
-                let e = &state.providers[*p];
-                let arrow = if !e.has_scopes() {
-                    " "
-                } else if e.expanded {
-                    "▾"
-                } else {
-                    "▸"
-                };
-                let note = e
-                    .note
-                    .as_deref()
-                    .map(|n| format!(" {}", sanitize(n)))
-                    .unwrap_or_default();
-                let label = truncate(
-                    &format!("{} {}", sanitize(&e.label), note),
-                    w.saturating_sub(4),
-                );
-                let mut style = theme::bold();
-                if selected_source(*p, None) {
-                    style = style.fg(theme::AGENT);
-                }
-                Line::from(vec![
-                    health(e.health),
-                    Span::raw(format!(" {arrow}")),
-                    Span::styled(label, style),
-                ])
-            }
-            SidebarRow::Scope(p, j) => {
-                let s = &state.providers[*p].scopes.items[*j];
-                let mut style = ratatui::style::Style::new();
-                if selected_source(*p, Some(&s.id)) {
-                    style = style
-                        .fg(theme::AGENT)
-                        .add_modifier(ratatui::style::Modifier::BOLD);
-                }
-                Line::from(vec![
-                    Span::raw("   "),
-                    Span::styled(truncate(&sanitize(&s.name), w.saturating_sub(3)), style),
-                ])
-            }
-            SidebarRow::Note(p) => {
-                let sc = &state.providers[*p].scopes;
-                let (text, style) = if sc.loading.is_some() {
-                    ("loading…".to_string(), theme::dim())
-                } else if let Some(e) = &sc.error {
-                    (sanitize(e).into_owned(), theme::error())
-                } else if let Some(q) = sc.query.as_ref().filter(|_| !sc.has_more) {
-                    let n = sc.items.len();
-                    (
-                        format!("{n} for “{}” · Esc in / clears", sanitize(q)),
-                        theme::warn(),
-                    )
-                } else {
-                    ("more… (Enter)".to_string(), theme::dim())
-                };
-                Line::from(vec![
-                    Span::raw("   "),
-                    Span::styled(truncate(&text, w.saturating_sub(3)), style),
-                ])
-            }
+        let mut line = match *row {
+            SidebarRow::Provider(p) => provider_line(state, p, w),
+            SidebarRow::Scope(p, j) => scope_line(state, p, j, w),
+            SidebarRow::Note(p) => note_line(&state.provider(p).scopes, w),
         };
         if i == cursor {
             line = line.style(theme::selected(focused));
         }
         lines.push(line);
     }
-    if let Some(p) = rows.get(cursor).map(|r| match r {
-        SidebarRow::Provider(p) | SidebarRow::Scope(p, _) | SidebarRow::Note(p) => *p,
-    }) {
-        let search = &state.providers[p].scopes.search;
+    if let Some(p) = rows.get(cursor).map(SidebarRow::provider) {
+        let search = &state.provider(p).scopes.search;
         if !search.is_empty() && lines.len() < h {
             lines.push(Line::styled(
                 format!(" search: {}", sanitize(search)),
@@ -139,4 +73,77 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         }
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Whether the list shows the calls of provider `p` under `scope`.
+fn is_shown(state: &State, p: ProviderId, scope: Option<&str>) -> bool {
+    state
+        .list
+        .source
+        .as_ref()
+        .is_some_and(|s| s.provider == p && s.scope.as_deref() == scope)
+}
+
+fn provider_line(state: &State, p: ProviderId, w: usize) -> Line<'static> {
+    let e = state.provider(p);
+    let arrow = if !e.has_scopes() {
+        " "
+    } else if e.expanded {
+        "▾"
+    } else {
+        "▸"
+    };
+    let note = e
+        .note
+        .as_deref()
+        .map(|n| format!(" {}", sanitize(n)))
+        .unwrap_or_default();
+    let label = truncate(
+        &format!("{} {}", sanitize(&e.info.label), note),
+        w.saturating_sub(4),
+    );
+    let mut style = theme::bold();
+    if is_shown(state, p, None) {
+        style = style.fg(theme::AGENT);
+    }
+    Line::from(vec![
+        health(e.health),
+        Span::raw(format!(" {arrow}")),
+        Span::styled(label, style),
+    ])
+}
+
+fn scope_line(state: &State, p: ProviderId, j: usize, w: usize) -> Line<'static> {
+    let s = &state.provider(p).scopes.items[j];
+    let mut style = ratatui::style::Style::new();
+    if is_shown(state, p, Some(&s.id)) {
+        style = style
+            .fg(theme::AGENT)
+            .add_modifier(ratatui::style::Modifier::BOLD);
+    }
+    Line::from(vec![
+        Span::raw("   "),
+        Span::styled(truncate(&sanitize(&s.name), w.saturating_sub(3)), style),
+    ])
+}
+
+/// Under a provider's parents: loading, the error, the server search's count, or "more…".
+fn note_line(sc: &Scopes, w: usize) -> Line<'static> {
+    let (text, style) = if sc.loading.is_some() {
+        ("loading…".to_string(), theme::dim())
+    } else if let Some(e) = &sc.error {
+        (sanitize(e).into_owned(), theme::error())
+    } else if let Some(q) = sc.query.as_ref().filter(|_| !sc.has_more) {
+        let n = sc.items.len();
+        (
+            format!("{n} for “{}” · Esc in / clears", sanitize(q)),
+            theme::warn(),
+        )
+    } else {
+        ("more… (Enter)".to_string(), theme::dim())
+    };
+    Line::from(vec![
+        Span::raw("   "),
+        Span::styled(truncate(&text, w.saturating_sub(3)), style),
+    ])
 }

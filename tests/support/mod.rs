@@ -3,37 +3,58 @@
 
 pub mod fetch;
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use callbrowser::app::msg::{Effect, Msg};
 use callbrowser::app::state::{ProviderEntry, State};
 use callbrowser::app::update::{init, update};
 use callbrowser::fixtures::{MemoryProvider, fixed_now};
-use callbrowser::model::TimeZoneSetting;
-use callbrowser::providers::Provider;
+use callbrowser::model::{ProviderId, TimeZoneSetting};
+use callbrowser::providers::{Provider, describe};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-pub fn state_with(providers: Vec<Arc<dyn Provider>>, size: (u16, u16)) -> State {
+/// The state, and the provider objects the runtime's job runner would hold beside it.
+pub struct World {
+    pub state: State,
+    pub adapters: Vec<Arc<dyn Provider>>,
+}
+
+impl Deref for World {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl DerefMut for World {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+pub fn state_with(providers: Vec<Arc<dyn Provider>>, size: (u16, u16)) -> World {
     let entries = providers
-        .into_iter()
-        .map(|p| {
-            let (name, label) = (p.name().to_string(), p.label().to_string());
-            ProviderEntry::new(&name, &label, Ok(p))
-        })
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ProviderEntry::new(describe(ProviderId::new(i), p.as_ref()), Ok(())))
         .collect();
     let mut s = State::new(entries, true, TimeZoneSetting::Utc);
     s.now = fixed_now;
     s.size = size;
-    s
+    World {
+        state: s,
+        adapters: providers,
+    }
 }
 
 /// The answer a provider gives to one effect.
-pub fn answer(state: &State, effect: &Effect) -> Option<Msg> {
+pub fn answer(world: &World, effect: &Effect) -> Option<Msg> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let provider = |i: usize| state.providers[i].provider.clone().unwrap();
+    let provider = |i: ProviderId| world.adapters[i.index()].clone();
     Some(match effect.clone() {
         Effect::LoadScopes {
             req,
@@ -53,8 +74,6 @@ pub fn answer(state: &State, effect: &Effect) -> Option<Msg> {
             req,
             result: rt.block_on(provider(i).list_live(scope.as_deref())),
         },
-        // The tests send `Msg::LiveTick` themselves instead of sleeping.
-        Effect::LiveTimer { .. } => return None,
         Effect::LoadCalls {
             req,
             provider: i,
@@ -65,20 +84,18 @@ pub fn answer(state: &State, effect: &Effect) -> Option<Msg> {
             req,
             result: rt.block_on(provider(i).list_calls(scope.as_deref(), &filter, page)),
         },
-        Effect::LoadDetail {
+        Effect::LoadDetail { req, key } => Msg::Detail {
             req,
-            provider: i,
-            key,
-        } => Msg::Detail {
-            req,
-            result: Box::new(rt.block_on(provider(i).get_call(key.scope.as_deref(), &key.id))),
+            result: Box::new(
+                rt.block_on(provider(key.provider).get_call(key.scope.as_deref(), &key.id)),
+            ),
         },
         Effect::Suspend => return None,
     })
 }
 
 /// Runs effects to completion, feeding every answer back through `update`.
-pub fn pump(state: &mut State, effects: Vec<Effect>) {
+pub fn pump(state: &mut World, effects: Vec<Effect>) {
     let mut queue = effects;
     while !queue.is_empty() {
         let e = queue.remove(0);
@@ -88,7 +105,7 @@ pub fn pump(state: &mut State, effects: Vec<Effect>) {
     }
 }
 
-pub fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
+pub fn key(state: &mut World, code: KeyCode) -> Vec<Effect> {
     let mods = match code {
         KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
         _ => KeyModifiers::NONE,
@@ -96,19 +113,19 @@ pub fn key(state: &mut State, code: KeyCode) -> Vec<Effect> {
     update(state, Msg::Key(KeyEvent::new(code, mods)))
 }
 
-pub fn press(state: &mut State, code: KeyCode) {
+pub fn press(state: &mut World, code: KeyCode) {
     let e = key(state, code);
     pump(state, e);
 }
 
-pub fn type_text(state: &mut State, text: &str) {
+pub fn type_text(state: &mut World, text: &str) {
     for c in text.chars() {
         press(state, KeyCode::Char(c));
     }
 }
 
 /// A demo-like state: one in-memory TalkPilot with `calls` calls, started and loaded.
-pub fn loaded(calls: usize, size: (u16, u16)) -> State {
+pub fn loaded(calls: usize, size: (u16, u16)) -> World {
     let mut s = state_with(vec![MemoryProvider::new("talkpilot", calls).arc()], size);
     let e = init(&mut s);
     pump(&mut s, e);

@@ -53,7 +53,8 @@ pub const MAX_CALLS_PAGE: u32 = 50;
 /// The largest page of organizations the API allows.
 pub const MAX_ORGS_PAGE: u32 = 100;
 
-fn capabilities() -> Capabilities {
+/// What this API offers (the same for every account).
+pub fn capabilities() -> Capabilities {
     Capabilities {
         scope_noun: Some("organization"),
         has_detail: true,

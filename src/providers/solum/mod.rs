@@ -79,7 +79,8 @@ const PROVIDER_KEYS: &[FilterKey] = &[
     },
 ];
 
-fn capabilities() -> Capabilities {
+/// What this API offers (the same for every account).
+pub fn capabilities() -> Capabilities {
     Capabilities {
         scope_noun: None,
         // The list item is the whole record: the app shows it as the detail without a request.

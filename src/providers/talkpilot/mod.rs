@@ -31,7 +31,8 @@ const PROVIDER_KEYS: &[FilterKey] = &[
     },
 ];
 
-fn capabilities() -> Capabilities {
+/// What this API offers (the same for every account).
+pub fn capabilities() -> Capabilities {
     Capabilities {
         scope_noun: Some("agent"),
         has_detail: true,

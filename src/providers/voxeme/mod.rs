@@ -62,7 +62,8 @@ const PROVIDER_KEYS: &[FilterKey] = &[
     },
 ];
 
-fn capabilities() -> Capabilities {
+/// What this API offers (the same for every account).
+pub fn capabilities() -> Capabilities {
     Capabilities {
         scope_noun: Some("account"),
         has_detail: true,

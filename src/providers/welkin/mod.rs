@@ -47,7 +47,8 @@ const MAX_SEARCH_PAGES: u32 = 10;
 /// How long a merged one-word search result serves the following pages.
 const SEARCH_CACHE_TTL: Duration = Duration::from_secs(60);
 
-fn capabilities() -> Capabilities {
+/// What this API offers (the same for every account).
+pub fn capabilities() -> Capabilities {
     Capabilities {
         scope_noun: Some("patient"),
         has_detail: true,

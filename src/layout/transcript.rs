@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::theme;
 use crate::display::sanitize_multiline;
+use crate::layout::theme;
 use crate::model::{Speaker, Turn};
 
 /// From this inner width on, turns are drawn as bubbles.

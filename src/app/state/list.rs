@@ -1,0 +1,266 @@
+//! The call list's part of the state, in cohesive pieces: where its calls come from
+//! ([`Source`]), the loaded rows ([`Rows`]), the paging of the source ([`Paging`]), what is on
+//! screen ([`Viewport`]), the filter ([`ListFilter`]) and the Live view's timing ([`LiveMode`]).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+
+use super::ReqId;
+use crate::model::{
+    Call, CallDetail, Capabilities, Filter, Page, ProviderId, RecordingRef, Transcript,
+};
+
+/// How often the Live view refreshes itself while it is shown.
+pub const LIVE_REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Where the call list's calls come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub provider: ProviderId,
+    pub scope: Option<String>,
+    pub scope_name: String,
+    /// The Live view: calls in progress, refreshed every few seconds while it is shown.
+    pub live: bool,
+}
+
+/// The calls loaded so far, and which of them pass the part of the filter applied locally.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub calls: Vec<Call>,
+    pub ids: HashSet<String>,
+    /// Indices into `calls` that pass the local filter, in order.
+    pub visible: Vec<usize>,
+}
+
+impl Rows {
+    /// The `n`th visible call.
+    pub fn visible_call(&self, n: usize) -> Option<&Call> {
+        self.visible.get(n).and_then(|&i| self.calls.get(i))
+    }
+
+    /// Adds calls, dropping ones already loaded (records shift between pages).
+    pub fn absorb(&mut self, items: Vec<Call>, filter: &Filter, caps: &Capabilities) {
+        for call in items {
+            if self.ids.insert(call.id.clone()) {
+                if filter.matches_local(&call, caps) {
+                    self.visible.push(self.calls.len());
+                }
+                self.calls.push(call);
+            }
+        }
+    }
+
+    /// Applies the local part of `filter` again to every loaded call.
+    pub fn refilter(&mut self, filter: &Filter, caps: &Capabilities) {
+        self.visible = self
+            .calls
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| filter.matches_local(c, caps))
+            .map(|(i, _)| i)
+            .collect();
+    }
+
+    pub fn clear(&mut self) {
+        self.calls.clear();
+        self.ids.clear();
+        self.visible.clear();
+    }
+
+    /// Fills what the list item lacked from the same call's detail (AlloMia lists no name or
+    /// summary, TalkPilot tells about recordings only in the detail), so the row shows it too.
+    pub fn enrich(&mut self, d: &CallDetail) {
+        let detailed = &d.call;
+        let Some(c) = self
+            .calls
+            .iter_mut()
+            .find(|c| c.same_call(detailed) && c.scope == detailed.scope)
+        else {
+            return;
+        };
+        fn fill<T: Clone>(slot: &mut Option<T>, from: &Option<T>) {
+            if slot.is_none() {
+                slot.clone_from(from);
+            }
+        }
+        fill(&mut c.caller_name, &detailed.caller_name);
+        fill(&mut c.caller_number, &detailed.caller_number);
+        fill(&mut c.summary, &detailed.summary);
+        fill(&mut c.status, &detailed.status);
+        let recording = matches!(
+            d.recording,
+            RecordingRef::SignedUrl { .. } | RecordingRef::Endpoint { .. }
+        );
+        let transcript = matches!(
+            d.transcript,
+            Transcript::Turns(_) | Transcript::Unparsed { .. }
+        );
+        fill(&mut c.has_recording, &Some(recording));
+        fill(&mut c.has_transcript, &Some(transcript));
+    }
+}
+
+/// Paging through the source: what the last page said and what is under way.
+#[derive(Debug)]
+pub struct Paging {
+    pub next_page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+    pub total_items: Option<u64>,
+    pub total_pages: Option<u32>,
+    /// Records the server sent that could not be read, over all pages.
+    pub unreadable: usize,
+    pub loading: Option<ReqId>,
+    pub error: Option<String>,
+    /// `G` was pressed while more pages exist: keep loading and follow the end.
+    pub follow_end: bool,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Paging {
+            next_page: 1,
+            page_size: 100,
+            has_more: false,
+            total_items: None,
+            total_pages: None,
+            unreadable: 0,
+            loading: None,
+            error: None,
+            follow_end: false,
+        }
+    }
+}
+
+impl Paging {
+    /// Takes what a page says about the whole.
+    pub fn absorb<T>(&mut self, page: &Page<T>) {
+        self.has_more = page.has_more && !page.items.is_empty();
+        self.total_items = page.total_items;
+        self.total_pages = page.total_pages;
+        self.unreadable += page.unreadable;
+        self.next_page = page.page + 1;
+    }
+
+    /// A snapshot that is everything there is (the Live view).
+    pub fn whole(&mut self, items: usize, unreadable: usize) {
+        self.has_more = false;
+        self.total_items = Some(items as u64);
+        self.total_pages = Some(1);
+        self.unreadable = unreadable;
+    }
+
+    /// Nothing loaded yet; the page size is kept.
+    pub fn restart(&mut self) {
+        *self = Paging {
+            page_size: self.page_size,
+            ..Paging::default()
+        };
+    }
+
+    /// The first page was not asked for yet.
+    pub fn nothing_asked(&self) -> bool {
+        self.next_page <= 1
+    }
+}
+
+/// What part of the visible rows is on screen, and where the cursor is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Viewport {
+    /// Index into the visible rows.
+    pub cursor: usize,
+    /// First row on screen.
+    pub offset: usize,
+}
+
+impl Viewport {
+    /// Keeps the cursor among `len` rows and on screen in a window of `height` rows.
+    pub fn follow(&mut self, len: usize, height: usize) {
+        let height = height.max(1);
+        if self.cursor >= len {
+            self.cursor = len.saturating_sub(1);
+        }
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + height {
+            self.offset = self.cursor + 1 - height;
+        }
+    }
+}
+
+/// The filter line as typed and as parsed.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub text: String,
+    pub filter: Filter,
+    /// Keys of the filter applied to loaded calls rather than by the server.
+    pub local_keys: Vec<String>,
+}
+
+impl ListFilter {
+    pub fn clear(&mut self) {
+        *self = ListFilter::default();
+    }
+}
+
+/// The Live view's timing: when its last answer came, and how many came.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LiveMode {
+    /// When the last snapshot was shown (the title says it).
+    pub refreshed_at: Option<DateTime<Utc>>,
+    /// When the last answer came, snapshot or error: the next refresh is due from then.
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Answers so far: each one starts the wait for the next refresh.
+    pub rounds: u64,
+}
+
+/// The call list.
+#[derive(Debug, Default)]
+pub struct CallList {
+    pub source: Option<Source>,
+    /// Bumped whenever source or server filter change; answers of older generations are dropped.
+    pub generation: u64,
+    pub rows: Rows,
+    pub paging: Paging,
+    pub view: Viewport,
+    pub filter: ListFilter,
+    pub live: LiveMode,
+}
+
+impl CallList {
+    pub fn selected(&self) -> Option<&Call> {
+        self.rows.visible_call(self.view.cursor)
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.source.as_ref().is_some_and(|s| s.live)
+    }
+
+    /// Replaces everything with a fresh snapshot (the Live view), keeping the cursor on the
+    /// same call when it is still there.
+    pub fn replace(&mut self, page: Page<Call>, caps: &Capabilities) {
+        let selected = self.selected().map(|c| c.id.clone());
+        self.rows.clear();
+        self.paging.whole(page.items.len(), page.unreadable);
+        self.rows.absorb(page.items, &self.filter.filter, caps);
+        if let Some(id) = selected
+            && let Some(pos) = self
+                .rows
+                .visible
+                .iter()
+                .position(|&i| self.rows.calls[i].id == id)
+        {
+            self.view.cursor = pos;
+        }
+    }
+
+    /// Starts over for a new source or server filter: nothing loaded, cursor at the top.
+    pub fn reset(&mut self) {
+        self.rows.clear();
+        self.paging.restart();
+        self.view = Viewport::default();
+        self.live = LiveMode::default();
+        self.generation += 1;
+    }
+}

@@ -1,0 +1,194 @@
+//! The detail pane: opening a call, its answer, scrolling, and the transcript search.
+
+use super::super::keymap::Action;
+use super::super::msg::Effect;
+use super::super::state::{Focus, Input, InputKind, ReqId, State};
+use crate::display::sanitize;
+use crate::model::CallDetail;
+use crate::providers::ProviderError;
+
+/// Enter on a call: shows its detail (asking the provider for it where there is more than the
+/// list item).
+pub(super) fn open(state: &mut State) -> Vec<Effect> {
+    let Some(source) = state.list.source.clone() else {
+        return Vec::new();
+    };
+    let Some(call) = state.list.selected().cloned() else {
+        return Vec::new();
+    };
+    let key = call.key(source.provider);
+    state.focus = Focus::Detail;
+    state.dirty = true;
+    let d = &mut state.detail;
+    if d.key.as_ref() == Some(&key) && (d.detail.is_some() || d.loading.is_some()) {
+        relayout_detail(state);
+        return Vec::new();
+    }
+    // A call in progress has no record yet: the Live view's item is all there is.
+    let has_detail = !source.live && state.provider(source.provider).info.capabilities.has_detail;
+    let d = &mut state.detail;
+    d.key = Some(key.clone());
+    d.error = None;
+    d.scroll = 0;
+    d.search = Default::default();
+    d.layout = None;
+    if !has_detail {
+        d.loading = None;
+        d.show(CallDetail::from_list_item(call));
+        relayout_detail(state);
+        return Vec::new();
+    }
+    let req = state.req();
+    state.detail.loading = Some(req);
+    state.detail.detail = None;
+    vec![Effect::LoadDetail { req, key }]
+}
+
+pub(super) fn on_detail(
+    state: &mut State,
+    req: ReqId,
+    result: Result<CallDetail, ProviderError>,
+) -> Vec<Effect> {
+    if state.detail.loading != Some(req) {
+        return Vec::new(); // an answer to a call no longer shown
+    }
+    state.detail.loading = None;
+    state.dirty = true;
+    match result {
+        Ok(d) => {
+            state.list.rows.enrich(&d);
+            state.detail.show(d);
+            state.detail.scroll = 0;
+            state.detail.search.current = None;
+            relayout_detail(state);
+        }
+        Err(e) => {
+            let text = e.to_string();
+            if let Some(k) = &state.detail.key {
+                state.provider_mut(k.provider).health = e.health();
+            }
+            state.detail.error = Some(text.clone());
+            state.set_status(text, true);
+        }
+    }
+    Vec::new()
+}
+
+/// Lays out the detail pane's lines again unless the cached ones fit the current detail
+/// (generation), width and search.
+pub fn relayout_detail(state: &mut State) {
+    let width = state.areas().detail_inner_width();
+    let d = &mut state.detail;
+    let Some(detail) = &d.detail else {
+        d.layout = None;
+        return;
+    };
+    if !d.layout_fits(width) {
+        d.layout = Some(crate::layout::detail::build(
+            detail,
+            d.generation,
+            width,
+            &d.search.query,
+            state.time_zone,
+        ));
+    }
+}
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    let h = state.areas().detail_rows() as isize;
+    match action {
+        Action::Up => scroll(state, -1),
+        Action::Down => scroll(state, 1),
+        Action::PageUp => scroll(state, -(h - 1).max(1)),
+        Action::PageDown => scroll(state, (h - 1).max(1)),
+        Action::Top => scroll(state, isize::MIN / 2),
+        Action::Bottom => scroll(state, isize::MAX / 2),
+        Action::Back => state.focus = Focus::List,
+        Action::Search => {
+            state.input = Some((InputKind::Search, Input::new(&state.detail.search.query)));
+        }
+        Action::NextMatch | Action::PrevMatch => step_match(state, action == Action::NextMatch),
+        Action::Refresh => {
+            let Some(key) = state.detail.key.clone() else {
+                return Vec::new();
+            };
+            let req = state.req();
+            state.detail.loading = Some(req);
+            return vec![Effect::LoadDetail { req, key }];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn scroll(state: &mut State, delta: isize) {
+    let total = state.detail.layout.as_ref().map_or(0, |l| l.lines.len());
+    let max = total.saturating_sub(state.areas().detail_rows());
+    let s = state.detail.scroll as isize + delta;
+    state.detail.scroll = s.clamp(0, max as isize) as usize;
+    state.dirty = true;
+}
+
+/// `n` / `N`: the next or previous match of the transcript search.
+fn step_match(state: &mut State, forward: bool) {
+    let n = state.detail.layout.as_ref().map_or(0, |l| l.matches.len());
+    if n == 0 {
+        if !state.detail.search.query.is_empty() {
+            no_match(state);
+        }
+        return;
+    }
+    let next = match state.detail.search.current {
+        None => 0,
+        Some(i) if forward => (i + 1) % n,
+        Some(i) => (i + n - 1) % n,
+    };
+    goto_match(state, next);
+}
+
+fn no_match(state: &mut State) {
+    let text = format!("no match for “{}”", sanitize(&state.detail.search.query));
+    state.set_status(text, false);
+}
+
+/// Enter in the search line: searches the transcript and moves to the first match from the
+/// current scroll position on.
+pub(super) fn search(state: &mut State, query: String) {
+    state.detail.search.query = query;
+    state.detail.search.current = None;
+    relayout_detail(state);
+    let n = state.detail.layout.as_ref().map_or(0, |l| l.matches.len());
+    if state.detail.search.query.is_empty() {
+        state.set_status("", false);
+    } else if n == 0 {
+        no_match(state);
+    } else {
+        let scroll = state.detail.scroll;
+        let first = state
+            .detail
+            .layout
+            .as_ref()
+            .and_then(|l| l.matches.iter().position(|&(m, _)| m >= scroll))
+            .unwrap_or(0);
+        goto_match(state, first);
+    }
+}
+
+/// Moves to match `i` of the transcript search and scrolls it into view.
+fn goto_match(state: &mut State, i: usize) {
+    let Some((line, _)) = state
+        .detail
+        .layout
+        .as_ref()
+        .and_then(|l| l.matches.get(i).copied())
+    else {
+        return;
+    };
+    state.detail.search.current = Some(i);
+    let h = state.areas().detail_rows();
+    if line < state.detail.scroll || line >= state.detail.scroll + h {
+        state.detail.scroll = line.saturating_sub(h / 3);
+        scroll(state, 0);
+    }
+    state.dirty = true;
+}

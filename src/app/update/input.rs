@@ -1,0 +1,52 @@
+//! The one-line inputs: the list's filter, the transcript search and the sidebar search. The
+//! editing keys are ratatui-textarea's; Enter applies, Esc cancels.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::msg::Effect;
+use super::super::state::{InputKind, State};
+use super::{detail, list, sidebar};
+
+pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some((kind, mut input)) = state.input.take() else {
+        return Vec::new();
+    };
+    state.dirty = true;
+    match key.code {
+        KeyCode::Esc => {
+            if kind == InputKind::ScopeSearch {
+                sidebar::set_search(state, "");
+                return sidebar::server_search(state, None);
+            }
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            let text = input.text().trim().to_string();
+            return match kind {
+                InputKind::Filter => list::apply_filter(state, text, input),
+                InputKind::Search => {
+                    detail::search(state, text);
+                    Vec::new()
+                }
+                InputKind::ScopeSearch => {
+                    sidebar::set_search(state, "");
+                    sidebar::server_search(state, Some(text).filter(|t| !t.is_empty()))
+                }
+            };
+        }
+        // The shell's line keys, where ratatui-textarea means undo/redo by them.
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            input.area.delete_line_by_head();
+        }
+        _ => {
+            // ratatui-textarea does the editing; Enter and Esc never reach it.
+            input.area.input(key);
+        }
+    }
+    if kind == InputKind::ScopeSearch {
+        let text = input.text();
+        sidebar::set_search(state, &text);
+    }
+    state.input = Some((kind, input));
+    Vec::new()
+}

@@ -1,0 +1,258 @@
+//! The call list: choosing a source, paging through it (with pre-fetching), the filter, and
+//! moving the cursor.
+
+use super::super::keymap::Action;
+use super::super::msg::Effect;
+use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, State};
+use super::{detail, live, mark_ok};
+use crate::model::{Call, Capabilities, Filter, FilterError, Page, PageRequest};
+use crate::providers::ProviderError;
+
+/// Parses a filter line for the list, reading dates in the zone the user chose.
+fn parse_filter(state: &State, text: &str, caps: &Capabilities) -> Result<Filter, FilterError> {
+    Filter::parse_at(text, caps, (state.now)(), state.time_zone)
+}
+
+/// Shows the calls of a provider or scope, from the first page.
+pub(super) fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
+    let id = source.provider;
+    if !state.provider(id).usable() {
+        return Vec::new();
+    }
+    let caps = state.caps(id);
+    // The filter is re-read against the new provider's keys.
+    if !state.list.filter.text.is_empty() {
+        match parse_filter(state, &state.list.filter.text, &caps) {
+            Ok(f) => {
+                state.list.filter.local_keys = f.local_keys(&caps);
+                state.list.filter.filter = f;
+            }
+            Err(e) => {
+                state.set_status(format!("filter cleared: {e}"), true);
+                state.list.filter.clear();
+            }
+        }
+    }
+    // A call of another provider or parent does not belong beside this list, and a note about
+    // what was on screen is stale (errors stay until something replaces them).
+    let same_parent = state
+        .detail
+        .key
+        .as_ref()
+        .is_some_and(|k| k.provider == id && k.scope == source.scope);
+    if !same_parent {
+        state.detail = Default::default();
+        if state.focus == Focus::Detail {
+            state.focus = Focus::List;
+        }
+    }
+    if !state.status.is_error {
+        state.status = Default::default();
+    }
+    let live = source.live;
+    state.list.reset();
+    state.list.source = Some(source);
+    state.list.paging.page_size = state.page_size.clamp(1, caps.max_page_size);
+    state.dirty = true;
+    if live {
+        return live::load(state).into_iter().collect();
+    }
+    load_more(state).into_iter().collect()
+}
+
+/// The next page of the current list, unless one is loading or there is none.
+fn load_more(state: &mut State) -> Option<Effect> {
+    let source = state.list.source.clone().filter(|s| !s.live)?;
+    let paging = &state.list.paging;
+    let first = paging.nothing_asked() && state.list.rows.calls.is_empty();
+    if paging.loading.is_some() || (!first && !paging.has_more) {
+        return None;
+    }
+    let page = PageRequest {
+        page: paging.next_page.max(1),
+        size: paging.page_size.max(1),
+    };
+    let req = state.req();
+    state.list.paging.loading = Some(req);
+    state.dirty = true;
+    Some(Effect::LoadCalls {
+        req,
+        provider: source.provider,
+        scope: source.scope,
+        filter: state.list.filter.filter.clone(),
+        page,
+    })
+}
+
+/// Pre-fetches the next page before the cursor reaches the end of what is loaded.
+fn maybe_prefetch(state: &mut State) -> Option<Effect> {
+    let l = &state.list;
+    let margin = state
+        .areas()
+        .list_rows()
+        .max(l.paging.page_size as usize / 2);
+    if l.rows.visible.len().saturating_sub(l.view.cursor) <= margin || l.paging.follow_end {
+        load_more(state)
+    } else {
+        None
+    }
+}
+
+pub(super) fn on_calls(
+    state: &mut State,
+    req: ReqId,
+    result: Result<Page<Call>, ProviderError>,
+) -> Vec<Effect> {
+    if state.list.paging.loading != Some(req) {
+        return Vec::new(); // an answer for another source, filter or an older page
+    }
+    state.list.paging.loading = None;
+    state.dirty = true;
+    let Some(id) = state.list.source.as_ref().map(|s| s.provider) else {
+        return Vec::new();
+    };
+    match result {
+        Ok(page) => {
+            let caps = state.caps(id);
+            let l = &mut state.list;
+            l.paging.absorb(&page);
+            l.rows.absorb(page.items, &l.filter.filter, &caps);
+            l.paging.error = None;
+            mark_ok(state, id);
+            let unreadable = state.list.paging.unreadable;
+            if unreadable > 0 {
+                let label = &state.provider(id).info.label;
+                let text =
+                    format!("{label}: {unreadable} record(s) could not be read and are not shown");
+                state.set_status(text, false);
+            }
+            let l = &mut state.list;
+            if l.paging.follow_end {
+                l.view.cursor = l.rows.visible.len().saturating_sub(1);
+                if !l.paging.has_more {
+                    l.paging.follow_end = false;
+                }
+            }
+            keep_cursor_visible(state);
+            maybe_prefetch(state).into_iter().collect()
+        }
+        Err(e) => {
+            let text = e.to_string();
+            state.provider_mut(id).health = e.health();
+            state.list.paging.error = Some(text.clone());
+            state.list.paging.follow_end = false;
+            state.set_status(text, true);
+            Vec::new()
+        }
+    }
+}
+
+/// Keeps the cursor among the visible rows and on screen.
+pub(super) fn keep_cursor_visible(state: &mut State) {
+    let h = state.areas().list_rows();
+    let l = &mut state.list;
+    l.view.follow(l.rows.visible.len(), h);
+}
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    let h = state.areas().list_rows();
+    let l = &mut state.list;
+    let last = l.rows.visible.len().saturating_sub(1);
+    let cur = l.view.cursor;
+    match action {
+        Action::Up => l.view.cursor = cur.saturating_sub(1),
+        Action::Down => l.view.cursor = (cur + 1).min(last),
+        Action::PageUp => l.view.cursor = cur.saturating_sub(h),
+        Action::PageDown => l.view.cursor = (cur + h).min(last),
+        Action::Top => l.view.cursor = 0,
+        Action::Bottom => {
+            l.view.cursor = last;
+            if l.paging.has_more {
+                l.paging.follow_end = true;
+            }
+        }
+        Action::Open => return detail::open(state),
+        Action::Back => state.focus = Focus::Sidebar,
+        Action::Filter => {
+            state.input = Some((InputKind::Filter, Input::new(&state.list.filter.text)));
+            return Vec::new();
+        }
+        Action::ClearFilter => {
+            if state.list.filter.text.is_empty() {
+                return Vec::new();
+            }
+            let effects = set_filter(state, ListFilter::default());
+            state.set_status("filter cleared", false);
+            return effects;
+        }
+        Action::Refresh => {
+            return match state.list.source.clone() {
+                Some(s) => select_source(state, s),
+                None => Vec::new(),
+            };
+        }
+        _ => return Vec::new(),
+    }
+    keep_cursor_visible(state);
+    maybe_prefetch(state).into_iter().collect()
+}
+
+/// Enter in the filter line: parses it against the shown provider's keys and applies it; a bad
+/// filter keeps the line open with the error.
+pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec<Effect> {
+    let Some(id) = state.list.source.as_ref().map(|s| s.provider) else {
+        state.set_status("choose a provider or agent first", true);
+        return Vec::new();
+    };
+    let caps = state.caps(id);
+    let filter = match parse_filter(state, &text, &caps) {
+        Ok(f) => f,
+        Err(e) => {
+            state.set_status(e.to_string(), true);
+            state.input = Some((InputKind::Filter, input));
+            return Vec::new();
+        }
+    };
+    let local_keys = filter.local_keys(&caps);
+    let effects = set_filter(
+        state,
+        ListFilter {
+            text,
+            filter,
+            local_keys,
+        },
+    );
+    if !state.list.filter.local_keys.is_empty() {
+        let label = &state.provider(id).info.label;
+        let text = format!(
+            "applied to loaded calls, not by {label}: {}",
+            state.list.filter.local_keys.join(", ")
+        );
+        state.set_status(text, false);
+    }
+    effects
+}
+
+/// Puts a new filter on the list. When only what is applied to the loaded calls changed (the
+/// server part is the same), the loaded rows are filtered again with no request, keeping every
+/// page loaded so far; otherwise the list loads again from the first page.
+fn set_filter(state: &mut State, new: ListFilter) -> Vec<Effect> {
+    let Some(source) = state.list.source.clone() else {
+        state.list.filter = new;
+        return Vec::new();
+    };
+    let caps = state.caps(source.provider);
+    let l = &state.list;
+    let same_server = new.filter.server_part(&caps) == l.filter.filter.server_part(&caps)
+        && l.paging.error.is_none()
+        && !l.paging.nothing_asked();
+    state.list.filter = new;
+    if !same_server {
+        return select_source(state, source);
+    }
+    let l = &mut state.list;
+    l.rows.refilter(&l.filter.filter, &caps);
+    keep_cursor_visible(state);
+    state.dirty = true;
+    maybe_prefetch(state).into_iter().collect()
+}

@@ -1,0 +1,173 @@
+//! `update`: the only place state changes. It takes one message and returns the effects to run;
+//! [`subscriptions`] says which long-lived tasks the state wants running. Split by concern:
+//! [`sidebar`], [`list`], [`detail`], [`live`] and [`input`] (the text lines).
+
+mod detail;
+mod input;
+mod list;
+mod live;
+mod sidebar;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::keymap::{Action, action_for};
+use super::msg::{Effect, Msg, Subscription};
+use super::state::{Focus, State};
+use crate::http::HttpNotice;
+use crate::model::ProviderId;
+use crate::providers::Health;
+
+pub use detail::relayout_detail;
+
+/// Effects a fresh state needs: each provider's parent list, and the calls of the first
+/// provider in configuration order (its first agent, patient, … once they are known).
+pub fn init(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let ids: Vec<ProviderId> = state.providers.iter().map(|p| p.id()).collect();
+    for id in ids {
+        if state.provider(id).has_scopes() {
+            effects.extend(sidebar::load_scopes(state, id));
+        }
+    }
+    state.opening = None;
+    effects.extend(sidebar::open_next(state, 0));
+    state.dirty = true;
+    effects
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            relayout_detail(state);
+            list::keep_cursor_visible(state);
+            state.dirty = true;
+            Vec::new()
+        }
+        Msg::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::Scopes {
+            req,
+            provider,
+            result,
+        } => sidebar::on_scopes(state, req, provider, result),
+        Msg::Calls { req, result } => list::on_calls(state, req, result),
+        Msg::Detail { req, result } => detail::on_detail(state, req, *result),
+        Msg::Live { req, result } => live::on_live(state, req, result),
+        Msg::LiveTick { generation } => live::on_tick(state, generation),
+        Msg::Http { provider, notice } => {
+            on_http(state, provider, notice);
+            Vec::new()
+        }
+    }
+}
+
+/// The long-lived tasks the state wants running now (the runtime starts and drops them to
+/// match): the Live view's next refresh while it is on screen.
+pub fn subscriptions(state: &State) -> Vec<Subscription> {
+    live::timer(state).into_iter().collect()
+}
+
+/// What the HTTP layer tells while it works: a rate limit being waited for, a retry.
+fn on_http(state: &mut State, provider: ProviderId, notice: HttpNotice) {
+    let Some(entry) = state.providers.get_mut(provider.index()) else {
+        return;
+    };
+    let label = entry.info.label.clone();
+    match notice {
+        HttpNotice::Waiting { wait, .. } => {
+            entry.health = Health::RateLimited;
+            entry.note = Some(format!("waiting {} s", wait.as_secs().max(1)));
+            state.set_status(
+                format!(
+                    "{label} is rate limiting: waiting {} s before the next request",
+                    wait.as_secs().max(1)
+                ),
+                false,
+            );
+        }
+        HttpNotice::Retrying { retry, cause } => {
+            entry.note = Some(format!("retry {retry}"));
+            state.set_status(format!("{label}: {cause}; retrying ({retry})"), false);
+        }
+    }
+}
+
+/// A provider answered: its health is ok again and its note (a wait, an error) goes.
+fn mark_ok(state: &mut State, provider: ProviderId) {
+    if let Some(e) = state.providers.get_mut(provider.index())
+        && (e.health != Health::Ok || e.note.is_some())
+    {
+        e.health = Health::Ok;
+        e.note = None;
+        state.dirty = true;
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    if state.input.is_some() {
+        if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
+            state.quit = true;
+            return Vec::new();
+        }
+        return input::on_key(state, key);
+    }
+    if state.help {
+        // Any key closes help; `q` still quits.
+        state.help = false;
+        state.dirty = true;
+        if action_for(state.focus, &key) == Some(Action::Quit) {
+            state.quit = true;
+        }
+        return Vec::new();
+    }
+    let Some(action) = action_for(state.focus, &key) else {
+        return Vec::new();
+    };
+    state.dirty = true;
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+        Action::Help => {
+            state.help = true;
+            Vec::new()
+        }
+        Action::Suspend => vec![Effect::Suspend],
+        Action::Live => live::toggle(state),
+        Action::FocusNext | Action::FocusPrev => {
+            cycle_focus(state, action == Action::FocusNext);
+            Vec::new()
+        }
+        _ => match state.focus {
+            Focus::Sidebar => sidebar::action(state, action),
+            Focus::List => list::action(state, action),
+            Focus::Detail => detail::action(state, action),
+        },
+    }
+}
+
+/// Tab / S-Tab: the next or previous pane (the detail pane only while a call is open).
+fn cycle_focus(state: &mut State, forward: bool) {
+    let order: &[Focus] = if state.detail.key.is_some() {
+        &[Focus::Sidebar, Focus::List, Focus::Detail]
+    } else {
+        &[Focus::Sidebar, Focus::List]
+    };
+    let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
+    let n = order.len();
+    state.focus = order[if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    }];
+    relayout_detail(state);
+    list::keep_cursor_visible(state);
+}

@@ -1,0 +1,249 @@
+//! The sidebar: providers and their parent lists (agents, patients, accounts, organizations),
+//! which list opens first, and the parent search.
+
+use super::super::keymap::Action;
+use super::super::msg::Effect;
+use super::super::state::{Focus, ReqId, SidebarRow, Source, State};
+use super::{list, mark_ok};
+use crate::model::{Page, PageRequest, ProviderId, ProviderInfo, Scope};
+use crate::providers::{Health, ProviderError};
+
+/// Asks for the next page of provider `id`'s parent list.
+pub(super) fn load_scopes(state: &mut State, id: ProviderId) -> Vec<Effect> {
+    let req = state.req();
+    let entry = state.provider_mut(id);
+    entry.scopes.loading = Some(req);
+    entry.scopes.error = None;
+    if entry.health != Health::RateLimited {
+        entry.health = Health::Loading;
+    }
+    let effect = Effect::LoadScopes {
+        req,
+        provider: id,
+        search: entry.scopes.query.clone(),
+        page: PageRequest {
+            page: entry.scopes.next_page.max(1),
+            size: 100,
+        },
+    };
+    state.dirty = true;
+    vec![effect]
+}
+
+pub(super) fn on_scopes(
+    state: &mut State,
+    req: ReqId,
+    id: ProviderId,
+    result: Result<Page<Scope>, ProviderError>,
+) -> Vec<Effect> {
+    let Some(entry) = state.providers.get_mut(id.index()) else {
+        return Vec::new();
+    };
+    if entry.scopes.loading != Some(req) {
+        return Vec::new();
+    }
+    entry.scopes.loading = None;
+    state.dirty = true;
+    let opening = state.list.source.is_none() && state.opening == Some(id);
+    match result {
+        Ok(page) => {
+            let sc = &mut entry.scopes;
+            sc.next_page = page.page + 1;
+            sc.has_more = page.has_more && !page.items.is_empty();
+            for s in page.items {
+                if !sc.items.iter().any(|x| x.id == s.id) {
+                    sc.items.push(s);
+                }
+            }
+            mark_ok(state, id);
+            // Nothing on screen yet and this is the provider to open on: show its first
+            // parent's calls (or move on to the next provider when it has none).
+            if opening {
+                return open_next(state, id.index());
+            }
+            Vec::new()
+        }
+        Err(e) => {
+            let text = e.to_string();
+            entry.health = e.health();
+            entry.scopes.error = Some(text.clone());
+            state.set_status(text, true);
+            if opening {
+                return open_next(state, id.index() + 1);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Opens the calls of the first usable provider from position `from` on: its calls directly
+/// when it has no parent level, its first parent once the list of them has arrived.
+pub(super) fn open_next(state: &mut State, from: usize) -> Vec<Effect> {
+    for i in from..state.providers.len() {
+        let entry = &state.providers[i];
+        if !entry.usable() {
+            continue;
+        }
+        let id = entry.id();
+        state.opening = Some(id);
+        if !entry.has_scopes() {
+            let source = own_calls(&entry.info);
+            state.sidebar_to(SidebarRow::Provider(id));
+            return list::select_source(state, source);
+        }
+        if entry.scopes.loading.is_some() {
+            return Vec::new(); // its answer opens it (or moves on)
+        }
+        if let Some(first) = entry.scopes.items.first().cloned() {
+            return open_scope(state, id, first);
+        }
+        // Loaded, but empty or failed: try the next provider.
+    }
+    state.opening = None;
+    Vec::new()
+}
+
+/// The calls of a provider without a parent list: the company's, or the pinned parent's
+/// (titled with the provider, since a pinned parent is known only by its id at first).
+pub(super) fn own_calls(info: &ProviderInfo) -> Source {
+    let scope = info.pinned_scope.as_ref();
+    Source {
+        provider: info.id,
+        scope_name: match scope {
+            Some(s) => format!("{} · {}", info.label, s.name),
+            None => info.label.clone(),
+        },
+        scope: scope.map(|s| s.id.clone()),
+        live: false,
+    }
+}
+
+fn open_scope(state: &mut State, id: ProviderId, scope: Scope) -> Vec<Effect> {
+    let effects = list::select_source(state, scope_source(id, scope));
+    state.sidebar_to(SidebarRow::Scope(id, 0));
+    effects
+}
+
+fn scope_source(provider: ProviderId, scope: Scope) -> Source {
+    Source {
+        provider,
+        scope: Some(scope.id),
+        scope_name: scope.name,
+        live: false,
+    }
+}
+
+pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
+    let rows = state.sidebar_rows();
+    let last = rows.len().saturating_sub(1);
+    let cur = state.sidebar_cursor.min(last);
+    match action {
+        Action::Up => state.sidebar_cursor = cur.saturating_sub(1),
+        Action::Down => state.sidebar_cursor = (cur + 1).min(last),
+        Action::PageUp => state.sidebar_cursor = cur.saturating_sub(10),
+        Action::PageDown => state.sidebar_cursor = (cur + 10).min(last),
+        Action::Top => state.sidebar_cursor = 0,
+        Action::Bottom => state.sidebar_cursor = last,
+        Action::Filter => {
+            let search = rows
+                .get(cur)
+                .map(|r| state.provider(r.provider()).scopes.search.clone())
+                .unwrap_or_default();
+            state.input = Some((
+                super::super::state::InputKind::ScopeSearch,
+                super::super::state::Input::new(&search),
+            ));
+        }
+        Action::Collapse => {
+            if let Some(row) = rows.get(cur) {
+                let id = row.provider();
+                state.provider_mut(id).expanded = false;
+                state.sidebar_to(SidebarRow::Provider(id));
+            }
+        }
+        Action::Open | Action::Expand => {
+            if let Some(row) = rows.get(cur).copied() {
+                return open_row(state, row);
+            }
+        }
+        Action::Refresh => {
+            if let Some(row) = rows.get(cur) {
+                let id = row.provider();
+                if state.provider(id).has_scopes() {
+                    state.provider_mut(id).scopes.restart();
+                    return load_scopes(state, id);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Enter on a row: a provider folds or unfolds (or shows its calls when it has no parents), a
+/// parent shows its calls, the note loads more.
+fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
+    match row {
+        SidebarRow::Provider(id) => {
+            let entry = state.provider_mut(id);
+            if entry.has_scopes() {
+                entry.expanded = !entry.expanded;
+                if entry.scopes.items.is_empty() && entry.scopes.loading.is_none() {
+                    entry.scopes.next_page = 1;
+                    return load_scopes(state, id);
+                }
+            } else if entry.usable() {
+                let source = own_calls(&entry.info);
+                state.focus = Focus::List;
+                return list::select_source(state, source);
+            }
+            Vec::new()
+        }
+        SidebarRow::Scope(id, j) => {
+            let s = state.provider(id).scopes.items[j].clone();
+            state.focus = Focus::List;
+            let same = state
+                .list
+                .source
+                .as_ref()
+                .is_some_and(|src| src.provider == id && src.scope.as_deref() == Some(&s.id));
+            if same {
+                return Vec::new();
+            }
+            list::select_source(state, scope_source(id, s))
+        }
+        SidebarRow::Note(id) if state.provider(id).scopes.loading.is_none() => {
+            load_scopes(state, id)
+        }
+        SidebarRow::Note(_) => Vec::new(),
+    }
+}
+
+/// Enter in the sidebar search asks the server (a Welkin patient by MRN, say, among thousands);
+/// typing only narrows what is loaded. `None` drops a server search and reloads the full list.
+pub(super) fn server_search(state: &mut State, query: Option<String>) -> Vec<Effect> {
+    let Some(id) = state.sidebar_provider() else {
+        return Vec::new();
+    };
+    let entry = state.provider_mut(id);
+    if !entry.has_scopes() || entry.scopes.query == query {
+        return Vec::new();
+    }
+    entry.scopes.query = query;
+    entry.scopes.restart();
+    state.sidebar_to(SidebarRow::Provider(id));
+    load_scopes(state, id)
+}
+
+/// Typing in the sidebar search narrows the loaded parents of the provider under the cursor.
+pub(super) fn set_search(state: &mut State, text: &str) {
+    let Some(id) = state.sidebar_provider() else {
+        return;
+    };
+    let entry = state.provider_mut(id);
+    entry.scopes.search = text.to_string();
+    entry.expanded = true;
+    let rows = state.sidebar_rows().len();
+    state.sidebar_cursor = state.sidebar_cursor.min(rows.saturating_sub(1));
+    state.dirty = true;
+}

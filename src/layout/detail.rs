@@ -1,0 +1,237 @@
+//! The detail pane's lines: header, summaries, the transcript as a chat, the recording, and every
+//! other field. They are built once per (detail generation, width, search) by [`build`] and only
+//! sliced when drawn, so scrolling a 3,000-turn transcript costs nothing.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
+
+use super::theme;
+use super::transcript::{self, MatchPos};
+use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
+use crate::model::{CallDetail, RecordingRef, TimeZoneSetting, Transcript};
+
+/// The pane's lines for one loaded detail at one width and search.
+#[derive(Clone, Debug)]
+pub struct DetailLayout {
+    /// The detail it was built from: changes whenever the call is (re)loaded.
+    pub generation: u64,
+    pub width: u16,
+    pub query: String,
+    pub lines: Vec<Line<'static>>,
+    pub matches: Vec<MatchPos>,
+    /// The line where the transcript starts.
+    pub transcript_line: usize,
+}
+
+fn heading(out: &mut Vec<Line<'static>>, title: String, width: u16) {
+    if !out.is_empty() {
+        out.push(Line::default());
+    }
+    let rule = "─".repeat((width as usize).saturating_sub(title.width() + 4));
+    out.push(Line::from(vec![
+        Span::styled("── ", theme::dim()),
+        Span::styled(title, theme::heading()),
+        Span::styled(format!(" {rule}"), theme::dim()),
+    ]));
+}
+
+fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: u16, style: Style) {
+    let text = sanitize_multiline(text);
+    for para in text.split('\n') {
+        for l in textwrap::wrap(para, (width as usize).max(4)) {
+            out.push(Line::styled(l.into_owned(), style));
+        }
+    }
+}
+
+/// Builds the pane's lines for detail `generation` of a call.
+pub fn build(
+    d: &CallDetail,
+    generation: u64,
+    width: u16,
+    query: &str,
+    tz: TimeZoneSetting,
+) -> DetailLayout {
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let mut matches = Vec::new();
+    header(&mut out, d, tz);
+    summaries(&mut out, d, width);
+    let transcript_line = transcript_section(&mut out, &mut matches, d, width, query);
+    recording(&mut out, &d.recording, width);
+    fields(&mut out, &d.call.fields, width, tz);
+    DetailLayout {
+        generation,
+        width,
+        query: query.to_string(),
+        lines: out,
+        matches,
+        transcript_line,
+    }
+}
+
+/// Who called, when, how long, how it went, and what the vendor warned about.
+fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting) {
+    let c = &d.call;
+    let name = c
+        .caller_name
+        .as_deref()
+        .map(sanitize)
+        .map(|s| s.into_owned());
+    let number = match (&c.caller_number, c.purged) {
+        (Some(n), _) => sanitize(n).into_owned(),
+        (None, true) => "number purged".to_string(),
+        (None, false) => "no number".to_string(),
+    };
+    out.push(Line::from(vec![
+        Span::styled(
+            name.unwrap_or_else(|| "Unknown caller".into()),
+            theme::bold(),
+        ),
+        Span::raw("  "),
+        Span::raw(number),
+    ]));
+    let mut facts = vec![
+        format_time(c.started_at, tz),
+        format_duration(c.duration_secs),
+    ];
+    facts.extend(c.direction.map(|d| d.as_str().to_string()));
+    facts.extend(c.status.as_deref().map(|s| sanitize(s).into_owned()));
+    facts.extend(d.score.as_deref().map(|s| format!("score {}", sanitize(s))));
+    out.push(Line::styled(facts.join(" · "), Style::new()));
+    let labelled = [
+        ("outcome", &d.outcome),
+        ("sentiment", &d.sentiment),
+        ("request", &d.intent),
+        ("handled by", &d.handled_by),
+    ];
+    for (k, v) in labelled {
+        if let Some(v) = v {
+            out.push(Line::from(vec![
+                Span::styled(format!("{k}: "), theme::dim()),
+                Span::raw(sanitize(v).into_owned()),
+            ]));
+        }
+    }
+    if c.purged {
+        out.push(Line::styled(
+            "PURGED — the provider removed the transcript, recording and phone number",
+            theme::warn(),
+        ));
+    }
+    if c.deleted {
+        out.push(Line::styled(
+            "DELETED — soft-deleted at the provider",
+            theme::warn(),
+        ));
+    }
+    for w in &d.warnings {
+        out.push(Line::styled(format!("⚠ {}", sanitize(w)), theme::warn()));
+    }
+}
+
+/// The main summary, then the ones in further languages.
+fn summaries(out: &mut Vec<Line<'static>>, d: &CallDetail, width: u16) {
+    if d.call.summary.is_none() && d.other_summaries.is_empty() {
+        return;
+    }
+    heading(out, "Summary".into(), width);
+    if let Some(s) = &d.call.summary {
+        wrapped(out, s, width, Style::new());
+    }
+    for (lang, s) in &d.other_summaries {
+        out.push(Line::styled(format!("[{}]", sanitize(lang)), theme::dim()));
+        wrapped(out, s, width, Style::new());
+    }
+}
+
+/// The transcript as a chat (or as sent, or why there is none); returns its first line.
+fn transcript_section(
+    out: &mut Vec<Line<'static>>,
+    matches: &mut Vec<MatchPos>,
+    d: &CallDetail,
+    width: u16,
+    query: &str,
+) -> usize {
+    match &d.transcript {
+        Transcript::Turns(turns) => {
+            heading(out, format!("Transcript · {} turns", turns.len()), width);
+            let first = out.len();
+            transcript::layout(turns, width, query, out, matches);
+            first
+        }
+        Transcript::Unparsed { raw, .. } => {
+            heading(
+                out,
+                "Transcript (as sent: it could not be read)".into(),
+                width,
+            );
+            let first = out.len();
+            let q = query.to_lowercase();
+            for para in sanitize_multiline(raw).split('\n') {
+                for l in textwrap::wrap(para, (width as usize).max(4)) {
+                    let (spans, hits) = transcript::highlight(&l, &q, theme::dim());
+                    matches.extend(hits.into_iter().map(|h| (out.len(), h)));
+                    out.push(Line::from(spans));
+                }
+            }
+            first
+        }
+        other => {
+            heading(out, "Transcript".into(), width);
+            let first = out.len();
+            let msg = match other {
+                Transcript::Purged => "Purged by the provider.",
+                Transcript::Missing => "This call has no transcript.",
+                _ => "Transcripts are not offered by this provider.",
+            };
+            out.push(Line::styled(msg, theme::dim()));
+            first
+        }
+    }
+}
+
+fn recording(out: &mut Vec<Line<'static>>, rec: &RecordingRef, width: u16) {
+    heading(out, "Recording".into(), width);
+    let text = match rec {
+        RecordingRef::SignedUrl { .. } => "Available (a signed link, fetched without credentials).",
+        RecordingRef::Endpoint { .. } => "Available from the provider.",
+        RecordingRef::Purged => "Purged by the provider.",
+        RecordingRef::Missing => "This call has no recording.",
+        RecordingRef::NotOffered => "Recordings are not offered by this provider.",
+    };
+    out.push(Line::styled(text, theme::dim()));
+}
+
+/// Every other field the vendor sent, as `key: value`, values wrapped under themselves.
+fn fields(
+    out: &mut Vec<Line<'static>>,
+    fields: &[(String, String)],
+    width: u16,
+    tz: TimeZoneSetting,
+) {
+    if fields.is_empty() {
+        return;
+    }
+    heading(out, "Fields".into(), width);
+    let kw = fields
+        .iter()
+        .map(|(k, _)| k.width())
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for (k, v) in fields {
+        let key = sanitize(k);
+        let pad = " ".repeat(kw.saturating_sub(key.width()));
+        let value = crate::display::field_value(v, tz).into_owned();
+        let avail = (width as usize).saturating_sub(kw + 2).max(8);
+        for (i, l) in textwrap::wrap(&value, avail).iter().enumerate() {
+            let lead = if i == 0 {
+                Span::styled(format!("{key}{pad}: "), theme::key())
+            } else {
+                Span::raw(" ".repeat(kw + 2))
+            };
+            out.push(Line::from(vec![lead, Span::raw(l.to_string())]));
+        }
+    }
+}
