@@ -224,7 +224,7 @@ async fn tui(
     state.page_size = cfg.http.page_size;
     let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
     let stderr = crate::logging::StderrToLog::redirect(&log_path());
-    let result = crate::app::run::run(&mut state, adapters, tx, &mut rx, started, trace).await;
+    let result = crate::tui::run(&mut state, adapters, tx, &mut rx, started, trace).await;
     drop(stderr);
     result
 }

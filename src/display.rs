@@ -121,13 +121,13 @@ pub fn redact_url(url: &str) -> String {
 /// A time as the user reads it: local (or UTC) with seconds.
 pub fn format_time(
     t: Option<chrono::DateTime<chrono::Utc>>,
-    tz: crate::model::TimeZoneSetting,
+    tz: crate::settings::TimeZoneSetting,
 ) -> String {
     const FMT: &str = "%Y-%m-%d %H:%M:%S";
     match (t, tz) {
         (None, _) => "—".to_string(),
-        (Some(t), crate::model::TimeZoneSetting::Utc) => t.format(FMT).to_string(),
-        (Some(t), crate::model::TimeZoneSetting::Local) => {
+        (Some(t), crate::settings::TimeZoneSetting::Utc) => t.format(FMT).to_string(),
+        (Some(t), crate::settings::TimeZoneSetting::Local) => {
             t.with_timezone(&chrono::Local).format(FMT).to_string()
         }
     }
@@ -135,7 +135,7 @@ pub fn format_time(
 
 /// A vendor field's value as the user reads it: an RFC 3339 timestamp in the user's zone (the
 /// same format as the list), anything else sanitized as it came.
-pub fn field_value(v: &str, tz: crate::model::TimeZoneSetting) -> Cow<'_, str> {
+pub fn field_value(v: &str, tz: crate::settings::TimeZoneSetting) -> Cow<'_, str> {
     let t = v.trim();
     // Only full timestamps ("2026-03-18T14:22:03.000Z"), not dates or free text.
     if t.len() >= 20
@@ -148,11 +148,14 @@ pub fn field_value(v: &str, tz: crate::model::TimeZoneSetting) -> Cow<'_, str> {
 }
 
 /// The time of day, `14:03:07`, in the user's zone.
-pub fn format_clock(t: chrono::DateTime<chrono::Utc>, tz: crate::model::TimeZoneSetting) -> String {
+pub fn format_clock(
+    t: chrono::DateTime<chrono::Utc>,
+    tz: crate::settings::TimeZoneSetting,
+) -> String {
     const FMT: &str = "%H:%M:%S";
     match tz {
-        crate::model::TimeZoneSetting::Utc => t.format(FMT).to_string(),
-        crate::model::TimeZoneSetting::Local => {
+        crate::settings::TimeZoneSetting::Utc => t.format(FMT).to_string(),
+        crate::settings::TimeZoneSetting::Local => {
             t.with_timezone(&chrono::Local).format(FMT).to_string()
         }
     }
@@ -177,7 +180,7 @@ mod tests {
 
     #[test]
     fn timestamp_fields_read_in_the_users_zone() {
-        use crate::model::TimeZoneSetting::Utc;
+        use crate::settings::TimeZoneSetting::Utc;
         assert_eq!(
             field_value("2026-03-18T14:22:03.000Z", Utc),
             "2026-03-18 14:22:03"

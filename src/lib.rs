@@ -13,5 +13,7 @@ pub mod logging;
 pub mod model;
 pub mod output;
 pub mod providers;
+pub mod settings;
 pub mod setup;
+pub mod tui;
 pub mod ui;

@@ -251,33 +251,10 @@ impl Filter {
         caps: &Capabilities,
         now: DateTime<Tz>,
     ) -> Result<Filter, FilterError> {
-        let tz = now.timezone();
         let mut f = Filter::default();
         let mut words: Vec<String> = Vec::new();
         for tok in tokenize(input)? {
-            let lower = tok.to_ascii_lowercase();
-            if lower == "today" || lower == "yesterday" {
-                let today = now.date_naive();
-                let start = local_midnight(&tz, today);
-                if lower == "today" {
-                    f.from = Some(start);
-                } else {
-                    f.from = Some(local_midnight(&tz, today - Duration::days(1)));
-                    f.to = Some(start - Duration::seconds(1));
-                }
-                continue;
-            }
-            if let Some(rest) = lower.strip_prefix("dur")
-                && let Some(op) = ["<=", ">=", "<", ">"]
-                    .iter()
-                    .find(|op| rest.starts_with(**op))
-            {
-                let v = &tok[3 + op.len()..];
-                let secs = parse_secs("dur", v)?;
-                match *op {
-                    ">" | ">=" => f.min_duration_secs = Some(secs),
-                    _ => f.max_duration_secs = Some(secs),
-                }
+            if f.day_word(&tok, &now) || f.duration_bound(&tok)? {
                 continue;
             }
             let Some((key, value)) = tok.split_once(':') else {
@@ -290,85 +267,103 @@ impl Filter {
                 words.push(tok);
                 continue;
             }
-            let key_l = key.to_ascii_lowercase();
-            let bad = |expected: &str| FilterError::BadValue {
-                key: key_l.clone(),
-                value: value.to_string(),
-                expected: expected.to_string(),
-            };
-            match key_l.as_str() {
-                "from" => f.from = Some(parse_when("from", value, &tz, false)?),
-                "to" => f.to = Some(parse_when("to", value, &tz, true)?),
-                "since" => {
-                    let n: i64 = value[..value.len().saturating_sub(1)]
-                        .parse()
-                        .map_err(|_| bad("a count with d, h or w (7d, 12h, 2w)"))?;
-                    let span = match value.chars().last() {
-                        Some('d') => Duration::days(n),
-                        Some('h') => Duration::hours(n),
-                        Some('w') => Duration::weeks(n),
-                        _ => return Err(bad("a count with d, h or w (7d, 12h, 2w)")),
-                    };
-                    f.from = Some(now.with_timezone(&Utc) - span);
-                }
-                "dir" => {
-                    f.direction = Some(match value.to_ascii_lowercase().as_str() {
-                        "in" | "inbound" => Direction::Inbound,
-                        "out" | "outbound" => Direction::Outbound,
-                        "web" => Direction::Web,
-                        _ => return Err(bad("in, out or web")),
-                    })
-                }
-                "status" if !value.is_empty() => f.status = Some(value.to_string()),
-                "phone" => {
-                    let kept = strip_phone_separators(value);
-                    let digits = kept.strip_prefix('+').unwrap_or(&kept);
-                    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-                        return Err(bad(
-                            "a phone number or some of its digits (+4930123456, 0142)",
-                        ));
-                    }
-                    f.phone = Some(value.to_string());
-                }
-                "has" => match value.to_ascii_lowercase().as_str() {
-                    "recording" => f.has_recording = Some(true),
-                    "transcript" => f.has_transcript = Some(true),
-                    _ => return Err(bad("recording or transcript")),
-                },
-                _ => {
-                    let Some(pk) = caps.provider_keys.iter().find(|k| k.name == key_l) else {
-                        if GENERIC_KEYS.iter().any(|(k, _)| *k == key_l) {
-                            return Err(bad("a value"));
-                        }
-                        return Err(FilterError::UnknownKey {
-                            key: key.to_string(),
-                            allowed: allowed_keys(caps),
-                        });
-                    };
-                    let v = match pk.kind {
-                        FilterKind::Bool => parse_bool(pk.name, value)?.to_string(),
-                        FilterKind::Int => value
-                            .parse::<i64>()
-                            .map_err(|_| bad("a whole number"))?
-                            .to_string(),
-                        FilterKind::Text if value.is_empty() => return Err(bad("some text")),
-                        FilterKind::Text => value.to_string(),
-                        FilterKind::Enum(allowed) => {
-                            let v = value.to_ascii_lowercase();
-                            match allowed.iter().find(|a| a.eq_ignore_ascii_case(&v)) {
-                                Some(a) => a.to_string(),
-                                None => return Err(bad(&allowed.join(", "))),
-                            }
-                        }
-                    };
-                    f.extra.insert(pk.name.to_string(), v);
-                }
-            }
+            f.set(key, value, caps, &now)?;
         }
         if !words.is_empty() {
             f.text = Some(words.join(" "));
         }
         Ok(f)
+    }
+
+    /// `today` or `yesterday`, in `now`'s zone.
+    fn day_word<Tz: TimeZone>(&mut self, tok: &str, now: &DateTime<Tz>) -> bool {
+        let tz = now.timezone();
+        let today = now.date_naive();
+        let start = local_midnight(&tz, today);
+        match tok.to_ascii_lowercase().as_str() {
+            "today" => self.from = Some(start),
+            "yesterday" => {
+                self.from = Some(local_midnight(&tz, today - Duration::days(1)));
+                self.to = Some(start - Duration::seconds(1));
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// `dur>60`, `dur<2m`, `dur>=…`, `dur<=…`.
+    fn duration_bound(&mut self, tok: &str) -> Result<bool, FilterError> {
+        let lower = tok.to_ascii_lowercase();
+        let Some(rest) = lower.strip_prefix("dur") else {
+            return Ok(false);
+        };
+        let Some(op) = ["<=", ">=", "<", ">"]
+            .iter()
+            .find(|op| rest.starts_with(**op))
+        else {
+            return Ok(false);
+        };
+        let secs = parse_secs("dur", &tok[3 + op.len()..])?;
+        match *op {
+            ">" | ">=" => self.min_duration_secs = Some(secs),
+            _ => self.max_duration_secs = Some(secs),
+        }
+        Ok(true)
+    }
+
+    /// One `key:value` token.
+    fn set<Tz: TimeZone>(
+        &mut self,
+        key: &str,
+        value: &str,
+        caps: &Capabilities,
+        now: &DateTime<Tz>,
+    ) -> Result<(), FilterError> {
+        let tz = now.timezone();
+        let key_l = key.to_ascii_lowercase();
+        let bad = |expected: &str| FilterError::BadValue {
+            key: key_l.clone(),
+            value: value.to_string(),
+            expected: expected.to_string(),
+        };
+        match key_l.as_str() {
+            "from" => self.from = Some(parse_when("from", value, &tz, false)?),
+            "to" => self.to = Some(parse_when("to", value, &tz, true)?),
+            "since" => {
+                let span =
+                    parse_span(value).ok_or_else(|| bad("a count with d, h or w (7d, 12h, 2w)"))?;
+                self.from = Some(now.with_timezone(&Utc) - span);
+            }
+            "dir" => {
+                self.direction = Some(match value.to_ascii_lowercase().as_str() {
+                    "in" | "inbound" => Direction::Inbound,
+                    "out" | "outbound" => Direction::Outbound,
+                    "web" => Direction::Web,
+                    _ => return Err(bad("in, out or web")),
+                })
+            }
+            "status" if !value.is_empty() => self.status = Some(value.to_string()),
+            "phone" => {
+                let kept = strip_phone_separators(value);
+                let digits = kept.strip_prefix('+').unwrap_or(&kept);
+                if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(bad(
+                        "a phone number or some of its digits (+4930123456, 0142)",
+                    ));
+                }
+                self.phone = Some(value.to_string());
+            }
+            "has" => match value.to_ascii_lowercase().as_str() {
+                "recording" => self.has_recording = Some(true),
+                "transcript" => self.has_transcript = Some(true),
+                _ => return Err(bad("recording or transcript")),
+            },
+            _ => {
+                let v = provider_value(key, &key_l, value, caps)?;
+                self.extra.insert(key_l, v);
+            }
+        }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -488,6 +483,57 @@ impl Filter {
         }
         true
     }
+}
+
+/// `7d`, `12h`, `2w` as a span of time.
+fn parse_span(value: &str) -> Option<Duration> {
+    let unit = value.chars().last()?;
+    let n: i64 = value[..value.len() - unit.len_utf8()].parse().ok()?;
+    match unit {
+        'd' => Some(Duration::days(n)),
+        'h' => Some(Duration::hours(n)),
+        'w' => Some(Duration::weeks(n)),
+        _ => None,
+    }
+}
+
+/// The value of a provider's own key, checked against its kind.
+fn provider_value(
+    key: &str,
+    key_l: &str,
+    value: &str,
+    caps: &Capabilities,
+) -> Result<String, FilterError> {
+    let bad = |expected: &str| FilterError::BadValue {
+        key: key_l.to_string(),
+        value: value.to_string(),
+        expected: expected.to_string(),
+    };
+    let Some(pk) = caps.provider_keys.iter().find(|k| k.name == key_l) else {
+        if GENERIC_KEYS.iter().any(|(k, _)| *k == key_l) {
+            return Err(bad("a value"));
+        }
+        return Err(FilterError::UnknownKey {
+            key: key.to_string(),
+            allowed: allowed_keys(caps),
+        });
+    };
+    Ok(match pk.kind {
+        FilterKind::Bool => parse_bool(pk.name, value)?.to_string(),
+        FilterKind::Int => value
+            .parse::<i64>()
+            .map_err(|_| bad("a whole number"))?
+            .to_string(),
+        FilterKind::Text if value.is_empty() => return Err(bad("some text")),
+        FilterKind::Text => value.to_string(),
+        FilterKind::Enum(allowed) => {
+            let v = value.to_ascii_lowercase();
+            match allowed.iter().find(|a| a.eq_ignore_ascii_case(&v)) {
+                Some(a) => a.to_string(),
+                None => return Err(bad(&allowed.join(", "))),
+            }
+        }
+    })
 }
 
 fn allowed_keys(caps: &Capabilities) -> String {

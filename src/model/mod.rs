@@ -7,18 +7,13 @@ mod identity;
 pub use filter::{Filter, FilterError, FilterKey, FilterKind, GENERIC_KEYS};
 pub use identity::{Account, CallKey, CallRef, ProviderId, ProviderInfo};
 
+/// Shown and parsed in the user's zone or UTC (kept below `display`, `config` and `model`).
+pub use crate::settings::TimeZoneSetting;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-
-/// How times are shown and how dates in a filter are read: the user's zone or UTC.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum TimeZoneSetting {
-    Local,
-    Utc,
-}
 
 /// Which vendor API a configured provider speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -223,6 +223,50 @@ pub fn is_token_error(body: &[u8]) -> bool {
 }
 
 /// One clear sentence for a non-success answer.
+/// A 403 outside the token exchange: what the API client lacks.
+fn forbidden(
+    provider: String,
+    ctx: ErrorContext,
+    status: u16,
+    code: String,
+    message: String,
+) -> ProviderError {
+    let restricted = code == "ACCESS_FOR_API_CLIENT_RESTRICTED";
+    let what = if restricted && ctx == ErrorContext::Recording {
+        format!("the API client's security policy needs the permission \"{RECORDING_PERMISSION}\"")
+    } else {
+        "check the API client's roles, instance access and security policy in Welkin".to_string()
+    };
+    let message = if message.is_empty() {
+        what
+    } else {
+        format!("{message}; {what}")
+    };
+    ProviderError::Forbidden {
+        provider,
+        status,
+        code: if code.is_empty() {
+            "FORBIDDEN".to_string()
+        } else {
+            code
+        },
+        message,
+    }
+}
+
+/// A 404 outside the token exchange, with what to check for the codes that name a setting.
+fn not_found_message(message: String, code: &str) -> String {
+    match code {
+        "CALL_RECORDING_NOT_FOUND" => {
+            "this call has no recording (CALL_RECORDING_NOT_FOUND)".to_string()
+        }
+        "TENANT_NOT_FOUND" => with_code(&message, code, "check `tenant` in the configuration"),
+        "INSTANCE_NOT_FOUND" => with_code(&message, code, "check `instance` in the configuration"),
+        "" => message,
+        _ => format!("{message} ({code})"),
+    }
+}
+
 pub fn error(
     provider: &str,
     key_hint: &str,
@@ -278,44 +322,11 @@ pub fn error(
             code: or(code, "UNAUTHORIZED"),
             hint: key_hint.to_string(),
         },
-        (403, _) => {
-            let restricted = code == "ACCESS_FOR_API_CLIENT_RESTRICTED";
-            let what = if restricted && ctx == ErrorContext::Recording {
-                format!(
-                    "the API client's security policy needs the permission \"{RECORDING_PERMISSION}\""
-                )
-            } else {
-                "check the API client's roles, instance access and security policy in Welkin"
-                    .to_string()
-            };
-            let message = if message.is_empty() {
-                what
-            } else {
-                format!("{message}; {what}")
-            };
-            ProviderError::Forbidden {
-                provider,
-                status,
-                code: or(code, "FORBIDDEN"),
-                message,
-            }
-        }
-        (404, _) => {
-            let message = match code.as_str() {
-                "CALL_RECORDING_NOT_FOUND" => {
-                    "this call has no recording (CALL_RECORDING_NOT_FOUND)".to_string()
-                }
-                "TENANT_NOT_FOUND" => {
-                    with_code(&message, &code, "check `tenant` in the configuration")
-                }
-                "INSTANCE_NOT_FOUND" => {
-                    with_code(&message, &code, "check `instance` in the configuration")
-                }
-                "" => message,
-                _ => format!("{message} ({code})"),
-            };
-            ProviderError::NotFound { provider, message }
-        }
+        (403, _) => forbidden(provider, ctx, status, code, message),
+        (404, _) => ProviderError::NotFound {
+            provider,
+            message: not_found_message(message, &code),
+        },
         (429, _) => ProviderError::RateLimited {
             provider,
             retry_after_secs: retry_after,

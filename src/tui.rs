@@ -1,6 +1,8 @@
-//! The loop: one channel carries every event (keys, resizes, signals, answers of background
-//! work). The loop waits for one, drains what else is queued, updates, and draws only if
-//! something changed. All I/O runs in spawned tasks; the loop never waits for one.
+//! The terminal program's loop, which joins `app` (state, `update`, jobs) to `ui` (drawing) and
+//! the terminal. One channel carries every event (keys, resizes, signals, answers of background
+//! work). The loop waits for one, drains what else is queued, updates, keeps the subscriptions
+//! the state wants, and draws only if something changed. All I/O runs in spawned tasks; the
+//! loop never waits for one.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,10 +13,10 @@ use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use super::jobs::Jobs;
-use super::msg::{Effect, Msg};
-use super::state::State;
-use super::update::{init, subscriptions, update};
+use crate::app::jobs::Jobs;
+use crate::app::msg::{Effect, Msg};
+use crate::app::state::State;
+use crate::app::update::{init, subscriptions, update};
 use crate::providers::Provider;
 
 /// Start-up timings for the measuring harness (`CALLBROWSER_TRACE=file`): one line per event,
