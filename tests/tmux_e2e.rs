@@ -156,6 +156,26 @@ fn browse_all_five_providers_against_the_demo_server() {
     };
     let env =
         format!("env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC");
+    let config = start_demo_server(&t, &env, bin);
+    let ui = "e2e:ui";
+    start_ui(&t, ui, &env, bin, &config);
+    browse_welkin(&t, ui);
+    browse_solum_and_talkpilot(&t, ui);
+    browse_voxeme_and_its_live_view(&t, ui);
+    browse_allomia(&t, ui);
+    t.keys_to(ui, &["q"]);
+    t.wait_on(ui, "the shell again", |s| s.contains("EXIT=0"));
+    t.keys_to("e2e:srv", &["C-c"]);
+    t.wait_on("e2e:srv", "the server to stop", |s| {
+        s.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.contains('$') || l.contains('#'))
+    });
+}
+
+/// `callbrowser demo-server` in window `srv`; the path of the config file it prints.
+fn start_demo_server(t: &Tmux, env: &str, bin: &str) -> String {
     t.run(&[
         "new-session",
         "-d",
@@ -190,7 +210,11 @@ fn browse_all_five_providers_against_the_demo_server() {
         .trim()
         .to_string();
     assert!(Path::new(&config).exists(), "{config}");
+    config
+}
 
+/// The TUI with that config in window `ui`, once Welkin's first patient shows.
+fn start_ui(t: &Tmux, ui: &str, env: &str, bin: &str, config: &str) {
     t.run(&[
         "new-window",
         "-t",
@@ -199,7 +223,6 @@ fn browse_all_five_providers_against_the_demo_server() {
         "ui",
         "bash --norc --noprofile",
     ]);
-    let ui = "e2e:ui";
     t.wait_on(ui, "the shell", |s| s.contains('$') || s.contains('#'));
     t.keys_to(
         ui,
@@ -213,8 +236,10 @@ fn browse_all_five_providers_against_the_demo_server() {
         !s.contains("DEMO DATA"),
         "a config file is not the demo:\n{s}"
     );
+}
 
-    // Welkin: search patients on the server, open one, read a call.
+/// Welkin: search patients on the server, open one, read a call; Esc drops the search.
+fn browse_welkin(t: &Tmux, ui: &str) {
     t.keys_to(ui, &["Tab", "/", "D", "o", "e", "Enter"]);
     let s = t.wait_on(ui, "the patient search", |s| s.contains("for “Doe”"));
     assert!(s.contains("Jane Doe") && s.contains("John Doe"), "{s}");
@@ -228,8 +253,11 @@ fn browse_all_five_providers_against_the_demo_server() {
     // Esc in the search line brings every patient back.
     t.keys_to(ui, &["Tab", "/", "Escape"]);
     t.wait_on(ui, "all patients again", |s| s.contains("Noah Ahmed"));
+}
 
-    // Solum: no parent level; the list item is the detail.
+/// Solum (no parent level; the list item is the detail), then a TalkPilot agent's call with
+/// its transcript as a chat.
+fn browse_solum_and_talkpilot(t: &Tmux, ui: &str) {
     t.keys_to(ui, &["h", "j", "Enter"]);
     t.wait_on(ui, "Solum's calls", |s| {
         s.contains("Solum Health · page 1 of")
@@ -238,8 +266,6 @@ fn browse_all_five_providers_against_the_demo_server() {
     t.wait_on(ui, "a Solum call", |s| {
         s.contains("── Summary") && s.contains("Recordings are not offered by this provider")
     });
-
-    // TalkPilot: an agent's call with its transcript as a chat.
     t.keys_to(ui, &["Tab", "j", "j", "Enter"]);
     t.wait_on(ui, "Rezeption Bot's calls", |s| {
         s.contains("Rezeption Bot · page 1 of")
@@ -248,8 +274,10 @@ fn browse_all_five_providers_against_the_demo_server() {
     t.wait_on(ui, "a TalkPilot transcript", |s| {
         s.contains("── Transcript ·")
     });
+}
 
-    // Voxeme: an account's call history, then its Live view refreshing by itself.
+/// Voxeme: an account's call history, then its Live view refreshing by itself, and back.
+fn browse_voxeme_and_its_live_view(t: &Tmux, ui: &str) {
     t.keys_to(ui, &["Tab", "j", "j", "j", "j", "Enter"]);
     t.wait_on(ui, "a Voxeme account's calls", |s| {
         s.contains("Boston Downtown · page 1 of")
@@ -272,8 +300,10 @@ fn browse_all_five_providers_against_the_demo_server() {
     t.wait_on(ui, "the history again", |s| {
         s.contains("Boston Downtown · page 1 of") && !s.contains("Live · ")
     });
+}
 
-    // AlloMia: an organization's call with both summaries and the transcript from its link.
+/// AlloMia: an organization's call with the transcript from its link.
+fn browse_allomia(t: &Tmux, ui: &str) {
     t.keys_to(ui, &["BTab", "j", "j", "j", "j", "Enter"]);
     t.wait_on(ui, "an AlloMia organization's calls", |s| {
         s.contains("AlloMia") && s.contains("Clinique") && s.contains("page 1 of")
@@ -281,15 +311,5 @@ fn browse_all_five_providers_against_the_demo_server() {
     t.keys_to(ui, &["Enter"]);
     t.wait_on(ui, "an AlloMia transcript", |s| {
         s.contains("── Transcript ·") || s.contains("This call has no transcript")
-    });
-
-    t.keys_to(ui, &["q"]);
-    t.wait_on(ui, "the shell again", |s| s.contains("EXIT=0"));
-    t.keys_to("e2e:srv", &["C-c"]);
-    t.wait_on("e2e:srv", "the server to stop", |s| {
-        s.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .is_some_and(|l| l.contains('$') || l.contains('#'))
     });
 }
