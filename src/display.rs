@@ -6,74 +6,149 @@
 
 use std::borrow::Cow;
 
+/// What the sanitizer does with one character.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Keep,
+    /// Dropped: invisible (zero width, default-ignorable), or a control with no meaning here.
+    Remove,
+    /// Shown as `⟪U+XXXX⟫`: it would reorder or hide text, or terminals disagree on its width.
+    Visible,
+    /// A line break or tab: a space in one-line text, a newline where newlines are kept.
+    Break,
+}
+
 /// Bidi controls that can reorder what follows them (Trojan Source): made visible.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-/// Invisible characters that hide text or make two strings look equal: removed.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}')
+/// Unicode's default-ignorable code points (DerivedCoreProperties): drawn as nothing by some
+/// terminals and as a cell or two by others (Hangul fillers), or they hide text (tags,
+/// variation selectors, zero-width joiners). Removed.
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Noncharacters (never meant for interchange) and format characters that terminals draw with
+/// differing widths (Arabic number signs, interlinear annotations, Egyptian format controls).
+fn is_suspect(c: char) -> bool {
+    let n = c as u32;
+    (n & 0xFFFE) == 0xFFFE
+        || matches!(c,
+            '\u{FDD0}'..='\u{FDEF}' | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}'
+            | '\u{0890}' | '\u{0891}' | '\u{08E2}' | '\u{110BD}' | '\u{110CD}'
+            | '\u{FFF9}'..='\u{FFFB}' | '\u{13430}'..='\u{1343F}')
+}
+
+/// Emoji skin-tone modifiers: one cell pair on their own, none after an emoji, depending on the
+/// terminal. Removed, so the emoji keeps its width everywhere.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(c, '\u{1F3FB}'..='\u{1F3FF}')
+}
+
+fn class(c: char) -> Class {
+    match c {
+        '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Class::Break,
+        c if c.is_control() => Class::Remove,
+        c if is_bidi_control(c) || is_suspect(c) => Class::Visible,
+        c if is_default_ignorable(c) || is_emoji_modifier(c) => Class::Remove,
+        _ => Class::Keep,
+    }
 }
 
 fn needs_work(s: &str, keep_newlines: bool) -> bool {
-    s.chars().any(|c| {
-        (c.is_control() && !(keep_newlines && c == '\n')) || is_bidi_control(c) || is_invisible(c)
+    s.chars().any(|c| match class(c) {
+        Class::Keep => false,
+        Class::Break => !(keep_newlines && c == '\n'),
+        _ => true,
     })
 }
 
-/// Escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`, two-byte `ESC x`) are removed
-/// whole, so no stray `[31m` is left; other controls become a space (tab, CR, newline in one-line
-/// text) or are dropped; bidi controls are shown as `⟪U+202E⟫`; zero-width characters are removed.
-fn clean(s: &str, keep_newlines: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\u{1b}' => match chars.peek() {
-                Some('[') => {
-                    chars.next();
-                    // parameters and intermediates, then one final byte in @..~
-                    for n in chars.by_ref() {
-                        if ('@'..='~').contains(&n) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') | Some('P') | Some('_') | Some('^') => {
-                    chars.next();
-                    while let Some(n) = chars.next() {
-                        if n == '\u{7}' {
-                            break;
-                        }
-                        if n == '\u{1b}' && chars.peek() == Some(&'\\') {
-                            chars.next();
-                            break;
-                        }
-                    }
-                }
-                Some(_) => {
-                    chars.next();
-                }
-                None => {}
-            },
-            '\u{9b}' => {
-                for n in chars.by_ref() {
-                    if ('@'..='~').contains(&n) {
-                        break;
-                    }
-                }
-            }
-            '\n' if keep_newlines => out.push('\n'),
-            '\r' if keep_newlines => {}
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            c if is_bidi_control(c) => {
-                out.push_str(&format!("⟪U+{:04X}⟫", c as u32));
-            }
-            c if is_invisible(c) => {}
-            c => out.push(c),
+/// Where an escape sequence starting at `chars[i]` (ESC, or a C1 introducer) ends: the index of
+/// the first character after it. A string sequence (OSC, DCS, APC, PM, SOS) without its
+/// terminator loses only its introducer, so the text after it stays visible.
+fn escape_end(chars: &[char], i: usize) -> usize {
+    let (kind, body) = match chars[i] {
+        '\u{9b}' => ('[', i + 1),
+        '\u{9d}' => (']', i + 1),
+        '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => ('P', i + 1),
+        _ => match chars.get(i + 1) {
+            Some(&k @ ('[' | ']' | 'P' | '_' | '^' | 'X')) => (k, i + 2),
+            Some(_) => return escape_end_short(chars, i + 1),
+            None => return i + 1,
+        },
+    };
+    if kind == '[' {
+        // Parameters and intermediates, then one final byte in @..~ (if any).
+        let mut j = body;
+        while chars
+            .get(j)
+            .is_some_and(|c| ('\u{20}'..='\u{3f}').contains(c))
+        {
+            j += 1;
         }
+        return match chars.get(j) {
+            Some(c) if ('@'..='~').contains(c) => j + 1,
+            _ => j,
+        };
+    }
+    for j in body..chars.len() {
+        match chars[j] {
+            '\u{7}' | '\u{9c}' => return j + 1,
+            '\u{1b}' if chars.get(j + 1) == Some(&'\\') => return j + 2,
+            _ => {}
+        }
+    }
+    body
+}
+
+/// `ESC` then intermediates (space../) and one final character (0..~): character set
+/// selections, resets, keypad modes.
+fn escape_end_short(chars: &[char], mut j: usize) -> usize {
+    while chars
+        .get(j)
+        .is_some_and(|c| ('\u{20}'..='\u{2f}').contains(c))
+    {
+        j += 1;
+    }
+    match chars.get(j) {
+        Some(c) if ('0'..='~').contains(c) => j + 1,
+        _ => j,
+    }
+}
+
+/// Escape sequences are removed whole, so no stray `[31m` is left; line breaks and tabs become a
+/// space (or stay a newline where newlines are kept); other controls and default-ignorable
+/// characters are dropped; bidi controls and characters of disputed width are shown as
+/// `⟪U+202E⟫`.
+fn clean(s: &str, keep_newlines: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(
+            c,
+            '\u{1b}' | '\u{9b}' | '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}'
+        ) {
+            i = escape_end(&chars, i);
+            continue;
+        }
+        match class(c) {
+            Class::Keep => out.push(c),
+            Class::Remove => {}
+            Class::Visible => out.push_str(&format!("⟪U+{:04X}⟫", c as u32)),
+            Class::Break if keep_newlines && c == '\r' && chars.get(i + 1) == Some(&'\n') => {}
+            Class::Break if keep_newlines && c != '\t' => out.push('\n'),
+            Class::Break => out.push(' '),
+        }
+        i += 1;
     }
     out
 }
@@ -218,6 +293,36 @@ mod tests {
     #[test]
     fn multiline_keeps_newlines() {
         assert_eq!(sanitize_multiline("a\r\nb\u{1b}[1m"), "a\nb");
+        assert_eq!(sanitize_multiline("a\u{2028}b\u{2029}c\rd"), "a\nb\nc\nd");
+    }
+
+    #[test]
+    fn separators_fillers_tags_and_noncharacters_cannot_misalign_a_row() {
+        assert_eq!(sanitize("a\u{2028}b\u{2029}c"), "a b c");
+        assert_eq!(sanitize(&"\u{3164}".repeat(40)), "");
+        assert_eq!(sanitize("x\u{FFA0}\u{115F}y"), "xy");
+        assert_eq!(sanitize("hi\u{E0041}\u{E0042}\u{E007F}!"), "hi!");
+        assert_eq!(sanitize("a\u{FFFE}b\u{10FFFF}"), "a⟪U+FFFE⟫b⟪U+10FFFF⟫");
+        assert_eq!(sanitize("❤\u{FE0F}\u{200D}🔥"), "❤🔥");
+        assert_eq!(sanitize("👍\u{1F3FD}"), "👍");
+        assert_eq!(sanitize("\u{0600}12"), "⟪U+0600⟫12");
+    }
+
+    #[test]
+    fn an_unterminated_string_sequence_hides_nothing() {
+        assert_eq!(
+            sanitize("a\u{1b}]52;c;SGVsbG8= and more"),
+            "a52;c;SGVsbG8= and more"
+        );
+        assert_eq!(sanitize("a\u{1b}Pq#0;2;0 rest"), "aq#0;2;0 rest");
+        assert_eq!(sanitize("a\u{9d}8;;x rest"), "a8;;x rest");
+        // Terminated ones go whole, with any of the three terminators.
+        assert_eq!(sanitize("a\u{1b}]52;c;QQ==\u{7}b"), "ab");
+        assert_eq!(sanitize("a\u{1b}_apc\u{1b}\\b"), "ab");
+        assert_eq!(sanitize("a\u{9d}0;t\u{9c}b"), "ab");
+        // A CSI cut short by text keeps the text.
+        assert_eq!(sanitize("a\u{1b}[12;Zürich"), "aürich");
+        assert_eq!(sanitize("a\u{1b}(Bb\u{1b}"), "ab");
     }
 
     #[test]
