@@ -54,13 +54,47 @@ impl Trace {
     }
 }
 
-/// Restores the terminal when dropped, whatever the exit path (panics are covered by the hook
-/// `ratatui::init` installs).
+/// Gives the terminal back as it was: cooked mode, the main screen, the cursor shown. Every step
+/// is tried whatever the one before did.
+fn restore_terminal() {
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Takes the terminal: raw mode, the alternate screen, cleared, cursor hidden; and a fresh
+/// ratatui terminal, so the next frame is drawn whole. Never asks the terminal for the cursor
+/// position (the input reader would swallow the answer).
+fn take_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        crossterm::cursor::Hide
+    )?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+}
+
+/// Restores the terminal on a panic, before the message is printed.
+fn set_panic_hook() {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        hook(info);
+    }));
+}
+
+/// Restores the terminal when dropped, whatever the exit path (panics are covered by
+/// [`set_panic_hook`]).
 struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_terminal();
     }
 }
 
@@ -84,11 +118,14 @@ fn spawn_inputs(tx: UnboundedSender<Msg>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        for kind in [
+        // Quit cleanly on these; SIGTSTP (`kill -TSTP`) suspends like Ctrl-Z, every time.
+        let quit = [
             SignalKind::terminate(),
             SignalKind::hangup(),
             SignalKind::interrupt(),
-        ] {
+            SignalKind::quit(),
+        ];
+        for kind in quit {
             let tx = tx.clone();
             if let Ok(mut s) = signal(kind) {
                 tokio::spawn(async move {
@@ -98,20 +135,31 @@ fn spawn_inputs(tx: UnboundedSender<Msg>) {
                 });
             }
         }
+        if let Ok(mut s) = signal(SignalKind::from_raw(libc::SIGTSTP)) {
+            tokio::spawn(async move {
+                while s.recv().await.is_some() {
+                    if tx.send(Msg::Suspend).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
     }
 }
 
-/// Ctrl-Z: give the terminal back, stop, and take it again when continued.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
-    ratatui::restore();
+/// Ctrl-Z or SIGTSTP: give the terminal back, stop, and take it again when continued. Returns
+/// the terminal's size then (it may have changed meanwhile).
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<(u16, u16)> {
+    restore_terminal();
+    // SIGSTOP, not SIGTSTP: this process catches SIGTSTP (to get here), SIGSTOP cannot be.
     #[cfg(unix)]
     // SAFETY: raising a signal on our own process has no memory-safety preconditions.
     unsafe {
-        libc::raise(libc::SIGTSTP);
+        libc::raise(libc::SIGSTOP);
     }
-    crossterm::terminal::enable_raw_mode()?;
-    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
-    terminal.clear()
+    *terminal = take_terminal()?;
+    let size = terminal.size()?;
+    Ok((size.width, size.height))
 }
 
 /// Runs the TUI until the user quits; the terminal is restored on every exit path. The caller
@@ -125,8 +173,9 @@ pub async fn run(
     started: Instant,
     trace: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    set_panic_hook();
     let _guard = TerminalGuard;
+    let mut terminal = take_terminal()?;
     let mut trace = Trace::new(trace, started);
     let size = terminal.size()?;
     state.size = (size.width, size.height);
@@ -144,8 +193,9 @@ pub async fn run(
         while let Some(msg) = next {
             for e in update(state, msg) {
                 if e == Effect::Suspend {
-                    suspend(&mut terminal)?;
-                    state.dirty = true;
+                    let (w, h) = suspend(&mut terminal)?;
+                    // Drawn whole again, at the size the terminal has now.
+                    update(state, Msg::Resize(w, h));
                 } else {
                     jobs.run(e);
                 }

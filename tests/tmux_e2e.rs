@@ -313,3 +313,116 @@ fn browse_allomia(t: &Tmux, ui: &str) {
         s.contains("── Transcript ·") || s.contains("This call has no transcript")
     });
 }
+
+impl Tmux {
+    /// `#{alternate_on} #{cursor_flag}` of the pane: "0 1" when the shell has its screen back.
+    fn screen_state(&self) -> String {
+        self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            "e2e",
+            "#{alternate_on} #{cursor_flag}",
+        ])
+        .trim()
+        .to_string()
+    }
+
+    /// The pid of the program the pane's shell runs.
+    fn child_pid(&self) -> String {
+        let shell = self.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .expect("the program runs under the shell")
+            .to_string()
+    }
+
+    /// Saves `stty -g` in the shell to `file` and waits for it.
+    fn save_stty(&self, file: &str) {
+        self.keys(&[&format!("stty -g > {file}; echo SAVED-{file}"), "Enter"]);
+        self.wait("stty saved", |s| s.contains(&format!("SAVED-{file}\n")));
+    }
+}
+
+fn signal(pid: &str, sig: &str) {
+    assert!(
+        Command::new("kill")
+            .args([sig, pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// Ctrl-Z and `fg`: the shell gets the terminal back whole while suspended (cooked mode, main
+/// screen, cursor shown), and the program comes back alive and redrawn. `kill -TSTP` does the
+/// same; SIGQUIT ends it with the terminal restored.
+#[test]
+fn suspend_resume_and_stop_signals_leave_the_terminal_as_it_was() {
+    let bin = env!("CARGO_BIN_EXE_callbrowser");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().display().to_string();
+    let t = Tmux {
+        socket: format!("cb-e2e-sig-{}", std::process::id()),
+    };
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "bash --norc --noprofile",
+    ]);
+    t.wait("the shell", |s| s.contains('$') || s.contains('#'));
+    let stty = |name: &str| std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+    t.save_stty(&format!("{dir}/before"));
+    let cmd = format!(
+        "clear; env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC {bin}; echo EXIT=$?"
+    );
+    t.keys(&[&cmd, "Enter"]);
+    let up = |what: &str| t.wait(what, |s| s.contains("DEMO DATA") && s.contains("page 1 of"));
+    up("the first page of calls");
+
+    for round in ["C-z", "kill -TSTP"] {
+        if round == "C-z" {
+            t.keys(&["C-z"]);
+        } else {
+            signal(&t.child_pid(), "-TSTP");
+        }
+        t.wait("the shell's job control", |s| s.contains("Stopped"));
+        assert_eq!(
+            t.screen_state(),
+            "0 1",
+            "{round}: main screen, cursor shown"
+        );
+        t.save_stty(&format!("{dir}/during"));
+        assert_eq!(stty("during"), stty("before"), "{round}: cooked mode");
+        t.keys(&["clear; fg", "Enter"]);
+        up("the program again, redrawn");
+        // Alive: it answers a key.
+        t.keys(&["j"]);
+        t.wait("the cursor to move", |s| s.contains("· 2 of "));
+        t.keys(&["k"]);
+        t.wait("the cursor back", |s| s.contains("· 1 of "));
+    }
+
+    // (After a stop the shell has dropped the `; echo EXIT` of the line: wait for its prompt.)
+    signal(&t.child_pid(), "-QUIT");
+    t.wait("the shell's prompt", |s| {
+        s.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.trim_end().ends_with(['$', '#']))
+    });
+    assert_eq!(t.screen_state(), "0 1");
+    t.save_stty(&format!("{dir}/after"));
+    assert_eq!(stty("after"), stty("before"), "SIGQUIT: cooked mode");
+}

@@ -692,3 +692,31 @@ fn the_programs_own_notes_are_cleared_by_topic_never_by_matching_vendor_text() {
     assert!(s.status.is_error, "the vendor's error stays");
     assert_eq!(s.status.text, vendor.to_string());
 }
+
+#[test]
+fn a_resize_never_leaves_the_detail_pane_blank() {
+    let mut s = state_with(
+        vec![{
+            let mut p = MemoryProvider::new("talkpilot", 30);
+            p.turns = 471;
+            p.arc()
+        }],
+        (100, 40),
+    );
+    let e = init(&mut s);
+    pump(&mut s, e);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('G'));
+    let before = s.detail.layout.as_ref().unwrap().lines.len();
+    assert!(s.detail.scroll > before / 2, "at the end");
+    update(&mut s, Msg::Resize(200, 50));
+    let lines = s.detail.layout.as_ref().unwrap().lines.len();
+    assert!(lines < before, "a wider pane has fewer lines");
+    let rows = s.areas().detail_rows();
+    assert!(
+        s.detail.scroll + rows <= lines.max(rows),
+        "scroll {} of {lines} lines in {rows} rows",
+        s.detail.scroll
+    );
+    assert!(s.detail.scroll > 0, "still near the end, where it was");
+}

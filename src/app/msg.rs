@@ -15,8 +15,10 @@ use crate::providers::ProviderError;
 pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
-    /// SIGTERM, SIGHUP: leave cleanly.
+    /// SIGTERM, SIGHUP, SIGINT, SIGQUIT: leave cleanly.
     Quit,
+    /// SIGTSTP from outside (`kill -TSTP`): suspend as Ctrl-Z does.
+    Suspend,
     Scopes {
         req: ReqId,
         provider: ProviderId,

@@ -75,7 +75,8 @@ pub(super) fn on_detail(
 }
 
 /// Lays out the detail pane's lines again unless the cached ones fit the current detail
-/// (generation), width and search.
+/// (generation), width and search. The scroll position keeps its place in the text (a wider
+/// pane has fewer lines) and never runs past the end, so the pane is never left blank.
 pub fn relayout_detail(state: &mut State) {
     let width = state.areas().detail_inner_width();
     let d = &mut state.detail;
@@ -84,14 +85,20 @@ pub fn relayout_detail(state: &mut State) {
         return;
     };
     if !d.layout_fits(width) {
-        d.layout = Some(crate::layout::detail::build(
+        let before = d.layout.as_ref().map_or(0, |l| l.lines.len());
+        let layout = crate::layout::detail::build(
             detail,
             d.generation,
             width,
             &d.search.query,
             state.time_zone,
-        ));
+        );
+        if before > 0 && layout.lines.len() != before {
+            d.scroll = d.scroll * layout.lines.len() / before;
+        }
+        d.layout = Some(layout);
     }
+    scroll(state, 0);
 }
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
@@ -125,8 +132,11 @@ fn scroll(state: &mut State, delta: isize) {
     let total = state.detail.layout.as_ref().map_or(0, |l| l.lines.len());
     let max = total.saturating_sub(state.areas().detail_rows());
     let s = state.detail.scroll as isize + delta;
-    state.detail.scroll = s.clamp(0, max as isize) as usize;
-    state.dirty = true;
+    let clamped = s.clamp(0, max as isize) as usize;
+    if clamped != state.detail.scroll || delta != 0 {
+        state.dirty = true;
+    }
+    state.detail.scroll = clamped;
 }
 
 /// `n` / `N`: the next or previous match of the transcript search.

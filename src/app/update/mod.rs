@@ -49,6 +49,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.quit = true;
             Vec::new()
         }
+        Msg::Suspend => vec![Effect::Suspend],
         Msg::Scopes {
             req,
             provider,
