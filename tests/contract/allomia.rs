@@ -4,7 +4,7 @@
 use std::cell::Cell;
 
 use callbrowser::http::{HttpLimits, HttpNotice};
-use callbrowser::model::{Call, Filter, PageRequest};
+use callbrowser::model::{Call, Filter, PageRequest, Scope};
 use callbrowser::providers::Provider;
 use callbrowser::providers::allomia::{AlloMia, AlloMiaSettings, calls_query};
 use callbrowser_emulators::Fault;
@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::harness::{
-    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Present, Query,
-    RecordingStates, Seen, TranscriptStates, clients, emulator_options, limits, owned, query,
+    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Pinned, Present, Query,
+    RecordingStates, Scopes, Seen, TranscriptStates, clients, emulator_options, limits, owned,
+    query,
 };
 
 pub struct AlloMiaPair {
@@ -26,6 +27,15 @@ pub struct AlloMiaPair {
 }
 
 fn build(emu: &AlloMiaEmulator, key: String, limits: HttpLimits) -> Built {
+    build_pinned(emu, key, limits, None)
+}
+
+fn build_pinned(
+    emu: &AlloMiaEmulator,
+    key: String,
+    limits: HttpLimits,
+    organization: Option<Scope>,
+) -> Built {
     let (api, storage, notices) = clients(limits);
     let settings = AlloMiaSettings {
         name: "am".into(),
@@ -33,7 +43,7 @@ fn build(emu: &AlloMiaEmulator, key: String, limits: HttpLimits) -> Built {
         base_url: emu.base_url(),
         api_key: key,
         key_hint: "check ALLOMIA_KEY".into(),
-        organization: None,
+        organization,
     };
     Built::new(AlloMia::new(settings, api, storage), notices)
 }
@@ -134,6 +144,43 @@ impl Pair for AlloMiaPair {
         let bad = build(&self.emu, "am_tenant_wrong".into(), limits());
         let sentence = "AlloMia rejected the API key (401 Unauthorized): check ALLOMIA_KEY";
         (bad, sentence.into())
+    }
+
+    fn scopes(&self) -> Option<Scopes> {
+        let orgs = self.emu.organizations();
+        let id = |o: &Value| o["id"].as_str().unwrap().to_string();
+        let valley = orgs.iter().filter(|o| o["name"] == "Valley Health Clinic");
+        Some(Scopes {
+            noun: "organization",
+            ids: orgs.iter().map(id).collect(),
+            page: 2,
+            search: "valley",
+            found: valley.map(id).collect(),
+        })
+    }
+
+    fn fault_on_scopes(&self, fault: Fault) {
+        self.emu.faults().push(fault);
+    }
+
+    fn pinned(&self) -> Option<Pinned> {
+        let scope = Scope {
+            id: self.org.clone(),
+            name: "the first organization".into(),
+            detail: None,
+        };
+        let adapter = build_pinned(
+            &self.emu,
+            self.emu.tenant_key(),
+            limits(),
+            Some(scope.clone()),
+        );
+        Some(Pinned {
+            adapter,
+            scope,
+            unpinned: "AlloMia: choose an organization first: AlloMia lists calls per organization"
+                .into(),
+        })
     }
 
     fn scope(&self) -> Option<String> {
@@ -288,10 +335,10 @@ impl Pair for AlloMiaPair {
 
     fn recordings(&self) -> Offer<RecordingStates> {
         let f = self.fact(|f| f.organization_id == self.org && f.has_recording);
-        let present = Present {
-            at: At::new(Some(&f.organization_id), &f.id),
-            len: Some(f.recording_bytes),
-        };
+        let present = Present::new(
+            At::new(Some(&f.organization_id), &f.id),
+            Some(f.recording_bytes),
+        );
         let none = self.at_fact(|f| !f.has_recording);
         let sentence = "AlloMia: not found (this call has no recording)";
         Offer::Offered(RecordingStates {

@@ -16,6 +16,85 @@ fn first_page(size: u32) -> PageRequest {
     PageRequest { page: 1, size }
 }
 
+/// The parent level pages to its end and is searched on the server; one record with wrong types
+/// does not hide its page. Without a parent level: an empty list, and no request.
+pub async fn scopes_page_and_search<P: Pair>() {
+    let p = P::start().await;
+    let a = p.adapter();
+    let Some(want) = p.scopes() else {
+        assert_eq!(a.capabilities().scope_noun, None);
+        p.clear_requests();
+        let none = a.list_scopes(None, first_page(100)).await.unwrap();
+        assert!(none.items.is_empty() && !none.has_more);
+        assert_eq!(p.list_requests().map(|r| r.len()), Some(0), "no request");
+        return;
+    };
+    assert_eq!(a.capabilities().scope_noun, Some(want.noun));
+    let mut got = Vec::new();
+    for page in 1.. {
+        let req = PageRequest {
+            page,
+            size: want.page,
+        };
+        let s = a.list_scopes(None, req).await.unwrap();
+        assert_eq!((s.page, s.unreadable), (page, 0));
+        got.extend(s.items.into_iter().map(|s| s.id));
+        if !s.has_more {
+            break;
+        }
+        assert!(page < 100, "paging never ends");
+    }
+    each_once(&got);
+    assert_eq!(got, want.ids);
+    let found = a
+        .list_scopes(Some(want.search), first_page(100))
+        .await
+        .unwrap();
+    let found: Vec<String> = found.items.into_iter().map(|s| s.id).collect();
+    assert_eq!(found, want.found, "{}", want.search);
+    p.fault_on_scopes(Fault::WrongTypesRecord);
+    let page = a.list_scopes(None, first_page(want.page)).await.unwrap();
+    let n = want.ids.len().min(want.page as usize);
+    match p.malformed() {
+        Malformed::Unreadable => assert_eq!((page.items.len(), page.unreadable), (n - 1, 1)),
+        Malformed::ReadableAs(id) => {
+            assert_eq!((page.items.len(), page.unreadable), (n, 0));
+            assert!(page.items.iter().any(|s| s.id == id));
+        }
+    }
+}
+
+/// A scope pinned by configuration: calls are listed without naming it, under it, and read by
+/// id alone. Without a pin and without a scope: one sentence asking to choose one.
+pub async fn a_pinned_scope_needs_no_parent_list<P: Pair>() {
+    let p = P::start().await;
+    let Some(pinned) = p.pinned() else {
+        assert_eq!(p.adapter().capabilities().scope_noun, None);
+        assert_eq!(p.adapter().pinned_scope(), None);
+        return;
+    };
+    let a = &pinned.adapter.provider;
+    assert_eq!(a.pinned_scope(), Some(&pinned.scope));
+    let id = Some(pinned.scope.id.clone());
+    let page = a
+        .list_calls(None, &Filter::default(), first_page(P::PAGE))
+        .await
+        .unwrap();
+    assert_eq!(ids(&page.items), p.listed_ids()[..P::PAGE as usize]);
+    assert!(page.items.iter().all(|c| c.scope == id), "under the pin");
+    let d = a.detail(&At::new(None, &page.items[0].id)).await.unwrap();
+    assert_eq!((&d.call.id, &d.call.scope), (&page.items[0].id, &id));
+    a.check().await.unwrap();
+    assert_eq!(p.adapter().pinned_scope(), None);
+    let e = p
+        .adapter()
+        .list_calls(None, &Filter::default(), first_page(P::PAGE))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ProviderError::Invalid { .. }), "{e:?}");
+    assert_eq!(e.to_string(), pinned.unpinned);
+}
+
 /// Paging to the last page: every call exactly once in the server's order, one request per
 /// page numbered as the API counts, totals consistent, a size past the API's maximum clamped
 /// to it, and a page past the end empty.
@@ -310,6 +389,9 @@ async fn a_whole_recording(a: &dyn Provider, present: &Present) -> String {
     }
     if let Some(n) = present.len {
         assert_eq!(body.len() as u64, n, "the emulator's file");
+    }
+    if let Some(bytes) = present.bytes {
+        assert!(body == bytes, "the emulator's bytes");
     }
     let mut rec = a.recording(&present.at, 1000).await.unwrap();
     assert_eq!(rec.total_len, total);

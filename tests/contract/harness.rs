@@ -2,21 +2,20 @@
 //! helpers every behaviour shares.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
-use callbrowser::model::{Call, Filter, PageRequest};
-use callbrowser::providers::{Health, Provider, ProviderError, RecordingStream};
+use callbrowser::http::{HttpLimits, HttpNotice};
+use callbrowser::model::{Call, Filter, PageRequest, Scope};
+use callbrowser::providers::{Health, Provider, ProviderError};
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, Utc};
 
-pub use crate::fetch::{At, Fetch};
+pub use crate::fetch::{
+    At, Fetch, Notices, all_calls, clients, ids, impatient, is_mp3, is_wav, limits, read_all,
+    read_head,
+};
 
 /// The query of one request, decoded, in order.
 pub type Query = Vec<(String, String)>;
-
-pub type Notices = Arc<Mutex<Vec<HttpNotice>>>;
 
 /// The emulators' clock: their data is generated over the 60 days before it.
 pub fn now() -> DateTime<Utc> {
@@ -30,33 +29,6 @@ pub fn emulator_options(seed: u64) -> EmulatorOptions {
         now: now(),
         ..EmulatorOptions::default()
     }
-}
-
-/// The limits of the adapters under test: short backoff, the default waits.
-pub fn limits() -> HttpLimits {
-    HttpLimits {
-        backoff_base: Duration::from_millis(20),
-        ..HttpLimits::default()
-    }
-}
-
-/// Limits that give up on any rate limit longer than 10 ms.
-pub fn impatient() -> HttpLimits {
-    HttpLimits {
-        max_rate_limit_wait: Duration::from_millis(10),
-        ..limits()
-    }
-}
-
-/// The API client (its notices recorded) and the credential-free storage client.
-pub fn clients(limits: HttpLimits) -> (HttpClient, HttpClient, Notices) {
-    let notices: Notices = Arc::default();
-    let sink = notices.clone();
-    let api = HttpClient::new(limits.clone())
-        .unwrap()
-        .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
-    let storage = HttpClient::without_credentials(limits).unwrap();
-    (api, storage, notices)
 }
 
 /// An adapter built on a pair's emulator, with the notices its HTTP layer gave.
@@ -194,10 +166,21 @@ pub struct TranscriptStates {
     pub unparsed: Option<At>,
 }
 
-/// A call with a recording, and its length where the emulator says it.
+/// A call with a recording, and its length or its very bytes where the emulator says them.
 pub struct Present {
     pub at: At,
     pub len: Option<u64>,
+    pub bytes: Option<&'static [u8]>,
+}
+
+impl Present {
+    pub fn new(at: At, len: Option<u64>) -> Present {
+        Present {
+            at,
+            len,
+            bytes: None,
+        }
+    }
 }
 
 /// Calls in each recording state; `None` where the vendor's API has no such state.
@@ -221,6 +204,25 @@ pub enum Malformed {
     ReadableAs(&'static str),
 }
 
+/// The parent level (agents, patients, …): every scope, and what a search finds.
+pub struct Scopes {
+    pub noun: &'static str,
+    /// Every scope the key sees, in the server's order.
+    pub ids: Vec<String>,
+    /// A page size for paging through them.
+    pub page: u32,
+    pub search: &'static str,
+    pub found: Vec<String>,
+}
+
+/// An adapter whose configuration pins [`Pair::scope`], and the sentence listing calls without
+/// a scope and without a pin gives.
+pub struct Pinned {
+    pub adapter: Built,
+    pub scope: Scope,
+    pub unpinned: String,
+}
+
 /// One adapter and its vendor's emulator, started for one behaviour.
 #[allow(async_fn_in_trait)]
 pub trait Pair: Sized {
@@ -239,6 +241,13 @@ pub trait Pair: Sized {
     fn build(&self, limits: HttpLimits) -> Built;
     /// An adapter whose key the server rejects, and the sentence listing calls with it gives.
     fn wrong_key(&self) -> (Built, String);
+
+    /// The parent level; `None` where calls have no parent.
+    fn scopes(&self) -> Option<Scopes>;
+    /// Queues a fault for the next request of the parent list.
+    fn fault_on_scopes(&self, fault: Fault);
+    /// `None` where calls have no parent.
+    fn pinned(&self) -> Option<Pinned>;
 
     /// The parent the calls are listed under (`None` without a parent level).
     fn scope(&self) -> Option<String>;
@@ -306,73 +315,10 @@ pub fn with(mut base: Query, sent: &Query) -> Query {
     base
 }
 
-pub fn ids(calls: &[Call]) -> Vec<String> {
-    calls.iter().map(|c| c.id.clone()).collect()
-}
-
-/// Every call of every page, following the adapter's paging to the end: each page is the one
-/// asked for, has no unreadable record, and the last one is the one the totals promise.
-pub async fn all_calls(
-    p: &dyn Provider,
-    scope: Option<&str>,
-    filter: &Filter,
-    size: u32,
-) -> Vec<Call> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let got = p
-            .list_calls(scope, filter, PageRequest { page, size })
-            .await
-            .unwrap();
-        assert_eq!(got.page, page);
-        assert_eq!(got.unreadable, 0);
-        out.extend(got.items);
-        if !got.has_more {
-            if let Some(pages) = got.total_pages.filter(|n| *n > 0) {
-                assert_eq!(pages, page, "the last page is the one the totals promise");
-            }
-            break;
-        }
-        page += 1;
-        assert!(page < 1000, "paging never ends");
-    }
-    out
-}
-
 /// Asserts every id appears once.
 pub fn each_once(ids: &[String]) {
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "every call exactly once");
-}
-
-/// The whole recording, or the first error while reading it.
-pub async fn read_all(rec: &mut RecordingStream) -> Result<Vec<u8>, ProviderError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = rec.chunk().await? {
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// At least `n` bytes from the start of the stream (fewer only at its end).
-pub async fn read_head(rec: &mut RecordingStream, n: usize) -> Vec<u8> {
-    let mut head = Vec::new();
-    while let Some(chunk) = rec.chunk().await.unwrap() {
-        head.extend_from_slice(&chunk);
-        if head.len() >= n {
-            break;
-        }
-    }
-    head
-}
-
-pub fn is_mp3(b: &[u8]) -> bool {
-    b.starts_with(b"ID3") || (b.len() > 1 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0)
-}
-
-pub fn is_wav(b: &[u8]) -> bool {
-    b.len() >= 12 && &b[..4] == b"RIFF" && &b[8..12] == b"WAVE"
 }
 
 /// Whether the bytes start as the `Content-Type` says.

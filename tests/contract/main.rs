@@ -8,6 +8,7 @@
 //! what the server saw, the documented errors and filters, the calls in each transcript and
 //! recording state). What only one vendor does stays in that vendor's own test file.
 
+#[allow(dead_code)]
 #[path = "../support/fetch.rs"]
 mod fetch;
 
@@ -15,6 +16,8 @@ mod fetch;
 macro_rules! contract_tests {
     ($pair:ty) => {
         contract_tests!(@each $pair;
+            scopes_page_and_search,
+            a_pinned_scope_needs_no_parent_list,
             pages_to_the_last_page,
             server_filters_reach_the_server,
             local_filter_keys_are_not_sent,

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::harness::{
-    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Query, RecordingStates, Seen,
-    TranscriptStates, clients, emulator_options, limits, owned, query,
+    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Pinned, Query,
+    RecordingStates, Scopes, Seen, TranscriptStates, clients, emulator_options, limits, owned,
+    query,
 };
 
 pub struct SolumPair {
@@ -184,6 +185,19 @@ impl Pair for SolumPair {
         let sentence = "Solum Health rejected the API key (401 invalid_api_key): check SOLUM_KEY";
         let bad = build(&self.emu, "sk_live_wrong".into(), limits());
         (bad, sentence.into())
+    }
+
+    /// No parent level.
+    fn scopes(&self) -> Option<Scopes> {
+        None
+    }
+
+    fn fault_on_scopes(&self, fault: Fault) {
+        self.emu.faults().push(fault);
+    }
+
+    fn pinned(&self) -> Option<Pinned> {
+        None
     }
 
     fn scope(&self) -> Option<String> {

@@ -3,7 +3,7 @@
 //! API requests: what reaches the server is shown by its answers and the adapter's query.
 
 use callbrowser::http::{HttpLimits, HttpNotice};
-use callbrowser::model::{Call, Filter, PageRequest};
+use callbrowser::model::{Call, Filter, PageRequest, Scope};
 use callbrowser::providers::Provider;
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings, calls_query};
 use callbrowser_emulators::talkpilot::{self, CallFacts, TalkPilotEmulator};
@@ -12,8 +12,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use crate::harness::{
-    At, Built, ErrorCase, FilterCase, Kind, Malformed, MixedFilter, Offer, Pair, Present, Query,
-    RecordingStates, Seen, TranscriptStates, clients, emulator_options, ids, limits, owned, query,
+    At, Built, ErrorCase, FilterCase, Kind, Malformed, MixedFilter, Offer, Pair, Pinned, Present,
+    Query, RecordingStates, Scopes, Seen, TranscriptStates, clients, emulator_options, ids, limits,
+    owned, query,
 };
 
 pub struct TalkPilotPair {
@@ -23,6 +24,15 @@ pub struct TalkPilotPair {
 }
 
 fn build(emu: &TalkPilotEmulator, key: String, limits: HttpLimits) -> Built {
+    build_pinned(emu, key, limits, None)
+}
+
+fn build_pinned(
+    emu: &TalkPilotEmulator,
+    key: String,
+    limits: HttpLimits,
+    agent: Option<Scope>,
+) -> Built {
     let (api, storage, notices) = clients(limits);
     let settings = TalkPilotSettings {
         name: "tp".into(),
@@ -30,7 +40,7 @@ fn build(emu: &TalkPilotEmulator, key: String, limits: HttpLimits) -> Built {
         base_url: emu.base_url(),
         api_key: key,
         key_hint: "check TP_KEY".into(),
-        agent: None,
+        agent,
     };
     Built::new(TalkPilot::new(settings, api, storage), notices)
 }
@@ -146,6 +156,45 @@ impl Pair for TalkPilotPair {
         );
         let sentence = "TalkPilot rejected the API key (401 UNAUTHORIZED): check TP_KEY";
         (bad, sentence.into())
+    }
+
+    fn scopes(&self) -> Option<Scopes> {
+        let agents = self.emu.agents();
+        let id = |a: &Value| a["id"].as_str().unwrap().to_string();
+        let named = |a: &&Value| {
+            a["name"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("rezeption")
+        };
+        Some(Scopes {
+            noun: "agent",
+            ids: agents.iter().map(id).collect(),
+            page: 2,
+            search: "rezeption",
+            found: agents.iter().filter(named).map(id).collect(),
+        })
+    }
+
+    fn fault_on_scopes(&self, fault: Fault) {
+        self.emu.faults().push(fault);
+    }
+
+    fn pinned(&self) -> Option<Pinned> {
+        let name = self.emu.agents()[0]["name"].as_str().unwrap().to_string();
+        let scope = Scope {
+            id: self.agent.clone(),
+            name,
+            detail: None,
+        };
+        let adapter = build_pinned(&self.emu, self.emu.api_key(), limits(), Some(scope.clone()));
+        let unpinned = "TalkPilot: choose an agent first: TalkPilot lists calls per agent";
+        Some(Pinned {
+            adapter,
+            scope,
+            unpinned: unpinned.into(),
+        })
     }
 
     fn scope(&self) -> Option<String> {
@@ -290,10 +339,7 @@ impl Pair for TalkPilotPair {
             .into_iter()
             .find(|f| !f.is_purged && !f.is_deleted);
         let f = f.unwrap();
-        let present = Present {
-            at: self.at(&f.id),
-            len: Some(f.recording_bytes),
-        };
+        let present = Present::new(self.at(&f.id), Some(f.recording_bytes));
         let purged = self.fact_where(|f| f.is_purged);
         Offer::Offered(RecordingStates {
             present: vec![present],

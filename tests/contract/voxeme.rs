@@ -2,7 +2,7 @@
 //! several shapes, recordings (MP3 or WAV) streamed without length or ranges, no transcripts.
 
 use callbrowser::http::{HttpLimits, HttpNotice};
-use callbrowser::model::{Filter, PageRequest};
+use callbrowser::model::{Filter, PageRequest, Scope};
 use callbrowser::providers::Provider;
 use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings, calls_query};
 use callbrowser_emulators::Fault;
@@ -11,8 +11,9 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
 use crate::harness::{
-    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Present, Query,
-    RecordingStates, Seen, TranscriptStates, clients, emulator_options, limits, now, owned, query,
+    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Pinned, Present, Query,
+    RecordingStates, Scopes, Seen, TranscriptStates, clients, emulator_options, limits, now, owned,
+    query,
 };
 
 pub struct VoxemePair {
@@ -22,6 +23,15 @@ pub struct VoxemePair {
 }
 
 fn build(emu: &VoxemeEmulator, key: String, limits: HttpLimits) -> Built {
+    build_pinned(emu, key, limits, None)
+}
+
+fn build_pinned(
+    emu: &VoxemeEmulator,
+    key: String,
+    limits: HttpLimits,
+    account: Option<Scope>,
+) -> Built {
     let (api, storage, notices) = clients(limits);
     let settings = VoxemeSettings {
         name: "vx".into(),
@@ -29,7 +39,7 @@ fn build(emu: &VoxemeEmulator, key: String, limits: HttpLimits) -> Built {
         base_url: emu.base_url(),
         api_key: key,
         key_hint: "check VOXEME_API_KEY".into(),
-        account: None,
+        account,
     };
     Built::new(Voxeme::new(settings, api, storage), notices)
 }
@@ -150,6 +160,35 @@ impl Pair for VoxemePair {
         );
         let sentence = "Voxeme rejected the API key (401 Unauthorized): check VOXEME_API_KEY";
         (bad, sentence.into())
+    }
+
+    /// Boston, Berlin, Lyon.
+    fn scopes(&self) -> Option<Scopes> {
+        Some(Scopes {
+            noun: "account",
+            ids: (0..3).map(|i| self.account(i)).collect(),
+            page: 50,
+            search: "berlin",
+            found: vec![self.account(1)],
+        })
+    }
+
+    fn fault_on_scopes(&self, fault: Fault) {
+        self.emu.faults().push(fault);
+    }
+
+    fn pinned(&self) -> Option<Pinned> {
+        let scope = Scope {
+            id: self.account.clone(),
+            name: "Boston".into(),
+            detail: None,
+        };
+        let adapter = build_pinned(&self.emu, self.emu.api_key(), limits(), Some(scope.clone()));
+        Some(Pinned {
+            adapter,
+            scope,
+            unpinned: "Voxeme: choose an account first: Voxeme lists calls per account".into(),
+        })
     }
 
     fn scope(&self) -> Option<String> {
@@ -294,10 +333,7 @@ impl Pair for VoxemePair {
 
     /// The first account records MP3, the second WAV; unanswered calls have no recording.
     fn recordings(&self) -> Offer<RecordingStates> {
-        let present = [0, 1].map(|i| Present {
-            at: self.recorded(i),
-            len: None,
-        });
+        let present = [0, 1].map(|i| Present::new(self.recorded(i), None));
         let raw = self.emu.calls(&self.account);
         let without = raw.iter().find(|c| c["recording_url"].is_null()).unwrap();
         let no_recording =

@@ -2,7 +2,7 @@
 //! from an authenticated endpoint (MP3 or WAV), no transcripts.
 
 use callbrowser::http::{HttpLimits, HttpNotice};
-use callbrowser::model::{Filter, PageRequest};
+use callbrowser::model::{Filter, PageRequest, Scope};
 use callbrowser::providers::Provider;
 use callbrowser::providers::welkin::{Welkin, WelkinAuthStyle, WelkinSettings, calls_query};
 use callbrowser_emulators::Fault;
@@ -11,8 +11,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use crate::harness::{
-    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Present, Query,
-    RecordingStates, Seen, clients, emulator_options, limits, owned, query,
+    At, Built, ErrorCase, FilterCase, Kind, MixedFilter, Offer, Pair, Pinned, Present, Query,
+    RecordingStates, Scopes, Seen, clients, emulator_options, limits, owned, query,
 };
 
 pub struct WelkinPair {
@@ -37,8 +37,21 @@ fn settings(emu: &WelkinEmulator, secret: String) -> WelkinSettings {
 }
 
 fn build(emu: &WelkinEmulator, secret: String, limits: HttpLimits) -> Built {
+    build_pinned(emu, secret, limits, None)
+}
+
+fn build_pinned(
+    emu: &WelkinEmulator,
+    secret: String,
+    limits: HttpLimits,
+    patient: Option<Scope>,
+) -> Built {
     let (api, storage, notices) = clients(limits);
-    Built::new(Welkin::new(settings(emu, secret), api, storage), notices)
+    let settings = WelkinSettings {
+        patient,
+        ..settings(emu, secret)
+    };
+    Built::new(Welkin::new(settings, api, storage), notices)
 }
 
 fn called(v: &Value) -> DateTime<Utc> {
@@ -99,6 +112,37 @@ impl Pair for WelkinPair {
         let sentence = "Welkin Health rejected the API client key or secret (401 \
                         INVALID_API_CLIENT_CREDENTIALS): check WELKIN_SECRET";
         (build(&self.emu, "wrong".into(), limits()), sentence.into())
+    }
+
+    fn scopes(&self) -> Option<Scopes> {
+        let patients = self.emu.patients();
+        let ids = patients.iter().map(|p| p["id"].as_str().unwrap().into());
+        Some(Scopes {
+            noun: "patient",
+            ids: ids.collect(),
+            page: 10,
+            search: "Jane Doe",
+            found: vec![self.jane.clone()],
+        })
+    }
+
+    fn fault_on_scopes(&self, fault: Fault) {
+        self.emu.faults_on(Endpoint::Patients).push(fault);
+    }
+
+    fn pinned(&self) -> Option<Pinned> {
+        let scope = Scope {
+            id: self.jane.clone(),
+            name: "Jane Doe".into(),
+            detail: None,
+        };
+        let adapter = build_pinned(&self.emu, self.emu.secret(), limits(), Some(scope.clone()));
+        let unpinned = "Welkin Health: choose a patient first: Welkin lists calls per patient";
+        Some(Pinned {
+            adapter,
+            scope,
+            unpinned: unpinned.into(),
+        })
     }
 
     fn scope(&self) -> Option<String> {
@@ -252,7 +296,8 @@ impl Pair for WelkinPair {
                 let (_, bytes) = self.emu.recording(p, id).unwrap();
                 let len = Some(bytes.len() as u64);
                 let at = At::new(Some(p), id);
-                present.push(Present { at, len });
+                let bytes = Some(bytes);
+                present.push(Present { at, len, bytes });
             }
         }
         let missing = self.call_where(|c| c["hasRecording"] == false);
