@@ -555,7 +555,9 @@ pub async fn transient_faults_are_retried_once<P: Pair>() {
         assert_eq!(n, Some(P::PAGE as usize), "{fault:?} then success");
         let notices = p.notices();
         let retried = match (&fault, &notices[..]) {
+            // A 503 is waited for (Retry-After, or the backoff), not counted as a failure.
             (Fault::Status(503), [HttpNotice::Waiting { retry: 1, .. }]) => true,
+            (Fault::Status(503), _) => false,
             (Fault::Status(s), [HttpNotice::Retrying { retry: 1, cause }]) => {
                 cause.starts_with(&s.to_string())
             }
