@@ -1,19 +1,20 @@
-//! The TalkPilot adapter against its emulator, over real HTTP on loopback.
+//! What only the TalkPilot adapter does, against its emulator over real HTTP on loopback: the
+//! transcript inside a string, a part of a phone number matched locally, keys with less access,
+//! the real per-minute limit, a storage host that never sees the key. What every provider does is
+//! in the contract suite (`tests/contract`).
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
+use callbrowser::http::HttpLimits;
 use callbrowser::model::{Call, Filter, PageRequest, RecordingRef, Transcript};
 use callbrowser::providers::talkpilot::{TalkPilot, TalkPilotSettings};
 use callbrowser::providers::{Provider, ProviderError};
+use callbrowser_emulators::EmulatorOptions;
 use callbrowser_emulators::talkpilot::{self, TalkPilotEmulator};
-use callbrowser_emulators::{EmulatorOptions, Fault};
-use chrono::{DateTime, Utc};
 use serde_json::Value;
-use support::fetch::{At, Fetch};
+use support::fetch::{At, Fetch, Notices, all_calls, clients, ids, limits, read_head};
 
 fn opts() -> EmulatorOptions {
     EmulatorOptions {
@@ -25,22 +26,8 @@ fn opts() -> EmulatorOptions {
     }
 }
 
-type Notices = Arc<Mutex<Vec<HttpNotice>>>;
-
-fn limits() -> HttpLimits {
-    HttpLimits {
-        backoff_base: Duration::from_millis(20),
-        ..HttpLimits::default()
-    }
-}
-
 fn adapter_with(emu: &TalkPilotEmulator, key: String, limits: HttpLimits) -> (TalkPilot, Notices) {
-    let notices: Notices = Arc::default();
-    let sink = notices.clone();
-    let api = HttpClient::new(limits.clone())
-        .unwrap()
-        .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
-    let storage = HttpClient::without_credentials(limits).unwrap();
+    let (api, storage, notices) = clients(limits);
     let tp = TalkPilot::new(
         TalkPilotSettings {
             name: "tp".into(),
@@ -63,33 +50,6 @@ async fn setup(o: EmulatorOptions) -> (TalkPilotEmulator, TalkPilot, Notices, St
     (emu, tp, notices, agent)
 }
 
-/// Every call of every page, following the adapter's paging to the end.
-async fn all_calls(tp: &TalkPilot, agent: &str, filter: &Filter, size: u32) -> Vec<Call> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = tp
-            .list_calls(Some(agent), filter, PageRequest { page, size })
-            .await
-            .unwrap();
-        assert_eq!(p.page, page);
-        out.extend(p.items);
-        if !p.has_more {
-            if let Some(pages) = p.total_pages.filter(|n| *n > 0) {
-                assert_eq!(pages, page, "the last page is the one the totals promise");
-            }
-            break;
-        }
-        page += 1;
-        assert!(page < 1000, "paging never ends");
-    }
-    out
-}
-
-fn ids(calls: &[Call]) -> Vec<String> {
-    calls.iter().map(|c| c.id.clone()).collect()
-}
-
 /// The emulator's own records, as the reference for what a filter must return.
 fn expected(emu: &TalkPilotEmulator, agent: &str, keep: impl Fn(&Value) -> bool) -> Vec<String> {
     emu.calls(agent)
@@ -103,162 +63,26 @@ fn not_deleted(c: &Value) -> bool {
     c["deleted_at"].is_null()
 }
 
-fn created(c: &Value) -> DateTime<Utc> {
-    c["created_at"].as_str().unwrap().parse().unwrap()
-}
-
 fn parse(s: &str, tp: &TalkPilot) -> Filter {
     Filter::parse(s, tp.capabilities(), opts().now).unwrap()
 }
 
+/// Agents and paging are the contract suite's (`scopes_page_and_search`,
+/// `pages_to_the_last_page`); the list comes newest first.
 #[tokio::test]
-async fn agents_and_paging_to_the_last_page() {
-    let (emu, tp, _, agent) = setup(opts()).await;
-    let scopes = tp
-        .list_scopes(None, PageRequest { page: 1, size: 100 })
-        .await
-        .unwrap();
-    assert_eq!(scopes.items.len(), emu.agents().len());
-    assert_eq!(scopes.items[0].id, agent);
-    let searched = tp
-        .list_scopes(Some("rezeption"), PageRequest { page: 1, size: 100 })
-        .await
-        .unwrap();
-    assert_eq!(searched.items.len(), 1);
-
-    let calls = all_calls(&tp, &agent, &Filter::default(), 20).await;
-    assert_eq!(ids(&calls), expected(&emu, &agent, not_deleted));
+async fn calls_come_newest_first() {
+    let (_emu, tp, _, agent) = setup(opts()).await;
+    let calls = all_calls(&tp, Some(&agent), &Filter::default(), 100).await;
     assert!(
         calls.windows(2).all(|w| w[0].started_at >= w[1].started_at),
         "newest first"
     );
-    let first = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 20 },
-        )
-        .await
-        .unwrap();
-    assert_eq!(first.total_items, Some(calls.len() as u64));
-    assert_eq!(first.total_pages, Some(calls.len().div_ceil(20) as u32));
-    // The largest page the API allows is used when more is asked for.
-    let big = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 500 },
-        )
-        .await
-        .unwrap();
-    assert_eq!(big.page_size, 100);
-    assert_eq!(big.items.len(), 100.min(calls.len()));
 }
 
+/// `phone_number` is an exact match: a part of a number is applied to what was loaded (and
+/// reported as local); a whole number reaching the server is the contract suite's.
 #[tokio::test]
-async fn every_documented_filter_is_sent_to_the_server() {
-    let (emu, tp, _, agent) = setup(opts()).await;
-    let reference = emu.calls(&agent);
-
-    let done = all_calls(&tp, &agent, &parse("done:false", &tp), 100).await;
-    let want = expected(&emu, &agent, |c| {
-        not_deleted(c) && c["done"] == Value::Bool(false)
-    });
-    assert!(!want.is_empty());
-    assert_eq!(ids(&done), want);
-
-    let mid = created(&reference[reference.len() / 2]);
-    let late = created(&reference[reference.len() / 4]);
-    let f = Filter {
-        from: Some(mid),
-        to: Some(late),
-        ..Filter::default()
-    };
-    let ranged = all_calls(&tp, &agent, &f, 100).await;
-    let want = expected(&emu, &agent, |c| {
-        not_deleted(c) && created(c) > mid && created(c) < late
-    });
-    assert!(!want.is_empty());
-    let got = ids(&ranged);
-    // Whatever the emulator's rule at the bounds, the inside must match exactly.
-    assert!(want.iter().all(|id| got.contains(id)), "from/to lost calls");
-    assert!(
-        ranged
-            .iter()
-            .all(|c| c.started_at.unwrap() >= mid && c.started_at.unwrap() <= late)
-    );
-
-    let number = reference
-        .iter()
-        .filter_map(|c| c["phone_number"].as_str())
-        .find(|n| {
-            reference
-                .iter()
-                .filter(|c| c["phone_number"].as_str() == Some(n))
-                .count()
-                > 1
-        })
-        .expect("a caller with several calls")
-        .to_string();
-    let by_phone = all_calls(&tp, &agent, &parse(&format!("phone:{number}"), &tp), 100).await;
-    let want = expected(&emu, &agent, |c| {
-        not_deleted(c) && c["phone_number"].as_str() == Some(&number)
-    });
-    assert!(want.len() > 1);
-    assert_eq!(ids(&by_phone), want);
-
-    let name = reference
-        .iter()
-        .find_map(|c| c["customer_name"].as_str())
-        .unwrap()
-        .split(' ')
-        .next_back()
-        .unwrap()
-        .to_string();
-    let searched = all_calls(&tp, &agent, &parse(&format!("\"{name}\""), &tp), 100).await;
-    let needle = name.to_lowercase();
-    let want = expected(&emu, &agent, |c| {
-        not_deleted(c)
-            && ["customer_name", "phone_number", "call_summary"]
-                .iter()
-                .any(|k| {
-                    c[*k]
-                        .as_str()
-                        .is_some_and(|v| v.to_lowercase().contains(&needle))
-                })
-    });
-    assert!(!want.is_empty());
-    assert_eq!(ids(&searched), want);
-
-    let with_deleted = all_calls(&tp, &agent, &parse("include_deleted:true", &tp), 100).await;
-    assert_eq!(ids(&with_deleted), expected(&emu, &agent, |_| true));
-    let deleted: Vec<&Call> = with_deleted.iter().filter(|c| c.deleted).collect();
-    assert!(!deleted.is_empty(), "soft-deleted calls are marked");
-    assert_eq!(
-        deleted.len(),
-        expected(&emu, &agent, |c| !not_deleted(c)).len()
-    );
-
-    // Locally applied keys are not sent: a dir filter leaves the server query alone.
-    let q = callbrowser::providers::talkpilot::calls_query(
-        &parse("dir:in done:true", &tp),
-        PageRequest { page: 2, size: 50 },
-        100,
-    );
-    assert_eq!(
-        q,
-        vec![
-            ("page", "2".to_string()),
-            ("limit", "50".to_string()),
-            ("done", "true".to_string())
-        ]
-    );
-}
-
-/// `phone_number` is an exact match: a whole number goes to the server, a part of one is applied
-/// to what was loaded (and reported as local).
-#[tokio::test]
-async fn phone_whole_number_to_the_server_part_of_one_locally() {
+async fn part_of_a_phone_number_is_matched_locally() {
     let (emu, tp, _, agent) = setup(opts()).await;
     let caps = tp.capabilities();
     let reference = emu.calls(&agent);
@@ -275,20 +99,6 @@ async fn phone_whole_number_to_the_server_part_of_one_locally() {
         .expect("a caller with several calls")
         .to_string();
 
-    // Typed with spaces: normalised and sent.
-    let typed = format!("{} {} {}", &number[..3], &number[3..6], &number[6..]);
-    let f = parse(&format!("\"phone:{typed}\""), &tp);
-    assert!(f.local_keys(caps).is_empty());
-    let q =
-        callbrowser::providers::talkpilot::calls_query(&f, PageRequest { page: 1, size: 100 }, 100);
-    assert!(q.contains(&("phone_number", number.clone())), "{q:?}");
-    let got = all_calls(&tp, &agent, &f, 100).await;
-    let want = expected(&emu, &agent, |c| {
-        not_deleted(c) && c["phone_number"].as_str() == Some(&number)
-    });
-    assert!(want.len() > 1);
-    assert_eq!(ids(&got), want);
-
     // The last digits only: not sent (the server would find nothing), applied locally.
     let part = number[number.len() - 5..].to_string();
     let f = parse(&format!("phone:{part}"), &tp);
@@ -296,7 +106,7 @@ async fn phone_whole_number_to_the_server_part_of_one_locally() {
     let q =
         callbrowser::providers::talkpilot::calls_query(&f, PageRequest { page: 1, size: 100 }, 100);
     assert!(q.iter().all(|(k, _)| *k != "phone_number"), "{q:?}");
-    let loaded = all_calls(&tp, &agent, &f, 100).await;
+    let loaded = all_calls(&tp, Some(&agent), &f, 100).await;
     assert_eq!(
         ids(&loaded),
         expected(&emu, &agent, not_deleted),
@@ -369,25 +179,9 @@ async fn detail_parses_the_transcript_inside_a_string() {
 }
 
 #[tokio::test]
-async fn a_wrong_key_is_one_clear_sentence() {
+async fn keys_with_less_access_are_one_clear_sentence() {
     let (emu, _, _, agent) = setup(opts()).await;
-    let (bad, _) = adapter_with(
-        &emu,
-        "tp_live_00000000000000000000000000000000".into(),
-        limits(),
-    );
-    let e = bad
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 20 },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "TalkPilot rejected the API key (401 UNAUTHORIZED): check TP_KEY"
-    );
+    // A wrong key is the contract suite's (`a_wrong_key_is_one_clear_sentence`).
     let (expired, _) = adapter_with(&emu, emu.expired_key(), limits());
     assert!(matches!(
         expired.check().await,
@@ -428,34 +222,6 @@ async fn a_wrong_key_is_one_clear_sentence() {
             .items
             .len(),
         1
-    );
-}
-
-#[tokio::test]
-async fn rate_limit_429_waits_for_retry_after() {
-    let (emu, tp, notices, agent) = setup(opts()).await;
-    emu.faults().push(Fault::RateLimited {
-        retry_after_secs: 1,
-    });
-    let started = Instant::now();
-    let page = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 20 },
-        )
-        .await
-        .unwrap();
-    assert_eq!(page.items.len(), 20);
-    // A lower bound cannot be flaky: the request cannot succeed before the wait is over.
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    let n = notices.lock().unwrap().clone();
-    assert!(
-        n.contains(&HttpNotice::Waiting {
-            wait: Duration::from_secs(1),
-            retry: 1
-        }),
-        "{n:?}"
     );
 }
 
@@ -506,94 +272,6 @@ async fn a_real_rate_limit_beyond_the_wait_bound_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn server_errors_and_broken_connections_are_retried() {
-    let (emu, tp, notices, agent) = setup(opts()).await;
-    for fault in [
-        Fault::Status(500),
-        Fault::Status(502),
-        Fault::ConnectionReset,
-        Fault::TruncatedBody,
-    ] {
-        emu.faults().push(fault.clone());
-        let p = tp
-            .list_calls(
-                Some(&agent),
-                &Filter::default(),
-                PageRequest { page: 1, size: 10 },
-            )
-            .await;
-        assert_eq!(
-            p.map(|p| p.items.len()).ok(),
-            Some(10),
-            "{fault:?} then success"
-        );
-    }
-    assert_eq!(
-        notices
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|n| matches!(n, HttpNotice::Retrying { .. }))
-            .count(),
-        4
-    );
-    // Three failures in a row exhaust the retries and name the cause.
-    for _ in 0..4 {
-        emu.faults().push(Fault::Status(500));
-    }
-    let e = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 10 },
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, ProviderError::Vendor { status: 500, .. }),
-        "{e:?}"
-    );
-    assert!(e.to_string().starts_with("TalkPilot answered 500"), "{e}");
-    emu.faults().clear();
-}
-
-#[tokio::test]
-async fn malformed_answers_do_not_hide_good_records() {
-    let (emu, tp, _, agent) = setup(opts()).await;
-    emu.faults().push(Fault::WrongTypesRecord);
-    let p = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 20 },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        p.items.len() + p.unreadable,
-        20,
-        "every record is shown or counted"
-    );
-    assert!(p.items.len() >= 19);
-
-    emu.faults().push(Fault::MalformedJson);
-    let e = tp
-        .list_calls(
-            Some(&agent),
-            &Filter::default(),
-            PageRequest { page: 1, size: 20 },
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(e, ProviderError::Malformed { .. }), "{e:?}");
-    assert!(
-        e.to_string()
-            .starts_with("TalkPilot sent an answer that could not be read"),
-        "{e}"
-    );
-}
-
-#[tokio::test]
 async fn recordings_come_from_the_signed_url_without_the_key() {
     let (emu, tp, _, agent) = setup(opts()).await;
     let call = emu
@@ -605,22 +283,11 @@ async fn recordings_come_from_the_signed_url_without_the_key() {
         scope: Some(agent.clone()),
         id: call["id"].as_str().unwrap().into(),
     };
+    // The bytes, their format and ranges are the contract suite's (`recording_states`).
     let mut rec = tp.recording(&key, 0).await.unwrap();
-    assert_eq!(rec.content_type.as_deref(), Some("audio/wav"));
-    let total = rec.total_len.unwrap();
-    assert!(rec.accepts_ranges);
-    let mut head = Vec::new();
-    while let Some(chunk) = rec.chunk().await.unwrap() {
-        head.extend_from_slice(&chunk);
-        if head.len() > 64 {
-            break;
-        }
-    }
-    assert_eq!(&head[..4], b"RIFF");
+    assert!(!read_head(&mut rec, 64).await.is_empty());
     drop(rec);
-    let rec = tp.recording(&key, 1000).await.unwrap();
-    assert_eq!(rec.starts_at, 1000);
-    assert_eq!(rec.total_len, Some(total));
+    tp.recording(&key, 1000).await.unwrap();
     let seen = emu.storage_requests();
     assert!(!seen.is_empty());
     for r in &seen {

@@ -1,19 +1,22 @@
-//! The Voxeme adapter against its emulator, over real HTTP on loopback.
+//! What only the Voxeme adapter does, against its emulator over real HTTP on loopback: page
+//! sizes of 25 to 500, `days` against `from`/`to`, a phone number with free text, the record's
+//! fields, the detail found by its sid or among live calls, recording URLs in every form, account
+//! keys, the real per-minute limit, the live view. What every provider does is in the contract
+//! suite (`tests/contract`).
 
 mod support;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use callbrowser::http::{HttpClient, HttpLimits, HttpNotice};
+use callbrowser::http::HttpLimits;
 use callbrowser::model::{Call, Direction, Filter, PageRequest, RecordingRef, Scope, Transcript};
-use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings, calls_query};
-use callbrowser::providers::{Provider, ProviderError, RecordingStream};
+use callbrowser::providers::voxeme::{Voxeme, VoxemeSettings};
+use callbrowser::providers::{Provider, ProviderError};
 use callbrowser_emulators::voxeme::{self, RecordingUrls, VoxemeEmulator, VoxemeOptions};
 use callbrowser_emulators::{EmulatorOptions, Fault};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use support::fetch::{At, Fetch};
+use support::fetch::{At, Fetch, Notices, clients, ids, is_mp3, limits, read_head};
 
 fn now() -> DateTime<Utc> {
     "2026-03-20T15:00:00Z".parse().unwrap()
@@ -35,27 +38,13 @@ fn vopts() -> VoxemeOptions {
     }
 }
 
-type Notices = Arc<Mutex<Vec<HttpNotice>>>;
-
-fn limits() -> HttpLimits {
-    HttpLimits {
-        backoff_base: Duration::from_millis(20),
-        ..HttpLimits::default()
-    }
-}
-
 fn adapter_with(
     emu: &VoxemeEmulator,
     key: String,
     limits: HttpLimits,
     account: Option<Scope>,
 ) -> (Voxeme, Notices) {
-    let notices: Notices = Arc::default();
-    let sink = notices.clone();
-    let api = HttpClient::new(limits.clone())
-        .unwrap()
-        .with_notifier(Arc::new(move |n| sink.lock().unwrap().push(n)));
-    let storage = HttpClient::without_credentials(limits).unwrap();
+    let (api, storage, notices) = clients(limits);
     let vx = Voxeme::new(
         VoxemeSettings {
             name: "vx".into(),
@@ -88,32 +77,9 @@ fn account(emu: &VoxemeEmulator, i: usize) -> String {
         .to_string()
 }
 
-/// Every call of every page, following the adapter's paging to the end.
+/// Every call of an account, paged to the end.
 async fn all_calls(vx: &Voxeme, account: &str, filter: &Filter, size: u32) -> Vec<Call> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = vx
-            .list_calls(Some(account), filter, PageRequest { page, size })
-            .await
-            .unwrap();
-        assert_eq!(p.page, page);
-        assert_eq!(p.unreadable, 0);
-        out.extend(p.items);
-        if !p.has_more {
-            if let Some(pages) = p.total_pages.filter(|n| *n > 0) {
-                assert_eq!(pages, page, "the last page is the one the totals promise");
-            }
-            break;
-        }
-        page += 1;
-        assert!(page < 1000, "paging never ends");
-    }
-    out
-}
-
-fn ids(calls: &[Call]) -> Vec<String> {
-    calls.iter().map(|c| c.id.clone()).collect()
+    support::fetch::all_calls(vx, Some(account), filter, size).await
 }
 
 fn expected(emu: &VoxemeEmulator, account: &str, keep: impl Fn(&Value) -> bool) -> Vec<String> {
@@ -156,26 +122,12 @@ fn sent(emu: &VoxemeEmulator, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-async fn read_head(rec: &mut RecordingStream, n: usize) -> Vec<u8> {
-    let mut head = Vec::new();
-    while let Some(chunk) = rec.chunk().await.unwrap() {
-        head.extend_from_slice(&chunk);
-        if head.len() >= n {
-            break;
-        }
-    }
-    head
-}
-
-fn is_mp3(b: &[u8]) -> bool {
-    b.starts_with(b"ID3") || (b.len() > 1 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0)
-}
-
+/// Paging, the account list and its search are the contract suite's; here the sizes the server
+/// takes, the check and what an account says about its recordings.
 #[tokio::test]
-async fn accounts_check_and_paging_to_the_last_page() {
+async fn accounts_check_and_page_sizes_of_25_to_500() {
     let (emu, vx, _) = setup().await;
     assert!(vx.capabilities().has_live);
-    assert_eq!(vx.capabilities().scope_noun, Some("account"));
     assert_eq!(
         vx.check().await.unwrap(),
         "key accepted; 3 accounts visible"
@@ -184,21 +136,11 @@ async fn accounts_check_and_paging_to_the_last_page() {
         .list_scopes(None, PageRequest { page: 1, size: 50 })
         .await
         .unwrap();
-    assert_eq!(scopes.items.len(), 3);
-    assert!(!scopes.has_more);
-    assert_eq!(scopes.items[0].id, account(&emu, 0));
     assert_eq!(
         scopes.items[0].detail.as_deref(),
         Some("records calls (mp3)")
     );
     assert_eq!(scopes.items[2].detail.as_deref(), Some("no call recording"));
-    let searched = vx
-        .list_scopes(Some("berlin"), PageRequest { page: 1, size: 50 })
-        .await
-        .unwrap();
-    assert_eq!(searched.items.len(), 1);
-    assert_eq!(searched.items[0].id, account(&emu, 1));
-
     let acc = account(&emu, 0);
     // A page size below 25 is sent as 25 (older servers reject less), paging stays consistent.
     let calls = all_calls(&vx, &acc, &Filter::default(), 20).await;
@@ -230,15 +172,6 @@ async fn accounts_check_and_paging_to_the_last_page() {
     assert_eq!(sent(&emu, "count").as_deref(), Some("500"));
     assert_eq!(big.items.len(), calls.len());
     assert!(!big.has_more);
-    // Every page request carried page and count.
-    for r in emu
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/RecentCalls"))
-    {
-        assert!(r.param("page").is_some() && r.param("count").is_some());
-        assert!(r.header("authorization").unwrap().starts_with("Bearer "));
-    }
 }
 
 #[tokio::test]
@@ -293,91 +226,40 @@ async fn calls_map_the_record_fields() {
     }
 }
 
+/// Each documented filter reaching the server is the contract suite's
+/// (`server_filters_reach_the_server`); here `days` against `from`, `dir:web`, and a phone number
+/// with free text.
 #[tokio::test]
-async fn every_documented_filter_is_sent_to_the_server() {
+async fn days_dir_web_and_phone_with_text() {
     let (emu, vx, _) = setup().await;
     let acc = account(&emu, 0);
     let raw = emu.calls(&acc);
-
-    // from/to → start/end, inclusive.
-    let hi = attempted(&raw[10]);
-    let lo = attempted(&raw[60]);
-    let f = Filter {
-        from: Some(lo),
-        to: Some(hi),
-        ..Filter::default()
-    };
-    let got = all_calls(&vx, &acc, &f, 25).await;
-    assert_eq!(
-        ids(&got),
-        expected(&emu, &acc, |c| attempted(c) >= lo && attempted(c) <= hi)
-    );
-    assert_eq!(got.len(), 51);
-    assert!(sent(&emu, "start").is_some() && sent(&emu, "end").is_some());
-
-    // days:N → days.
-    let got = all_calls(&vx, &acc, &parse("days:3", &vx), 100).await;
-    let want = expected(&emu, &acc, |c| attempted(c) >= now() - TimeDelta::days(3));
-    assert!(!want.is_empty() && want.len() < raw.len());
-    assert_eq!(ids(&got), want);
-    assert_eq!(sent(&emu, "days").as_deref(), Some("3"));
-    assert_eq!(sent(&emu, "start"), None);
     // days with from: the server ignores start, so the adapter checks from on each page.
     let from = attempted(&raw[5]);
     let mut f = parse("days:3", &vx);
     f.from = Some(from);
     let got = all_calls(&vx, &acc, &f, 100).await;
-    assert_eq!(
-        ids(&got),
-        expected(&emu, &acc, |c| {
-            attempted(c) >= now() - TimeDelta::days(3) && attempted(c) >= from
-        })
-    );
+    let recent = |c: &Value| attempted(c) >= now() - TimeDelta::days(3);
+    let want = expected(&emu, &acc, |c| recent(c) && attempted(c) >= from);
+    assert_eq!(ids(&got), want);
     assert_eq!(sent(&emu, "days").as_deref(), Some("3"));
+    let first = PageRequest { page: 1, size: 25 };
     let e = vx
-        .list_calls(
-            Some(&acc),
-            &parse("days:31", &vx),
-            PageRequest { page: 1, size: 25 },
-        )
+        .list_calls(Some(&acc), &parse("days:31", &vx), first)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("days:1 to days:30"), "{e}");
-
-    // answered:true|false → answered.
-    for (f, flag) in [("answered:false", false), ("answered:true", true)] {
-        let got = all_calls(&vx, &acc, &parse(f, &vx), 100).await;
-        let want = expected(&emu, &acc, |c| c["answered"] == flag);
-        assert!(!want.is_empty());
-        assert_eq!(ids(&got), want);
-        assert_eq!(sent(&emu, "answered"), Some(flag.to_string()));
-    }
-
-    // dir:in|out → direction.
-    for (f, dir) in [("dir:in", "inbound"), ("dir:out", "outbound")] {
-        let got = all_calls(&vx, &acc, &parse(f, &vx), 100).await;
-        let want = expected(&emu, &acc, |c| c["direction"] == dir);
-        assert!(!want.is_empty());
-        assert_eq!(ids(&got), want);
-        assert_eq!(sent(&emu, "direction").as_deref(), Some(dir));
-    }
     // dir:web: Voxeme has none; nothing is asked.
     let before = emu.requests().len();
     let p = vx
-        .list_calls(
-            Some(&acc),
-            &parse("dir:web", &vx),
-            PageRequest { page: 1, size: 25 },
-        )
+        .list_calls(Some(&acc), &parse("dir:web", &vx), first)
         .await
         .unwrap();
     assert!(p.items.is_empty() && !p.has_more);
     assert_eq!(emu.requests().len(), before);
-
-    // phone → filter, as digits (the server stores numbers with or without +).
-    let number = raw
-        .iter()
-        .filter(|c| c["direction"] == "inbound")
+    // Text and phone: phone goes to the server, the text is checked on each page.
+    let inbound = raw.iter().filter(|c| c["direction"] == "inbound");
+    let number = inbound
         .map(|c| {
             c["from"]
                 .as_str()
@@ -386,76 +268,25 @@ async fn every_documented_filter_is_sent_to_the_server() {
                 .to_string()
         })
         .find(|n| {
-            raw.iter()
-                .filter(|c| c["from"].as_str().unwrap().ends_with(n.as_str()))
-                .count()
-                > 1
+            let same = raw
+                .iter()
+                .filter(|c| c["from"].as_str().unwrap().ends_with(n.as_str()));
+            same.count() > 1
         })
         .expect("a caller with several calls");
-    let typed = format!("+{}-{}", &number[..4], &number[4..]);
-    let got = all_calls(&vx, &acc, &parse(&format!("phone:{typed}"), &vx), 100).await;
-    let want = expected(&emu, &acc, |c| {
-        c["from"].as_str().unwrap().contains(&number) || c["to"].as_str().unwrap().contains(&number)
-    });
-    assert!(want.len() > 1);
-    assert_eq!(ids(&got), want);
-    assert_eq!(sent(&emu, "filter"), Some(number.clone()));
-    let with_number = want[1].clone();
-
-    // Free text → filter too (a part of a number, or an exact call sid).
-    let part = number[number.len() - 6..].to_string();
-    let got = all_calls(&vx, &acc, &parse(&part, &vx), 100).await;
-    let want = expected(&emu, &acc, |c| {
-        c["from"].as_str().unwrap().contains(&part) || c["to"].as_str().unwrap().contains(&part)
-    });
-    assert_eq!(ids(&got), want);
-    assert_eq!(sent(&emu, "filter"), Some(part.clone()));
-    let sid = raw[33]["call_sid"].as_str().unwrap().to_string();
-    let got = all_calls(&vx, &acc, &parse(&sid, &vx), 100).await;
-    assert_eq!(ids(&got), vec![sid.clone()]);
-
-    // Text and phone: phone goes to the server, the text is checked on each page.
-    let got = all_calls(
-        &vx,
-        &acc,
-        &parse(&format!("phone:{number} {with_number}"), &vx),
-        100,
-    )
-    .await;
+    let side = |c: &Value, k: &str| c[k].as_str().unwrap().contains(&number);
+    let theirs = expected(&emu, &acc, |c| side(c, "from") || side(c, "to"));
+    let with_number = theirs[1].clone();
+    let line = format!("phone:{number} {with_number}");
+    let got = all_calls(&vx, &acc, &parse(&line, &vx), 100).await;
     assert_eq!(sent(&emu, "filter"), Some(number.clone()));
     assert_eq!(ids(&got), vec![with_number.clone()]);
     // A text that none of the phone's calls matches: nothing.
-    assert!(!want.contains(&sid));
-    let got = all_calls(
-        &vx,
-        &acc,
-        &parse(&format!("phone:{number} {sid}"), &vx),
-        100,
-    )
-    .await;
+    let sid = raw[33]["call_sid"].as_str().unwrap().to_string();
+    assert!(!theirs.contains(&sid));
+    let line = format!("phone:{number} {sid}");
+    let got = all_calls(&vx, &acc, &parse(&line, &vx), 100).await;
     assert!(got.is_empty(), "{:?}", ids(&got));
-
-    // trunk:… → trunk.
-    let got = all_calls(&vx, &acc, &parse("trunk:telnyx", &vx), 100).await;
-    let want = expected(&emu, &acc, |c| c["trunk"] == "telnyx");
-    assert!(!want.is_empty());
-    assert_eq!(ids(&got), want);
-    assert_eq!(sent(&emu, "trunk").as_deref(), Some("telnyx"));
-
-    // Combined, and the keys the server cannot apply are not sent.
-    let f = parse("answered:true dir:out days:20 status:answered dur>60", &vx);
-    assert_eq!(f.local_keys(vx.capabilities()), vec!["status", "dur"]);
-    let q = calls_query(&f, PageRequest { page: 2, size: 30 }, "Voxeme").unwrap();
-    assert_eq!(
-        q.params,
-        vec![
-            ("page", "2".to_string()),
-            ("count", "30".to_string()),
-            ("days", "20".to_string()),
-            ("answered", "true".to_string()),
-            ("direction", "outbound".to_string()),
-        ]
-    );
 }
 
 #[tokio::test]
@@ -467,7 +298,6 @@ async fn detail_is_the_record_found_by_its_sid() {
     let sid = recorded["call_sid"].as_str().unwrap();
     let d = vx.detail(&key(&acc, sid)).await.unwrap();
     assert_eq!(d.call.id, sid);
-    assert_eq!(d.transcript, Transcript::NotOffered);
     assert_eq!(
         d.recording,
         RecordingRef::Endpoint {
@@ -482,20 +312,7 @@ async fn detail_is_the_record_found_by_its_sid() {
     assert_eq!(sent(&emu, "filter").as_deref(), Some(sid));
     assert_eq!(sent(&emu, "count").as_deref(), Some("25"));
 
-    let unanswered = raw.iter().find(|c| c["answered"] == false).unwrap();
-    let d = vx
-        .detail(&key(&acc, unanswered["call_sid"].as_str().unwrap()))
-        .await
-        .unwrap();
-    assert_eq!(d.recording, RecordingRef::Missing);
-    assert_eq!(d.call.has_recording, Some(false));
-
-    let e = vx
-        .detail(&key(&acc, "00000000-0000-4000-8000-000000000000"))
-        .await
-        .unwrap_err();
-    assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
-    assert!(e.to_string().contains("30 days"), "{e}");
+    // The recording states, an unknown sid and a pinned account are the contract suite's.
     // A scope is needed (or a pinned account).
     let e = vx
         .detail(&At {
@@ -505,25 +322,6 @@ async fn detail_is_the_record_found_by_its_sid() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("choose an account"), "{e}");
-    let (pinned, _) = adapter_with(
-        &emu,
-        emu.account_key(0),
-        limits(),
-        Some(Scope {
-            id: acc.clone(),
-            name: "Boston".into(),
-            detail: None,
-        }),
-    );
-    assert_eq!(pinned.pinned_scope().unwrap().id, acc);
-    let d = pinned
-        .detail(&At {
-            scope: None,
-            id: sid.into(),
-        })
-        .await
-        .unwrap();
-    assert_eq!(d.call.id, sid);
 }
 
 #[tokio::test]
@@ -587,34 +385,10 @@ async fn refreshing_a_live_call_falls_back_to_the_live_endpoint() {
 }
 
 #[tokio::test]
-async fn recordings_stream_from_the_record_url_without_length() {
+async fn recording_urls_as_given_and_a_missing_object() {
     let (emu, vx, _) = setup().await;
+    // Bytes, formats, no length and no ranges are the contract suite's (`recording_states`).
     let missing = emu.missing_recordings();
-    for (i, magic) in [(0usize, "mp3"), (1, "wav")] {
-        let acc = account(&emu, i);
-        let c = emu
-            .calls(&acc)
-            .into_iter()
-            .find(|c| {
-                !c["recording_url"].is_null()
-                    && !missing.contains(&c["call_sid"].as_str().unwrap().to_string())
-            })
-            .unwrap();
-        let k = key(&acc, c["call_sid"].as_str().unwrap());
-        // Asked from byte 1000: the server has no ranges, the stream says it starts at 0.
-        let mut rec = vx.recording(&k, 1000).await.unwrap();
-        assert_eq!(rec.starts_at, 0);
-        assert_eq!(rec.total_len, None);
-        assert!(!rec.accepts_ranges);
-        let head = read_head(&mut rec, 64).await;
-        if magic == "mp3" {
-            assert_eq!(rec.content_type.as_deref(), Some("audio/mp3"));
-            assert!(is_mp3(&head));
-        } else {
-            assert_eq!(rec.content_type.as_deref(), Some("audio/wav"));
-            assert_eq!(&head[..4], b"RIFF");
-        }
-    }
     // The call that ended after midnight: the URL as given (end date) works.
     let acc = account(&emu, 0);
     let c = emu
@@ -656,15 +430,6 @@ async fn recordings_stream_from_the_record_url_without_length() {
         e.to_string(),
         "Voxeme: not found (no recording stored for this call)"
     );
-    // An account that does not record.
-    let lyon = account(&emu, 2);
-    let c = &emu.calls(&lyon)[0];
-    let e = vx
-        .recording(&key(&lyon, c["call_sid"].as_str().unwrap()), 0)
-        .await
-        .err()
-        .unwrap();
-    assert!(matches!(e, ProviderError::NotFound { .. }), "{e:?}");
 }
 
 #[tokio::test]
@@ -738,26 +503,7 @@ async fn errors_are_one_clear_sentence() {
     let (emu, vx, _) = setup().await;
     let acc = account(&emu, 0);
     let first = PageRequest { page: 1, size: 25 };
-    // A wrong key: plain-text 401.
-    let (bad, _) = adapter_with(
-        &emu,
-        "5f8e8f60-4771-44cb-92a6-94ea66df0450".into(),
-        limits(),
-        None,
-    );
-    let e = bad
-        .list_calls(Some(&acc), &Filter::default(), first)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "Voxeme rejected the API key (401 Unauthorized): check VOXEME_API_KEY"
-    );
-    assert!(matches!(
-        bad.check().await,
-        Err(ProviderError::Auth { status: 401, .. })
-    ));
-
+    // A wrong key and the injected statuses are the contract suite's.
     // An account key on another account: 403 fail.
     let (own, _) = adapter_with(&emu, emu.account_key(0), limits(), None);
     assert_eq!(
@@ -800,41 +546,6 @@ async fn errors_are_one_clear_sentence() {
         e.to_string(),
         format!("Voxeme: not found (account {unknown} does not exist or this key cannot see it)")
     );
-    // The vendor's {"msg"} bodies, from injected statuses.
-    emu.faults().push(Fault::Status(400));
-    let e = vx
-        .list_calls(Some(&acc), &Filter::default(), first)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "Voxeme answered 400 Bad Request: invalid request"
-    );
-    emu.faults().push(Fault::Status(422));
-    let e = vx
-        .list_calls(Some(&acc), &Filter::default(), first)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "Voxeme answered 422 Unprocessable Entity: unprocessable entity"
-    );
-    for _ in 0..4 {
-        emu.faults().push(Fault::Status(500));
-    }
-    let e = vx
-        .list_calls(Some(&acc), &Filter::default(), first)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, ProviderError::Vendor { status: 500, .. }),
-        "{e:?}"
-    );
-    assert!(
-        e.to_string()
-            .starts_with("Voxeme answered 500 Internal Server Error: ER_LOCK_WAIT_TIMEOUT"),
-        "{e}"
-    );
     emu.faults().push(Fault::Status(403));
     let e = vx.check().await.unwrap_err();
     assert!(matches!(e, ProviderError::Forbidden { .. }), "{e:?}");
@@ -842,34 +553,6 @@ async fn errors_are_one_clear_sentence() {
     let e = vx.list_live(Some(&acc)).await.unwrap_err();
     assert!(e.to_string().contains("check VOXEME_API_KEY"), "{e}");
     emu.faults().clear();
-}
-
-#[tokio::test]
-async fn rate_limit_429_waits_for_retry_after() {
-    let (emu, vx, notices) = setup().await;
-    let acc = account(&emu, 0);
-    emu.faults().push(Fault::RateLimited {
-        retry_after_secs: 1,
-    });
-    let started = Instant::now();
-    let page = vx
-        .list_calls(
-            Some(&acc),
-            &Filter::default(),
-            PageRequest { page: 1, size: 25 },
-        )
-        .await
-        .unwrap();
-    assert_eq!(page.items.len(), 25);
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    let n = notices.lock().unwrap().clone();
-    assert!(
-        n.contains(&HttpNotice::Waiting {
-            wait: Duration::from_secs(1),
-            retry: 1
-        }),
-        "{n:?}"
-    );
 }
 
 #[tokio::test]
@@ -910,43 +593,7 @@ async fn a_real_rate_limit_beyond_the_wait_bound_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn server_errors_and_broken_connections_are_retried() {
-    let (emu, vx, notices) = setup().await;
-    let acc = account(&emu, 0);
-    for fault in [
-        Fault::Status(500),
-        Fault::Status(502),
-        Fault::Status(503),
-        Fault::ConnectionReset,
-        Fault::TruncatedBody,
-    ] {
-        emu.faults().push(fault.clone());
-        let p = vx
-            .list_calls(
-                Some(&acc),
-                &Filter::default(),
-                PageRequest { page: 1, size: 25 },
-            )
-            .await;
-        assert_eq!(
-            p.map(|p| p.items.len()).ok(),
-            Some(25),
-            "{fault:?} then success"
-        );
-    }
-    assert!(
-        notices
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|n| matches!(n, HttpNotice::Retrying { .. }))
-            .count()
-            >= 4
-    );
-}
-
-#[tokio::test]
-async fn malformed_answers_do_not_hide_good_records() {
+async fn records_with_wrong_types_show_what_could_be_read() {
     // The live clock stands still, so the live list is the same for the adapter and the check.
     let (emu, vx, _) = setup_with(
         opts(),
@@ -967,9 +614,7 @@ async fn malformed_answers_do_not_hide_good_records() {
         .list_calls(Some(&acc), &Filter::default(), first)
         .await
         .unwrap();
-    assert_eq!(p.items.len(), 24);
-    assert_eq!(p.unreadable, 1);
-    assert!(p.has_more);
+    // The unreadable one counted, the rest intact: the contract suite's.
     // The middle record (its sid an array) is counted; the next one has a readable sid and
     // wrong types elsewhere (duration "abc", answered "maybe", attempted_at a number): it is
     // shown with what could be read, and every other record as it was.
@@ -1023,18 +668,6 @@ async fn malformed_answers_do_not_hide_good_records() {
     let odd = all[all.len() / 2 + 1]["call_sid"].as_str();
     let odd = live.items.iter().find(|c| Some(c.id.as_str()) == odd);
     assert_eq!(odd.map(|c| c.duration_secs), Some(None));
-
-    emu.faults().push(Fault::MalformedJson);
-    let e = vx
-        .list_calls(Some(&acc), &Filter::default(), first)
-        .await
-        .unwrap_err();
-    assert!(matches!(e, ProviderError::Malformed { .. }), "{e:?}");
-    assert!(
-        e.to_string()
-            .starts_with("Voxeme sent an answer that could not be read"),
-        "{e}"
-    );
 }
 
 #[tokio::test]
