@@ -48,6 +48,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct UiConfig {
     pub time_zone: TimeZoneSetting,
+    /// The most calls one list holds (`G`, `list --all`): paging stops there with a sentence.
+    pub max_list_calls: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -66,6 +68,7 @@ impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {
             time_zone: TimeZoneSetting::Local,
+            max_list_calls: crate::model::DEFAULT_MAX_LIST_CALLS,
         }
     }
 }

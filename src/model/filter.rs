@@ -141,8 +141,21 @@ fn parse_secs(key: &str, v: &str) -> Result<f64, FilterError> {
     if !n.is_finite() || n < 0.0 {
         return Err(bad());
     }
-    Ok(n * mult)
+    let secs = n * mult;
+    if secs > MAX_DURATION_SECS {
+        return Err(FilterError::BadValue {
+            key: key.into(),
+            value: v.into(),
+            expected: format!("at most {MAX_DURATION_SECS} s (a week): no call lasts longer"),
+        });
+    }
+    Ok(secs)
 }
+
+/// The longest duration a filter takes (`dur>…`): a week.
+const MAX_DURATION_SECS: f64 = 7.0 * 86_400.0;
+/// The furthest back `since:` reaches: a hundred years.
+const MAX_SINCE_DAYS: i64 = 36_525;
 
 /// A date (`2026-03-01`, local midnight) or an RFC 3339 time. `end_of_day` moves a bare date to
 /// the last second of that local day (for `to:`).
@@ -332,7 +345,15 @@ impl Filter {
             "since" => {
                 let span =
                     parse_span(value).ok_or_else(|| bad("a count with d, h or w (7d, 12h, 2w)"))?;
-                self.from = Some(now.with_timezone(&Utc) - span);
+                let from = (span <= Duration::days(MAX_SINCE_DAYS))
+                    .then(|| now.with_timezone(&Utc).checked_sub_signed(span))
+                    .flatten();
+                let Some(from) = from else {
+                    return Err(bad(&format!(
+                        "a span of at most {MAX_SINCE_DAYS} days (a hundred years)"
+                    )));
+                };
+                self.from = Some(from);
             }
             "dir" => {
                 self.direction = Some(match value.to_ascii_lowercase().as_str() {
@@ -486,15 +507,21 @@ impl Filter {
 }
 
 /// `7d`, `12h`, `2w` as a span of time.
+/// `7d`, `12h`, `2w` as a span of time (`None` for anything else; a span too large to hold is
+/// [`Duration::MAX`], for the caller's range check to name).
 fn parse_span(value: &str) -> Option<Duration> {
     let unit = value.chars().last()?;
     let n: i64 = value[..value.len() - unit.len_utf8()].parse().ok()?;
-    match unit {
-        'd' => Some(Duration::days(n)),
-        'h' => Some(Duration::hours(n)),
-        'w' => Some(Duration::weeks(n)),
-        _ => None,
+    if n < 0 {
+        return None;
     }
+    let span = match unit {
+        'd' => Duration::try_days(n),
+        'h' => Duration::try_hours(n),
+        'w' => Duration::try_weeks(n),
+        _ => return None,
+    };
+    Some(span.unwrap_or(Duration::MAX))
 }
 
 /// The value of a provider's own key, checked against its kind.
@@ -620,6 +647,27 @@ mod tests {
     fn quoted_text_and_urls_stay_words() {
         let f = Filter::parse("\"Frau Müller\" 10:30", &caps(), now()).unwrap();
         assert_eq!(f.text.as_deref(), Some("Frau Müller 10:30"));
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_a_sentence_not_a_panic() {
+        let now = chrono::Utc::now();
+        for v in [
+            "since:100000000d",
+            "since:2400000000h",
+            "since:14000000w",
+            "since:9223372036854775807d",
+        ] {
+            let e = Filter::parse(v, &caps(), now).unwrap_err();
+            assert!(e.to_string().contains("at most 36525 days"), "{v}: {e}");
+        }
+        for v in ["since:-3d", "since:d", "since:3é", "since:é"] {
+            assert!(Filter::parse(v, &caps(), now).is_err(), "{v}");
+        }
+        assert!(Filter::parse("since:36525d", &caps(), now).is_ok());
+        let e = Filter::parse("dur>1e300", &caps(), now).unwrap_err();
+        assert!(e.to_string().contains("at most 604800 s"), "{e}");
+        assert!(Filter::parse("dur<10080m", &caps(), now).is_ok());
     }
 
     #[test]

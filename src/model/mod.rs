@@ -3,9 +3,11 @@
 
 mod filter;
 mod identity;
+mod paging;
 
 pub use filter::{Filter, FilterError, FilterKey, FilterKind, GENERIC_KEYS};
 pub use identity::{Account, CallKey, CallRef, ProviderId, ProviderInfo};
+pub use paging::{DEFAULT_MAX_LIST_CALLS, PageProgress, PagingStop};
 
 /// Shown and parsed in the user's zone or UTC (kept below `display`, `config` and `model`).
 pub use crate::settings::TimeZoneSetting;
