@@ -720,3 +720,187 @@ fn a_resize_never_leaves_the_detail_pane_blank() {
     );
     assert!(s.detail.scroll > 0, "still near the end, where it was");
 }
+
+/// A provider whose server claims a billion pages and sends the same page again and again.
+struct Repeating(MemoryProvider);
+
+#[async_trait::async_trait]
+impl callbrowser::providers::Provider for Repeating {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn account(&self) -> &callbrowser::model::Account {
+        self.0.account()
+    }
+    fn label(&self) -> &str {
+        self.0.label()
+    }
+    fn kind(&self) -> callbrowser::model::ProviderKind {
+        self.0.kind()
+    }
+    fn capabilities(&self) -> &callbrowser::model::Capabilities {
+        self.0.capabilities()
+    }
+    async fn list_scopes(
+        &self,
+        search: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<callbrowser::model::Scope>, ProviderError> {
+        self.0.list_scopes(search, page).await
+    }
+    async fn list_calls(
+        &self,
+        scope: Option<&str>,
+        filter: &callbrowser::model::Filter,
+        page: PageRequest,
+    ) -> Result<Page<callbrowser::model::Call>, ProviderError> {
+        // Page 1 again and again; or (turns = 0) real pages, then empty ones.
+        let asked = if self.0.turns == 0 {
+            page
+        } else {
+            PageRequest { page: 1, ..page }
+        };
+        let mut p = self.0.list_calls(scope, filter, asked).await?;
+        p.page = page.page;
+        p.total_pages = Some(1_000_000_000);
+        p.total_items = Some(100_000_000_000);
+        p.has_more = true;
+        if page.page >= 3 && self.0.turns == 0 {
+            p.items.clear(); // empty pages that claim more
+        }
+        Ok(p)
+    }
+    async fn get_call(
+        &self,
+        scope: Option<&str>,
+        id: &str,
+    ) -> Result<callbrowser::model::CallDetail, ProviderError> {
+        self.0.get_call(scope, id).await
+    }
+    async fn open_recording(
+        &self,
+        scope: Option<&str>,
+        id: &str,
+        from: u64,
+    ) -> Result<callbrowser::providers::RecordingStream, ProviderError> {
+        self.0.open_recording(scope, id, from).await
+    }
+    async fn check(&self) -> Result<String, ProviderError> {
+        self.0.check().await
+    }
+}
+
+fn repeating(empty_from_page_3: bool, calls: usize) -> support::World {
+    let mut p = MemoryProvider::new("talkpilot", calls);
+    if empty_from_page_3 {
+        p.turns = 0;
+    }
+    let mut s = state_with(vec![std::sync::Arc::new(Repeating(p))], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    s
+}
+
+#[test]
+fn g_stops_when_the_server_repeats_a_page_or_sends_empty_ones() {
+    // The same page again: stopped after it, with the reason on screen.
+    let mut s = repeating(false, 100);
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.list.rows.calls.len(), 100);
+    assert!(!s.list.paging.has_more && !s.list.paging.follow_end);
+    assert_eq!(
+        s.list.paging.stopped,
+        Some(callbrowser::model::PagingStop::Repeated { page: 2 })
+    );
+    assert!(
+        s.status.text.contains("page 2 brought no new calls"),
+        "{}",
+        s.status.text
+    );
+    // Empty pages while claiming more: stopped at the first.
+    let mut s = repeating(true, 250);
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(
+        s.list.paging.stopped,
+        Some(callbrowser::model::PagingStop::EmptyButMore { page: 3 })
+    );
+}
+
+#[test]
+fn g_stops_at_the_configured_cap_shows_progress_and_esc_stops_it() {
+    let mut s = loaded(250, (160, 45));
+    s.max_list_calls = 150;
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(
+        s.list.rows.calls.len(),
+        200,
+        "the page that crossed the cap is kept"
+    );
+    assert_eq!(
+        s.list.paging.stopped,
+        Some(callbrowser::model::PagingStop::Full { max: 150 })
+    );
+    assert!(
+        s.status.text.contains("max_list_calls"),
+        "{}",
+        s.status.text
+    );
+
+    // While G loads, the title says how far it got, and Esc stops it (keeping the rows).
+    let mut s = loaded(250, (160, 45));
+    let e = key(&mut s, KeyCode::Char('G'));
+    assert!(s.list.paging.follow_end);
+    let title = callbrowser::ui::list::title_text(&s);
+    assert!(title.contains("loading every page: 100 calls"), "{title}");
+    assert!(title.contains("Esc stops"), "{title}");
+    let esc = key(&mut s, KeyCode::Esc);
+    assert!(esc.is_empty());
+    pump(&mut s, e); // the answer in flight is dropped
+    assert_eq!(s.list.rows.calls.len(), 100);
+    assert!(!s.list.paging.follow_end && s.list.paging.has_more);
+    assert!(
+        s.status.text.contains("stopped loading at 100 calls"),
+        "{}",
+        s.status.text
+    );
+}
+
+#[test]
+fn a_sidebar_search_belongs_to_the_provider_it_was_started_on() {
+    // The first provider has parents (agents); the second none, right below it.
+    let first = MemoryProvider::new("a", 20);
+    let mut second = MemoryProvider::new("b", 7);
+    second.caps.scope_noun = None;
+    let searches = first.scope_searches.clone();
+    let mut s = state_with(vec![first.arc(), second.arc()], (160, 45));
+    let e = init(&mut s);
+    pump(&mut s, e);
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::Sidebar);
+    press(&mut s, KeyCode::Char('/'));
+    // Typing what matches none of the loaded agents keeps the cursor with this provider.
+    type_text(&mut s, "mrn:MRN-00848");
+    assert_eq!(s.sidebar_provider(), Some(ProviderId(0)));
+    let e = key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(e.as_slice(), [Effect::LoadScopes { provider: ProviderId(0), search: Some(q), .. }] if q == "mrn:MRN-00848"),
+        "Enter asks the provider's server: {e:?}"
+    );
+    pump(&mut s, e);
+    assert_eq!(s.sidebar_provider(), Some(ProviderId(0)));
+    // The same search again asks again (the server's data may have changed).
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "mrn:MRN-00848");
+    let e = key(&mut s, KeyCode::Enter);
+    assert!(matches!(e.as_slice(), [Effect::LoadScopes { .. }]), "{e:?}");
+    pump(&mut s, e);
+    assert_eq!(
+        searches
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.as_deref() == Some("mrn:MRN-00848"))
+            .count(),
+        2
+    );
+}

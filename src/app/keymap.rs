@@ -240,7 +240,7 @@ pub static BINDINGS: &[Binding] = &[
         "Esc",
         LIST,
         Action::ClearFilter,
-        "clear the filter",
+        "stop G's loading, or clear the filter",
         false,
         [(KeyCode::Esc, NONE)]
     ),

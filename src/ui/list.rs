@@ -59,6 +59,11 @@ fn status(c: &Call) -> String {
     s
 }
 
+/// The list's title as text (what the top border says).
+pub fn title_text(state: &State) -> String {
+    title(state).to_string()
+}
+
 /// The top border: the source, where the cursor is (or the Live view's timing), loading.
 fn title(state: &State) -> Line<'static> {
     let l = &state.list;
@@ -85,7 +90,20 @@ fn title(state: &State) -> Line<'static> {
             spans.push(Span::raw(format!("· {pos} ")));
         }
     }
-    if l.paging.loading.is_some() && !(live && l.live.refreshed_at.is_some()) {
+    let p = &l.paging;
+    if p.follow_end {
+        let pages = p
+            .total_pages
+            .map(|t| format!(", page {} of {t}", p.next_page.saturating_sub(1)))
+            .unwrap_or_default();
+        spans.push(Span::styled(
+            format!(
+                "· loading every page: {} calls{pages} · Esc stops ",
+                l.rows.calls.len()
+            ),
+            theme::warn(),
+        ));
+    } else if p.loading.is_some() && !(live && l.live.refreshed_at.is_some()) {
         spans.push(Span::styled("· loading… ", theme::warn()));
     }
     Line::from(spans)

@@ -83,7 +83,7 @@ fn draw_input(f: &mut Frame, a: &Areas, kind: InputKind, input: &crate::app::sta
             " Search the transcript — Enter, then n / N ",
             a.detail.unwrap_or(a.main),
         ),
-        InputKind::ScopeSearch => (" Search ", a.sidebar),
+        InputKind::ScopeSearch(_) => (" Search — Enter asks the server ", a.sidebar),
     };
     let r = Rect::new(
         area.x,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::ReqId;
 use crate::model::{
-    Call, CallDetail, Capabilities, Filter, Page, ProviderId, RecordingRef, Transcript,
+    Call, CallDetail, Capabilities, Filter, Page, PagingStop, ProviderId, RecordingRef, Transcript,
 };
 
 /// How often the Live view refreshes itself while it is shown.
@@ -39,8 +39,10 @@ impl Rows {
         self.visible.get(n).and_then(|&i| self.calls.get(i))
     }
 
-    /// Adds calls, dropping ones already loaded (records shift between pages).
-    pub fn absorb(&mut self, items: Vec<Call>, filter: &Filter, caps: &Capabilities) {
+    /// Adds calls, dropping ones already loaded (records shift between pages); returns how many
+    /// were new.
+    pub fn absorb(&mut self, items: Vec<Call>, filter: &Filter, caps: &Capabilities) -> usize {
+        let before = self.calls.len();
         for call in items {
             if self.ids.insert(call.id.clone()) {
                 if filter.matches_local(&call, caps) {
@@ -49,6 +51,7 @@ impl Rows {
                 self.calls.push(call);
             }
         }
+        self.calls.len() - before
     }
 
     /// Applies the local part of `filter` again to every loaded call.
@@ -115,6 +118,8 @@ pub struct Paging {
     pub error: Option<String>,
     /// `G` was pressed while more pages exist: keep loading and follow the end.
     pub follow_end: bool,
+    /// Paging stopped although the server claimed more, and why.
+    pub stopped: Option<PagingStop>,
 }
 
 impl Default for Paging {
@@ -129,6 +134,7 @@ impl Default for Paging {
             loading: None,
             error: None,
             follow_end: false,
+            stopped: None,
         }
     }
 }

@@ -24,12 +24,13 @@ pub enum Focus {
     Detail,
 }
 
-/// A line of text being typed: the filter, a transcript search, an agent search.
+/// A line of text being typed: the filter, a transcript search, a search of one provider's
+/// parents (agents, patients, …), which belongs to the provider it was started on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InputKind {
     Filter,
     Search,
-    ScopeSearch,
+    ScopeSearch(ProviderId),
 }
 
 /// A one-line text input (ratatui-textarea does the editing keys).
@@ -83,6 +84,8 @@ pub struct State {
     pub demo: bool,
     pub time_zone: TimeZoneSetting,
     pub page_size: u32,
+    /// The most calls one list holds (`[ui] max_list_calls`).
+    pub max_list_calls: usize,
     /// Terminal size in cells.
     pub size: (u16, u16),
     pub next_req: ReqId,
@@ -108,6 +111,7 @@ impl State {
             demo,
             time_zone,
             page_size: 100,
+            max_list_calls: crate::model::DEFAULT_MAX_LIST_CALLS,
             size: (80, 24),
             next_req: 1,
             dirty: true,

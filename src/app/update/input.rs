@@ -14,9 +14,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.dirty = true;
     match key.code {
         KeyCode::Esc => {
-            if kind == InputKind::ScopeSearch {
-                sidebar::set_search(state, "");
-                return sidebar::server_search(state, None);
+            if let InputKind::ScopeSearch(id) = kind {
+                sidebar::set_search(state, id, "");
+                return sidebar::server_search(state, id, None);
             }
             return Vec::new();
         }
@@ -28,9 +28,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     detail::search(state, text);
                     Vec::new()
                 }
-                InputKind::ScopeSearch => {
-                    sidebar::set_search(state, "");
-                    sidebar::server_search(state, Some(text).filter(|t| !t.is_empty()))
+                InputKind::ScopeSearch(id) => {
+                    sidebar::set_search(state, id, "");
+                    sidebar::server_search(state, id, Some(text).filter(|t| !t.is_empty()))
                 }
             };
         }
@@ -43,9 +43,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             input.area.input(key);
         }
     }
-    if kind == InputKind::ScopeSearch {
+    if let InputKind::ScopeSearch(id) = kind {
         let text = input.text();
-        sidebar::set_search(state, &text);
+        sidebar::set_search(state, id, &text);
     }
     state.input = Some((kind, input));
     Vec::new()

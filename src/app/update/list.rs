@@ -5,7 +5,9 @@ use super::super::keymap::Action;
 use super::super::msg::Effect;
 use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, State};
 use super::{detail, live, mark_ok};
-use crate::model::{Call, Capabilities, Filter, FilterError, Page, PageRequest};
+use crate::model::{
+    Call, Capabilities, Filter, FilterError, Page, PageProgress, PageRequest, PagingStop,
+};
 use crate::providers::ProviderError;
 
 /// Parses a filter line for the list, reading dates in the zone the user chose.
@@ -114,11 +116,27 @@ pub(super) fn on_calls(
     match result {
         Ok(page) => {
             let caps = state.caps(id);
+            let max = state.max_list_calls;
             let l = &mut state.list;
             l.paging.absorb(&page);
-            l.rows.absorb(page.items, &l.filter.filter, &caps);
+            let (calls, unreadable, number) = (page.items.len(), page.unreadable, page.page);
+            let claims_more = page.has_more;
+            let new_calls = l.rows.absorb(page.items, &l.filter.filter, &caps);
             l.paging.error = None;
+            let progress = PageProgress {
+                page: number,
+                calls,
+                unreadable,
+                new_calls,
+                more: claims_more,
+                loaded: l.rows.calls.len() + l.paging.unreadable,
+                max,
+            };
+            let stop = progress.stop();
             mark_ok(state, id);
+            if let Some(stop) = stop {
+                stopped(state, stop);
+            }
             let unreadable = state.list.paging.unreadable;
             if unreadable > 0 {
                 let label = &state.provider(id).info.label;
@@ -145,6 +163,34 @@ pub(super) fn on_calls(
             Vec::new()
         }
     }
+}
+
+/// Paging stops although the server claims more: no further page is asked for, and the screen
+/// says why.
+fn stopped(state: &mut State, stop: PagingStop) {
+    let label = state
+        .list
+        .source
+        .as_ref()
+        .map(|s| state.provider(s.provider).info.label.clone())
+        .unwrap_or_default();
+    state.set_status(format!("{label}: {stop}"), false);
+    let p = &mut state.list.paging;
+    p.has_more = false;
+    p.follow_end = false;
+    p.stopped = Some(stop);
+}
+
+/// Esc while `G` loads every page: stop there, keeping what was loaded.
+fn stop_loading(state: &mut State) {
+    let p = &mut state.list.paging;
+    p.follow_end = false;
+    p.loading = None; // its answer is dropped (and the job replaced by the next request)
+    let loaded = state.list.rows.calls.len();
+    state.set_status(
+        format!("stopped loading at {loaded} calls; G loads on, r starts over"),
+        false,
+    );
 }
 
 /// Keeps the cursor among the visible rows and on screen.
@@ -175,6 +221,10 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Back => state.focus = Focus::Sidebar,
         Action::Filter => {
             state.input = Some((InputKind::Filter, Input::new(&state.list.filter.text)));
+            return Vec::new();
+        }
+        Action::ClearFilter if l.paging.follow_end => {
+            stop_loading(state);
             return Vec::new();
         }
         Action::ClearFilter => {

@@ -3,7 +3,7 @@
 
 use super::super::keymap::Action;
 use super::super::msg::Effect;
-use super::super::state::{Focus, ReqId, SidebarRow, Source, State};
+use super::super::state::{Focus, Input, InputKind, ReqId, SidebarRow, Source, State};
 use super::{list, mark_ok};
 use crate::model::{Page, PageRequest, ProviderId, ProviderInfo, Scope};
 use crate::providers::{Health, ProviderError};
@@ -145,14 +145,10 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Top => state.sidebar_cursor = 0,
         Action::Bottom => state.sidebar_cursor = last,
         Action::Filter => {
-            let search = rows
-                .get(cur)
-                .map(|r| state.provider(r.provider()).scopes.search.clone())
-                .unwrap_or_default();
-            state.input = Some((
-                super::super::state::InputKind::ScopeSearch,
-                super::super::state::Input::new(&search),
-            ));
+            if let Some(id) = rows.get(cur).map(SidebarRow::provider) {
+                let search = state.provider(id).scopes.search.clone();
+                state.input = Some((InputKind::ScopeSearch(id), Input::new(&search)));
+            }
         }
         Action::Collapse => {
             if let Some(row) = rows.get(cur) {
@@ -219,15 +215,22 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
     }
 }
 
-/// Enter in the sidebar search asks the server (a Welkin patient by MRN, say, among thousands);
-/// typing only narrows what is loaded. `None` drops a server search and reloads the full list.
-pub(super) fn server_search(state: &mut State, query: Option<String>) -> Vec<Effect> {
-    let Some(id) = state.sidebar_provider() else {
-        return Vec::new();
-    };
+/// Enter in the sidebar search asks provider `id`'s server (a Welkin patient by MRN, say,
+/// among thousands), every time; typing only narrows what is loaded. Esc (`None`) drops a
+/// server search and loads the full list again.
+pub(super) fn server_search(
+    state: &mut State,
+    id: ProviderId,
+    query: Option<String>,
+) -> Vec<Effect> {
     let entry = state.provider_mut(id);
-    if !entry.has_scopes() || entry.scopes.query == query {
+    if !entry.has_scopes() {
+        let label = entry.info.label.clone();
+        state.set_status(format!("{label} has no list to search"), false);
         return Vec::new();
+    }
+    if query.is_none() && entry.scopes.query.is_none() {
+        return Vec::new(); // nothing was asked of the server: the full list is there
     }
     entry.scopes.query = query;
     entry.scopes.restart();
@@ -235,15 +238,19 @@ pub(super) fn server_search(state: &mut State, query: Option<String>) -> Vec<Eff
     load_scopes(state, id)
 }
 
-/// Typing in the sidebar search narrows the loaded parents of the provider under the cursor.
-pub(super) fn set_search(state: &mut State, text: &str) {
-    let Some(id) = state.sidebar_provider() else {
-        return;
-    };
+/// Typing in the sidebar search narrows provider `id`'s loaded parents; the cursor stays with
+/// that provider whatever is left of its list.
+pub(super) fn set_search(state: &mut State, id: ProviderId, text: &str) {
     let entry = state.provider_mut(id);
     entry.scopes.search = text.to_string();
     entry.expanded = true;
+    if state.sidebar_provider() != Some(id) {
+        state.sidebar_to(SidebarRow::Provider(id));
+    }
     let rows = state.sidebar_rows().len();
     state.sidebar_cursor = state.sidebar_cursor.min(rows.saturating_sub(1));
+    if state.sidebar_provider() != Some(id) {
+        state.sidebar_to(SidebarRow::Provider(id));
+    }
     state.dirty = true;
 }
