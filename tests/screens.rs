@@ -100,3 +100,67 @@ fn vendor_text_is_sanitized_on_screen() {
         !screen.contains('\u{202E}') && !screen.contains('\u{200B}') && !screen.contains("[31m")
     );
 }
+
+const MANY_KEYS: &[callbrowser::model::FilterKey] = &[
+    callbrowser::model::FilterKey {
+        name: "category",
+        kind: callbrowser::model::FilterKind::Text,
+        help: "",
+    },
+    callbrowser::model::FilterKey {
+        name: "assistant",
+        kind: callbrowser::model::FilterKind::Text,
+        help: "",
+    },
+    callbrowser::model::FilterKey {
+        name: "sessions_min",
+        kind: callbrowser::model::FilterKind::Int,
+        help: "",
+    },
+    callbrowser::model::FilterKey {
+        name: "tag_mode",
+        kind: callbrowser::model::FilterKind::Text,
+        help: "",
+    },
+    callbrowser::model::FilterKey {
+        name: "the_very_last_key",
+        kind: callbrowser::model::FilterKind::Text,
+        help: "",
+    },
+];
+
+#[test]
+fn help_wraps_and_scrolls_to_every_line_on_a_small_screen() {
+    let mut p = MemoryProvider::new("talkpilot", 20);
+    p.caps.provider_keys = MANY_KEYS;
+    let mut s = state_with(vec![p.arc()], (60, 16));
+    let e = callbrowser::app::update::init(&mut s);
+    pump(&mut s, e);
+    press(&mut s, KeyCode::Char('?'));
+    let first = render(&s);
+    assert!(first.contains("j k PgDn PgUp scroll"), "{first}");
+    assert!(!first.contains("the_very_last_key:"), "{first}");
+    press(&mut s, KeyCode::Char('G'));
+    let last = render(&s);
+    assert!(
+        last.contains("the_very_last_key:"),
+        "wrapped, not cut: {last}"
+    );
+    assert!(s.help, "scrolling keeps the help open");
+    insta::assert_snapshot!(last);
+    press(&mut s, KeyCode::Char('x'));
+    assert!(!s.help, "any other key closes it");
+}
+
+#[test]
+fn an_input_line_shows_its_own_keys_in_the_footer() {
+    let mut s = loaded(20, (120, 30));
+    press(&mut s, KeyCode::Char('/'));
+    let screen = render(&s);
+    let footer = screen.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        footer.contains("Enter apply") && footer.contains("Esc cancel"),
+        "{footer}"
+    );
+    assert!(!footer.contains("open the call"), "{footer}");
+}

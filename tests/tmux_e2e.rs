@@ -248,7 +248,7 @@ fn browse_welkin(t: &Tmux, ui: &str) {
     t.wait_on(ui, "a Doe's calls", |s| s.contains("Doe · page 1 of"));
     t.keys_to(ui, &["Enter"]);
     t.wait_on(ui, "a Welkin call", |s| {
-        s.contains("Transcripts are not offered by this provider") && s.contains("── Recording")
+        s.contains("Welkin Health does not offer transcripts.") && s.contains("── Recording")
     });
     // Esc in the search line brings every patient back.
     t.keys_to(ui, &["Tab", "/", "Escape"]);
@@ -264,7 +264,7 @@ fn browse_solum_and_talkpilot(t: &Tmux, ui: &str) {
     });
     t.keys_to(ui, &["Enter"]);
     t.wait_on(ui, "a Solum call", |s| {
-        s.contains("── Summary") && s.contains("Recordings are not offered by this provider")
+        s.contains("── Summary") && s.contains("Solum Health does not offer recordings.")
     });
     t.keys_to(ui, &["Tab", "j", "j", "Enter"]);
     t.wait_on(ui, "Rezeption Bot's calls", |s| {

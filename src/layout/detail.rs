@@ -45,20 +45,34 @@ fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: u16, style: Style) {
     }
 }
 
-/// Builds the pane's lines for detail `generation` of a call.
-pub fn build(
-    d: &CallDetail,
-    generation: u64,
-    width: u16,
-    query: &str,
-    tz: TimeZoneSetting,
-) -> DetailLayout {
+/// What the pane is laid out for: the detail (and its generation), the provider that sent it
+/// (named where it does not offer something), the width and the search.
+pub struct Request<'a> {
+    pub detail: &'a CallDetail,
+    pub generation: u64,
+    pub provider: &'a str,
+    pub width: u16,
+    pub query: &'a str,
+    pub tz: TimeZoneSetting,
+}
+
+/// Builds the pane's lines.
+pub fn build(r: Request<'_>) -> DetailLayout {
+    let Request {
+        detail: d,
+        generation,
+        provider,
+        width,
+        query,
+        tz,
+    } = r;
+    let provider = sanitize(provider).into_owned();
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut matches = Vec::new();
     header(&mut out, d, tz);
     summaries(&mut out, d, width);
-    let transcript_line = transcript_section(&mut out, &mut matches, d, width, query);
-    recording(&mut out, &d.recording, width);
+    let transcript_line = transcript_section(&mut out, &mut matches, d, &provider, width, query);
+    recording(&mut out, &d.recording, &provider, width);
     fields(&mut out, &d.call.fields, width, tz);
     DetailLayout {
         generation,
@@ -150,6 +164,7 @@ fn transcript_section(
     out: &mut Vec<Line<'static>>,
     matches: &mut Vec<MatchPos>,
     d: &CallDetail,
+    provider: &str,
     width: u16,
     query: &str,
 ) -> usize {
@@ -181,9 +196,9 @@ fn transcript_section(
             heading(out, "Transcript".into(), width);
             let first = out.len();
             let msg = match other {
-                Transcript::Purged => "Purged by the provider.",
-                Transcript::Missing => "This call has no transcript.",
-                _ => "Transcripts are not offered by this provider.",
+                Transcript::Purged => "Purged by the provider.".to_string(),
+                Transcript::Missing => "This call has no transcript.".to_string(),
+                _ => format!("{provider} does not offer transcripts."),
             };
             out.push(Line::styled(msg, theme::dim()));
             first
@@ -191,14 +206,16 @@ fn transcript_section(
     }
 }
 
-fn recording(out: &mut Vec<Line<'static>>, rec: &RecordingRef, width: u16) {
+fn recording(out: &mut Vec<Line<'static>>, rec: &RecordingRef, provider: &str, width: u16) {
     heading(out, "Recording".into(), width);
     let text = match rec {
-        RecordingRef::SignedUrl { .. } => "Available (a signed link, fetched without credentials).",
-        RecordingRef::Endpoint { .. } => "Available from the provider.",
-        RecordingRef::Purged => "Purged by the provider.",
-        RecordingRef::Missing => "This call has no recording.",
-        RecordingRef::NotOffered => "Recordings are not offered by this provider.",
+        RecordingRef::SignedUrl { .. } => {
+            "Available (a signed link, fetched without credentials).".to_string()
+        }
+        RecordingRef::Endpoint { .. } => "Available from the provider.".to_string(),
+        RecordingRef::Purged => "Purged by the provider.".to_string(),
+        RecordingRef::Missing => "This call has no recording.".to_string(),
+        RecordingRef::NotOffered => format!("{provider} does not offer recordings."),
     };
     out.push(Line::styled(text, theme::dim()));
 }

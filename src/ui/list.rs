@@ -2,12 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use crate::app::state::list::LIVE_REFRESH;
 use crate::app::state::{CallList, Focus, State};
-use crate::display::{format_duration, format_time, sanitize};
+use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::layout::theme;
 use crate::model::Call;
 
@@ -129,11 +129,35 @@ fn bottom(state: &State) -> Option<Line<'static>> {
     Some(Line::styled(t, theme::warn()))
 }
 
-/// What the list says when no row is shown.
-fn empty_message(l: &CallList) -> Line<'static> {
+/// What the list says when no row is shown: why, and what to do.
+fn empty_message(state: &State) -> Text<'static> {
+    let l = &state.list;
+    if state.providers.is_empty() {
+        let path = state.config_path.as_deref().unwrap_or("the config file");
+        return Text::from(vec![
+            Line::styled("No provider is configured.", theme::warn()),
+            Line::raw(""),
+            Line::raw(format!(
+                "Add a [[providers]] block for each account to {path} \
+                 (`callbrowser config init` wrote a commented template), then start \
+                 callbrowser again."
+            )),
+        ]);
+    }
     if let Some(e) = &l.paging.error {
-        Line::styled(sanitize(e).into_owned(), theme::error())
-    } else if l.paging.loading.is_some()
+        let mut lines: Vec<Line> = sanitize_multiline(e)
+            .lines()
+            .map(|x| Line::styled(x.to_string(), theme::error()))
+            .collect();
+        if l.source
+            .as_ref()
+            .is_some_and(|s| state.provider(s.provider).usable())
+        {
+            lines.push(Line::styled("r to try again", theme::dim()));
+        }
+        return Text::from(lines);
+    }
+    let line = if l.paging.loading.is_some()
         || (l.source.is_some() && l.rows.calls.is_empty() && l.paging.nothing_asked())
     {
         Line::styled("loading…", theme::dim())
@@ -148,8 +172,43 @@ fn empty_message(l: &CallList) -> Line<'static> {
             theme::dim(),
         )
     } else {
-        Line::styled("No calls match.", theme::dim())
+        return no_match(state);
+    };
+    Text::from(line)
+}
+
+/// No call passes the filter: and when the filter asks for what the provider does not offer
+/// at all, it says so.
+fn no_match(state: &State) -> Text<'static> {
+    let mut lines = vec![Line::styled("No calls match.", theme::dim())];
+    let Some(source) = &state.list.source else {
+        return Text::from(lines);
+    };
+    let info = &state.provider(source.provider).info;
+    let f = &state.list.filter.filter;
+    let label = sanitize(&info.label).into_owned();
+    for (asked, offered, what, key) in [
+        (
+            f.has_recording,
+            info.capabilities.has_recordings,
+            "recordings",
+            "has:recording",
+        ),
+        (
+            f.has_transcript,
+            info.capabilities.has_transcripts,
+            "transcripts",
+            "has:transcript",
+        ),
+    ] {
+        if asked == Some(true) && !offered {
+            lines.push(Line::styled(
+                format!("{label} does not offer {what}, so {key} matches no call."),
+                theme::warn(),
+            ));
+        }
     }
+    Text::from(lines)
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
@@ -164,7 +223,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     if state.list.rows.visible.is_empty() {
-        f.render_widget(Paragraph::new(empty_message(&state.list)), inner);
+        f.render_widget(
+            Paragraph::new(empty_message(state)).wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
         return;
     }
     draw_table(f, inner, state, focused);

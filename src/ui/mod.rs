@@ -61,8 +61,25 @@ fn draw_status(f: &mut Frame, area: Rect, state: &State) {
     );
 }
 
+/// The keys of a text input line, shown while one is open.
+const INPUT_HINTS: &[(&str, &str)] = &[
+    ("Enter", "apply"),
+    ("Esc", "cancel"),
+    ("C-u", "clear before the cursor"),
+    ("C-w", "delete a word"),
+    ("← →", "move"),
+];
+
 fn draw_hints(f: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
+    if state.input.is_some() {
+        for (k, what) in INPUT_HINTS {
+            spans.push(Span::styled(*k, theme::key()));
+            spans.push(Span::styled(format!(" {what}  "), theme::dim()));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     for b in bindings_for(state.focus).filter(|b| b.hint) {
         spans.push(Span::styled(
             b.label.split(' ').next().unwrap_or(b.label).to_string(),
@@ -102,58 +119,29 @@ fn draw_input(f: &mut Frame, a: &Areas, kind: InputKind, input: &crate::app::sta
 }
 
 fn draw_help(f: &mut Frame, area: Rect, state: &State) {
-    let mut lines = vec![Line::styled(
-        "Keys in this pane, then everywhere",
-        theme::heading(),
-    )];
-    for b in bindings_for(state.focus) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>10}  ", b.label), theme::key()),
-            Span::raw(b.help),
-        ]));
-    }
-    if state.focus == crate::app::state::Focus::List {
-        lines.push(Line::styled(
-            "Filter keys: from: to: since: today yesterday dir: status: phone: dur> has:",
-            theme::dim(),
-        ));
-        // The shown provider's own keys, from its capabilities.
-        if let Some(p) = state
-            .list
-            .source
-            .as_ref()
-            .map(|s| &state.provider(s.provider).info)
-        {
-            let keys: Vec<String> = p
-                .capabilities
-                .provider_keys
-                .iter()
-                .map(|k| format!("{}:", k.name))
-                .collect();
-            if !keys.is_empty() {
-                lines.push(Line::styled(
-                    format!("{}: {}", crate::display::sanitize(&p.label), keys.join(" ")),
-                    theme::dim(),
-                ));
-            }
-        }
-    }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 76.min(area.width);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let lines = crate::app::help::lines(state);
+    let r = crate::app::help::frame(area, lines.len());
+    let max = crate::app::help::max_scroll(state);
+    let scroll = state.help_scroll.min(max);
+    let bottom = if max > 0 {
+        format!(
+            " j k PgDn PgUp scroll ({}–{} of {}) · any other key closes ",
+            scroll + 1,
+            (scroll + usize::from(r.height.saturating_sub(2))).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        " any key closes this help ".to_string()
+    };
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).collect();
     f.render_widget(Clear, r);
     f.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(shown).block(
             Block::default()
                 .borders(Borders::ALL)
                 .border_style(theme::border(true))
                 .title(" Help ")
-                .title_bottom(Line::styled(" any key closes this help ", theme::dim())),
+                .title_bottom(Line::styled(bottom, theme::dim())),
         ),
         r,
     );

@@ -80,8 +80,12 @@ pub struct State {
     pub focus: Focus,
     pub input: Option<(InputKind, Input)>,
     pub help: bool,
+    /// First line of the help shown (it scrolls when taller than the screen).
+    pub help_scroll: usize,
     pub status: Status,
     pub demo: bool,
+    /// The config file read (`None` for the demo): errors and hints name it.
+    pub config_path: Option<String>,
     pub time_zone: TimeZoneSetting,
     pub page_size: u32,
     /// The most calls one list holds (`[ui] max_list_calls`).
@@ -107,8 +111,10 @@ impl State {
             focus: Focus::List,
             input: None,
             help: false,
+            help_scroll: 0,
             status: Status::default(),
             demo,
+            config_path: None,
             time_zone,
             page_size: 100,
             max_list_calls: crate::model::DEFAULT_MAX_LIST_CALLS,

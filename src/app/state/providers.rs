@@ -60,6 +60,8 @@ pub struct ProviderEntry {
     pub health: Health,
     /// A short explanation shown beside the health ("waiting 18 s", the last error).
     pub note: Option<String>,
+    /// The last error it answered with (or why it could not be set up), until it answers again.
+    pub last_error: Option<String>,
     pub expanded: bool,
     pub scopes: Scopes,
 }
@@ -73,6 +75,7 @@ impl ProviderEntry {
         };
         ProviderEntry {
             info,
+            last_error: unusable.clone(),
             unusable,
             health,
             note,

@@ -3,8 +3,9 @@
 use super::super::keymap::Action;
 use super::super::msg::Effect;
 use super::super::state::{Focus, Input, InputKind, ReqId, State};
+use super::failed;
 use crate::display::sanitize;
-use crate::model::CallDetail;
+use crate::model::{CallDetail, RecordingRef};
 use crate::providers::ProviderError;
 
 /// Enter on a call: shows its detail (asking the provider for it where there is more than the
@@ -33,8 +34,18 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
     d.search = Default::default();
     d.layout = None;
     if !has_detail {
+        let mut detail = CallDetail::from_list_item(call);
+        if source.live {
+            // Recorded, maybe, but not until it ends: not "not offered".
+            detail.recording = RecordingRef::Missing;
+            detail.warnings.push(
+                "In progress: the recording and the full record come when the call ends (r \
+                 reloads it then)."
+                    .to_string(),
+            );
+        }
         d.loading = None;
-        d.show(CallDetail::from_list_item(call));
+        d.show(detail);
         relayout_detail(state);
         return Vec::new();
     }
@@ -63,12 +74,11 @@ pub(super) fn on_detail(
             relayout_detail(state);
         }
         Err(e) => {
-            let text = e.to_string();
-            if let Some(k) = &state.detail.key {
-                state.provider_mut(k.provider).health = e.health();
-            }
-            state.detail.error = Some(text.clone());
-            state.set_status(text, true);
+            let text = match state.detail.key.as_ref().map(|k| k.provider) {
+                Some(id) => failed(state, id, &e),
+                None => e.to_string(),
+            };
+            state.detail.error = Some(text);
         }
     }
     Vec::new()
@@ -86,13 +96,20 @@ pub fn relayout_detail(state: &mut State) {
     };
     if !d.layout_fits(width) {
         let before = d.layout.as_ref().map_or(0, |l| l.lines.len());
-        let layout = crate::layout::detail::build(
+        let provider = d.key.as_ref().map_or("", |k| {
+            state
+                .providers
+                .get(k.provider.index())
+                .map_or("", |p| p.info.label.as_str())
+        });
+        let layout = crate::layout::detail::build(crate::layout::detail::Request {
             detail,
-            d.generation,
+            generation: d.generation,
+            provider,
             width,
-            &d.search.query,
-            state.time_zone,
-        );
+            query: &d.search.query,
+            tz: state.time_zone,
+        });
         if before > 0 && layout.lines.len() != before {
             d.scroll = d.scroll * layout.lines.len() / before;
         }

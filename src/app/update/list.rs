@@ -4,7 +4,7 @@
 use super::super::keymap::Action;
 use super::super::msg::Effect;
 use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, State};
-use super::{detail, live, mark_ok};
+use super::{detail, failed, live, mark_ok};
 use crate::model::{
     Call, Capabilities, Filter, FilterError, Page, PageProgress, PageRequest, PagingStop,
 };
@@ -155,11 +155,9 @@ pub(super) fn on_calls(
             maybe_prefetch(state).into_iter().collect()
         }
         Err(e) => {
-            let text = e.to_string();
-            state.provider_mut(id).health = e.health();
-            state.list.paging.error = Some(text.clone());
+            let text = failed(state, id, &e);
+            state.list.paging.error = Some(text);
             state.list.paging.follow_end = false;
-            state.set_status(text, true);
             Vec::new()
         }
     }

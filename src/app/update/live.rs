@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::super::msg::{Effect, Subscription};
 use super::super::state::{Focus, ReqId, SidebarRow, Source, State, Topic, list::LIVE_REFRESH};
-use super::{list, mark_ok};
+use super::{failed, list, mark_ok};
 use crate::model::{Call, Page, ProviderId};
 use crate::providers::ProviderError;
 
@@ -58,10 +58,8 @@ pub(super) fn on_live(
             list::keep_cursor_visible(state);
         }
         Err(e) => {
-            let text = e.to_string();
-            state.provider_mut(id).health = e.health();
-            state.list.paging.error = Some(text.clone());
-            state.set_status(text, true);
+            let text = failed(state, id, &e);
+            state.list.paging.error = Some(text);
         }
     }
     // Either way the next refresh is due from now (the next answer may be fine).

@@ -15,7 +15,7 @@ use super::msg::{Effect, Msg, Subscription};
 use super::state::{Focus, State};
 use crate::http::HttpNotice;
 use crate::model::ProviderId;
-use crate::providers::Health;
+use crate::providers::{Health, ProviderError};
 
 pub use detail::relayout_detail;
 
@@ -100,12 +100,25 @@ fn on_http(state: &mut State, provider: ProviderId, notice: HttpNotice) {
 /// A provider answered: its health is ok again and its note (a wait, an error) goes.
 fn mark_ok(state: &mut State, provider: ProviderId) {
     if let Some(e) = state.providers.get_mut(provider.index())
-        && (e.health != Health::Ok || e.note.is_some())
+        && (e.health != Health::Ok || e.note.is_some() || e.last_error.is_some())
     {
         e.health = Health::Ok;
         e.note = None;
+        e.last_error = None;
         state.dirty = true;
     }
+}
+
+/// A provider failed: its health says how, it keeps the error (shown again whenever the sidebar
+/// cursor comes to it), and the status line says it. Returns the sentence.
+fn failed(state: &mut State, provider: ProviderId, e: &ProviderError) -> String {
+    let text = e.to_string();
+    if let Some(entry) = state.providers.get_mut(provider.index()) {
+        entry.health = e.health();
+        entry.last_error = Some(text.clone());
+    }
+    state.set_status(text.clone(), true);
+    text
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -120,12 +133,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return input::on_key(state, key);
     }
     if state.help {
-        // Any key closes help; `q` still quits.
-        state.help = false;
-        state.dirty = true;
-        if action_for(state.focus, &key) == Some(Action::Quit) {
-            state.quit = true;
-        }
+        on_help_key(state, action_for(state.focus, &key));
         return Vec::new();
     }
     let Some(action) = action_for(state.focus, &key) else {
@@ -139,6 +147,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Help => {
             state.help = true;
+            state.help_scroll = 0;
             Vec::new()
         }
         Action::Suspend => vec![Effect::Suspend],
@@ -153,6 +162,31 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Focus::Detail => detail::action(state, action),
         },
     }
+}
+
+/// In the help: the moving keys scroll it (when it is taller than the screen), `q` quits, any
+/// other key closes it.
+fn on_help_key(state: &mut State, action: Option<Action>) {
+    state.dirty = true;
+    let max = super::help::max_scroll(state);
+    let page = usize::from(state.size.1.saturating_sub(4)).max(1);
+    let at = state.help_scroll.min(max);
+    state.help_scroll = match action {
+        Some(Action::Down) => (at + 1).min(max),
+        Some(Action::Up) => at.saturating_sub(1),
+        Some(Action::PageDown) => (at + page).min(max),
+        Some(Action::PageUp) => at.saturating_sub(page),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => max,
+        Some(Action::Quit) => {
+            state.quit = true;
+            at
+        }
+        _ => {
+            state.help = false;
+            0
+        }
+    };
 }
 
 /// Tab / S-Tab: the next or previous pane (the detail pane only while a call is open).

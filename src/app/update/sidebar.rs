@@ -4,7 +4,7 @@
 use super::super::keymap::Action;
 use super::super::msg::Effect;
 use super::super::state::{Focus, Input, InputKind, ReqId, SidebarRow, Source, State};
-use super::{list, mark_ok};
+use super::{failed, list, mark_ok};
 use crate::model::{Page, PageRequest, ProviderId, ProviderInfo, Scope};
 use crate::providers::{Health, ProviderError};
 
@@ -64,10 +64,8 @@ pub(super) fn on_scopes(
             Vec::new()
         }
         Err(e) => {
-            let text = e.to_string();
-            entry.health = e.health();
-            entry.scopes.error = Some(text.clone());
-            state.set_status(text, true);
+            let text = failed(state, id, &e);
+            state.provider_mut(id).scopes.error = Some(text);
             if opening {
                 return open_next(state, id.index() + 1);
             }
@@ -137,13 +135,27 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
     let rows = state.sidebar_rows();
     let last = rows.len().saturating_sub(1);
     let cur = state.sidebar_cursor.min(last);
+    if matches!(
+        action,
+        Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+    ) {
+        state.sidebar_cursor = match action {
+            Action::Up => cur.saturating_sub(1),
+            Action::Down => (cur + 1).min(last),
+            Action::PageUp => cur.saturating_sub(10),
+            Action::PageDown => (cur + 10).min(last),
+            Action::Top => 0,
+            _ => last,
+        };
+        show_last_error(state);
+        return Vec::new();
+    }
     match action {
-        Action::Up => state.sidebar_cursor = cur.saturating_sub(1),
-        Action::Down => state.sidebar_cursor = (cur + 1).min(last),
-        Action::PageUp => state.sidebar_cursor = cur.saturating_sub(10),
-        Action::PageDown => state.sidebar_cursor = (cur + 10).min(last),
-        Action::Top => state.sidebar_cursor = 0,
-        Action::Bottom => state.sidebar_cursor = last,
         Action::Filter => {
             if let Some(id) = rows.get(cur).map(SidebarRow::provider) {
                 let search = state.provider(id).scopes.search.clone();
@@ -192,6 +204,8 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
                 let source = own_calls(&entry.info);
                 state.focus = Focus::List;
                 return list::select_source(state, source);
+            } else {
+                show_problem(state, id);
             }
             Vec::new()
         }
@@ -213,6 +227,41 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
         }
         SidebarRow::Note(_) => Vec::new(),
     }
+}
+
+/// The cursor came to a provider that failed: the status line says its last error again.
+fn show_last_error(state: &mut State) {
+    let Some(id) = state.sidebar_provider() else {
+        return;
+    };
+    if let Some(e) = state.provider(id).last_error.clone() {
+        state.set_status(e, true);
+    }
+}
+
+/// Enter on a provider that could not be set up: the list pane says the whole reason and the fix.
+fn show_problem(state: &mut State, id: ProviderId) {
+    let entry = state.provider(id);
+    let reason = entry.unusable.clone().unwrap_or_default();
+    let label = entry.info.label.clone();
+    let fix = match &state.config_path {
+        Some(path) => format!(
+            "Fix this provider's block in {path} (its key: api_key_env or api_key_command), then \
+             start callbrowser again; the other providers work meanwhile."
+        ),
+        None => "Fix this provider's configuration, then start callbrowser again.".to_string(),
+    };
+    state.detail = Default::default();
+    state.list.reset();
+    state.list.source = Some(Source {
+        provider: id,
+        scope: None,
+        scope_name: label.clone(),
+        live: false,
+    });
+    state.list.paging.error = Some(format!("{label} could not be set up: {reason}\n\n{fix}"));
+    state.focus = Focus::List;
+    state.set_status(reason, true);
 }
 
 /// Enter in the sidebar search asks provider `id`'s server (a Welkin patient by MRN, say,
