@@ -1,6 +1,7 @@
 //! callbrowser: a terminal call browser for the call records of AI phone agent and telephony APIs.
 
 pub mod app;
+pub mod audio;
 pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]
