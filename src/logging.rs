@@ -1,19 +1,58 @@
-//! Logs go to a file in the state directory, never to the terminal while the UI is up.
+//! Logs go to a file in the state directory, never to the terminal while the UI is up. The file
+//! is private to the user (0600 in a 0700 folder): it may name hosts, accounts and call ids.
 
+use std::fs::File;
 use std::path::Path;
 
 use tracing_subscriber::EnvFilter;
 
+/// Opens `path` for appending, private to the user: a new folder is made 0700, and an existing
+/// folder or file that others could read is made private first. `None` when that cannot be
+/// done (then nothing is written there).
+pub fn open_private(path: &Path) -> Option<File> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .ok()?;
+        make_private(dir, 0o700)?;
+        options.mode(0o600);
+        let file = options.open(path).ok()?;
+        let mode = file.metadata().ok()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .ok()?;
+        }
+        Some(file)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir).ok()?;
+        options.open(path).ok()
+    }
+}
+
+/// Takes group and other permissions off `path` (ours: the log folder).
+#[cfg(unix)]
+fn make_private(path: &Path, mode: u32) -> Option<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let now = std::fs::metadata(path).ok()?.permissions().mode();
+    if now & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).ok()?;
+    }
+    Some(())
+}
+
 /// Starts logging to `path` (filter from `CALLBROWSER_LOG`, default `info`). Returns the guard
 /// that flushes on drop, or `None` when the file cannot be opened (then nothing is logged).
 pub fn init(path: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = path.parent()?;
-    std::fs::create_dir_all(dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .ok()?;
+    let file = open_private(path)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter =
         EnvFilter::try_from_env("CALLBROWSER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
@@ -38,27 +77,22 @@ impl StderrToLog {
         #[cfg(unix)]
         {
             use std::os::fd::IntoRawFd;
-            let saved = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .ok()
-                .and_then(|f| {
-                    let fd = f.into_raw_fd();
-                    // SAFETY: dup/dup2/close on descriptors we own or on fd 2; no memory is shared.
-                    unsafe {
-                        let saved = libc::dup(2);
-                        if saved < 0 || libc::dup2(fd, 2) < 0 {
-                            libc::close(fd);
-                            if saved >= 0 {
-                                libc::close(saved);
-                            }
-                            return None;
-                        }
+            let saved = open_private(path).and_then(|f| {
+                let fd = f.into_raw_fd();
+                // SAFETY: dup/dup2/close on descriptors we own or on fd 2; no memory is shared.
+                unsafe {
+                    let saved = libc::dup(2);
+                    if saved < 0 || libc::dup2(fd, 2) < 0 {
                         libc::close(fd);
-                        Some(saved)
+                        if saved >= 0 {
+                            libc::close(saved);
+                        }
+                        return None;
                     }
-                });
+                    libc::close(fd);
+                    Some(saved)
+                }
+            });
             StderrToLog { saved }
         }
         #[cfg(not(unix))]

@@ -61,6 +61,16 @@ async fn server_with(forward_to: Option<String>) -> (String, Seen) {
                 .unwrap_or_default();
             return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
         }
+        // Loops on the same host: `/loop` to itself, `/ping` and `/pong` to each other.
+        let back = match req.uri().path() {
+            "/loop" => Some("/loop"),
+            "/ping" => Some("/pong"),
+            "/pong" => Some("/ping"),
+            _ => None,
+        };
+        if let Some(to) = back {
+            return (StatusCode::FOUND, [(header::LOCATION, to)]).into_response();
+        }
         if let Some(rest) = path.strip_prefix("/old/") {
             return (StatusCode::FOUND, [(header::LOCATION, format!("/{rest}"))]).into_response();
         }
@@ -441,5 +451,34 @@ async fn allomia_signed_urls_redirected_to_another_host_carry_no_credentials() {
         emu.mirror_requests().len(),
         before,
         "the mirror was reached"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_loop_on_the_same_host_is_called_a_loop() {
+    let (api, seen) = server().await;
+    let clients = [
+        HttpClient::new(limits()).unwrap(),
+        HttpClient::without_credentials(limits()).unwrap(),
+    ];
+    for client in &clients {
+        for path in ["/loop", "/ping"] {
+            let url = format!("{api}{path}");
+            let e = client
+                .send(Method::GET, &url, &[], &Auth::None, None)
+                .await
+                .unwrap_err();
+            let said = e.to_string();
+            assert!(said.contains("redirects in a loop"), "{said}");
+            assert!(!said.contains("another host"), "{said}");
+            let e = client.open_stream(&url, &Auth::None, 0).await.unwrap_err();
+            assert!(e.to_string().contains("redirects in a loop"), "{e}");
+        }
+    }
+    // Found at the first repeat, not after the hop limit.
+    assert!(
+        seen.lock().unwrap().len() <= 4 * 3,
+        "{}",
+        seen.lock().unwrap().len()
     );
 }

@@ -9,6 +9,11 @@ use serde::Deserialize;
 use crate::http::HttpLimits;
 use crate::model::{ProviderKind, TimeZoneSetting};
 
+mod numbers;
+mod secrets;
+
+pub use numbers::{NUMBER_RANGES, NumberRange};
+
 pub const TEMPLATE: &str = include_str!("../../assets/config-template.toml");
 
 #[derive(Debug, thiserror::Error)]
@@ -49,17 +54,24 @@ pub struct Config {
 pub struct UiConfig {
     pub time_zone: TimeZoneSetting,
     /// The most calls one list holds (`G`, `list --all`): paging stops there with a sentence.
+    #[serde(deserialize_with = "numbers::max_list_calls")]
     pub max_list_calls: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpConfig {
+    #[serde(deserialize_with = "numbers::connect_timeout")]
     pub connect_timeout_secs: u64,
+    #[serde(deserialize_with = "numbers::read_timeout")]
     pub read_timeout_secs: u64,
+    #[serde(deserialize_with = "numbers::request_timeout")]
     pub request_timeout_secs: u64,
+    #[serde(deserialize_with = "numbers::max_retries")]
     pub max_retries: u32,
+    #[serde(deserialize_with = "numbers::max_rate_limit_wait")]
     pub max_rate_limit_wait_secs: u64,
+    #[serde(deserialize_with = "numbers::page_size")]
     pub page_size: u32,
 }
 
@@ -257,67 +269,6 @@ impl ProviderConfig {
         }
         None
     }
-
-    /// What to tell the user when the key is rejected.
-    pub fn key_hint(&self) -> String {
-        if let Some(env) = &self.api_key_env {
-            format!("check {env}")
-        } else if let Some(cmd) = &self.api_key_command {
-            format!("check what `{cmd}` prints")
-        } else {
-            format!("check api_key of provider '{}'", self.name.get_ref())
-        }
-    }
-
-    /// Reads the secret from the environment or runs the command (10 s at most).
-    pub async fn resolve_key(&self) -> Result<Secret, String> {
-        let name = self.name.get_ref();
-        if let Some(env) = &self.api_key_env {
-            return match std::env::var(env) {
-                Ok(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
-                _ => Err(format!(
-                    "{}: the environment variable {env} is not set (it should hold the API key)",
-                    self.label()
-                )),
-            };
-        }
-        if let Some(cmd) = &self.api_key_command {
-            let run = tokio::process::Command::new("sh")
-                .arg("-c")
-                .arg(cmd)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .kill_on_drop(true)
-                .output();
-            return match tokio::time::timeout(Duration::from_secs(10), run).await {
-                Err(_) => Err(format!(
-                    "{}: `{cmd}` did not finish within 10 s",
-                    self.label()
-                )),
-                Ok(Err(e)) => Err(format!("{}: cannot run `{cmd}`: {e}", self.label())),
-                Ok(Ok(out)) if !out.status.success() => Err(format!(
-                    "{}: `{cmd}` failed ({}): {}",
-                    self.label(),
-                    out.status,
-                    crate::display::body_safe(&String::from_utf8_lossy(&out.stderr))
-                )),
-                Ok(Ok(out)) => {
-                    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                    if key.is_empty() {
-                        Err(format!("{}: `{cmd}` printed nothing", self.label()))
-                    } else {
-                        Ok(Secret(key))
-                    }
-                }
-            };
-        }
-        match &self.api_key {
-            Some(k) if !k.is_empty() => Ok(Secret(k.clone())),
-            _ => Err(format!(
-                "provider '{name}' has no key: set api_key_env or api_key_command"
-            )),
-        }
-    }
 }
 
 /// Where things live on this platform.
@@ -354,7 +305,7 @@ impl Config {
     pub fn parse_str(src: &str, path: &str) -> Result<Config, ConfigError> {
         let cfg: Config = toml::from_str(src).map_err(|e| ConfigError::Invalid {
             path: path.to_string(),
-            message: e.to_string().trim_end().to_string(),
+            message: secrets::describe_toml_error(src, &e),
         })?;
         cfg.validate(src, path)?;
         Ok(cfg)
@@ -389,6 +340,16 @@ impl Config {
             if sources > 1 {
                 return Err(invalid(format!(
                     "provider '{name}': give only one of api_key_env, api_key_command, api_key"
+                )));
+            }
+            // Not quoted: a key put here by mistake must not be printed.
+            if p.api_key_env
+                .as_deref()
+                .is_some_and(|e| !secrets::is_env_name(e))
+            {
+                return Err(invalid(format!(
+                    "provider '{name}': api_key_env takes the name of an environment variable \
+                     (letters, digits and _, such as TP_KEY), not the key itself"
                 )));
             }
             if let Some(problem) = p.kind_problems() {

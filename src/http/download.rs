@@ -44,10 +44,11 @@ impl ByteStream {
     /// The next chunk, `None` at the end of the body.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, HttpError> {
         match tokio::time::timeout(self.limits.read_timeout, self.response.chunk()).await {
-            Ok(r) => r.map_err(|e| classify(e, &self.host, &self.limits)),
+            Ok(r) => r.map_err(|e| classify(e, &self.host, self.limits.read_timeout)),
             Err(_) => Err(HttpError::Timeout {
                 host: self.host.clone(),
                 secs: self.limits.read_timeout.as_secs(),
+                attempts: 1,
             }),
         }
     }

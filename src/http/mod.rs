@@ -4,6 +4,11 @@
 //!
 //! Credentials are never default headers: each request carries its own [`Auth`], and the API
 //! client refuses to follow a redirect to another origin, so a key cannot leak to another host.
+//!
+//! One rule for rate limits, whoever asks (the TUI or the command line): the layer waits for a
+//! `Retry-After` or a used-up window only while its waits for one request stay within
+//! [`HttpLimits::max_rate_limit_wait`]; a server that asks for longer is given up at once, and the
+//! error keeps how long it asked.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,8 +21,10 @@ use url::Url;
 use crate::display::redact_url;
 
 mod download;
+mod redirect;
 
 pub use download::{ByteStream, Download, content_range};
+pub use redirect::MAX_REDIRECTS;
 
 /// Limits of the HTTP layer. Units are in the names.
 #[derive(Clone, Debug)]
@@ -30,7 +37,8 @@ pub struct HttpLimits {
     pub max_body_bytes: usize,
     /// Retries after the first attempt, for transport errors and 5xx.
     pub max_retries: u32,
-    /// The longest the layer waits in total for rate limits on one request before giving up.
+    /// The longest the layer waits in total for rate limits on one request; a server that asks
+    /// for longer is given up at once.
     pub max_rate_limit_wait: Duration,
     /// First backoff step (doubled each retry, with jitter).
     pub backoff_base: Duration,
@@ -91,8 +99,13 @@ pub struct StatusAnswer {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
-    #[error("timed out after {secs} s talking to {host}")]
-    Timeout { host: String, secs: u64 },
+    /// `secs` is the time really spent, over all `attempts` (retries and their waits included).
+    #[error("timed out after {secs} s talking to {host}{}", attempts_note(*.attempts))]
+    Timeout {
+        host: String,
+        secs: u64,
+        attempts: u32,
+    },
     #[error("cannot connect to {host}: {cause}")]
     Connect { host: String, cause: String },
     #[error("connection to {host} failed: {cause}")]
@@ -101,13 +114,38 @@ pub enum HttpError {
     BodyTooLarge { host: String, limit_bytes: usize },
     #[error("{host} redirected to another host ({to}); not followed")]
     CrossHostRedirect { host: String, to: String },
+    #[error("{host} redirects in a loop (back to {to}); not followed")]
+    RedirectLoop { host: String, to: String },
+    #[error("{host} redirected more than {MAX_REDIRECTS} times; not followed")]
+    TooManyRedirects { host: String },
     #[error("{} {}", .0.status.as_u16(), .0.status.canonical_reason().unwrap_or(""))]
     Status(Box<StatusAnswer>),
     #[error("bad URL {0}")]
     BadUrl(String),
 }
 
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" ({attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
 impl HttpError {
+    /// The error as the end of a request that took `spent` in `attempts` attempts: a timeout
+    /// says the whole time and the attempts, not one attempt's limit.
+    fn after(self, spent: Duration, attempts: u32) -> HttpError {
+        match self {
+            HttpError::Timeout { host, .. } => HttpError::Timeout {
+                host,
+                secs: whole_secs(spent),
+                attempts,
+            },
+            other => other,
+        }
+    }
+
     fn retryable(&self) -> bool {
         matches!(
             self,
@@ -141,48 +179,45 @@ fn host_of(url: &Url) -> String {
     }
 }
 
-fn classify(e: reqwest::Error, host: &str, limits: &HttpLimits) -> HttpError {
+/// A time as whole seconds, rounded (at least 1: a timeout never took "0 s").
+fn whole_secs(d: Duration) -> u64 {
+    (d.as_secs_f64().round() as u64).max(1)
+}
+
+/// Turns reqwest's error into ours; `spent` is how long the attempt ran.
+fn classify(e: reqwest::Error, host: &str, spent: Duration) -> HttpError {
+    let host = host.to_string();
     if e.is_timeout() {
         HttpError::Timeout {
-            host: host.to_string(),
-            secs: limits.request_timeout.as_secs(),
+            host,
+            secs: whole_secs(spent),
+            attempts: 1,
         }
     } else if e.is_connect() {
         HttpError::Connect {
-            host: host.to_string(),
+            host,
             cause: root_cause(&e),
         }
     } else if e.is_redirect() {
         // The policy names the refused target; `e.url()` is the address asked for.
-        let to = std::iter::successors(Some(&e as &(dyn std::error::Error + 'static)), |c| {
-            c.source()
-        })
-        .find_map(|c| c.downcast_ref::<RefusedRedirect>())
-        .map(|r| r.0.clone())
-        .unwrap_or_else(|| e.url().map(|u| redact_url(u.as_str())).unwrap_or_default());
-        HttpError::CrossHostRedirect {
-            host: host.to_string(),
-            to,
+        match redirect::refusal(&e) {
+            Some(redirect::Refused::Loop(to)) => HttpError::RedirectLoop {
+                host,
+                to: to.clone(),
+            },
+            Some(redirect::Refused::OtherHost(to)) => HttpError::CrossHostRedirect {
+                host,
+                to: to.clone(),
+            },
+            Some(redirect::Refused::TooMany) | None => HttpError::TooManyRedirects { host },
         }
     } else {
         HttpError::Transport {
-            host: host.to_string(),
+            host,
             cause: root_cause(&e),
         }
     }
 }
-
-/// A redirect the API client refused: where it pointed, without its query.
-#[derive(Debug)]
-struct RefusedRedirect(String);
-
-impl std::fmt::Display for RefusedRedirect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "redirect to another host refused")
-    }
-}
-
-impl std::error::Error for RefusedRedirect {}
 
 /// The innermost cause, without the URL (which may be signed).
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -199,6 +234,21 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// The longest `Retry-After` taken as said; a larger one (or a date further off) is read as this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a server asked to wait, as a user reads it: `42 s`, `12 min`, `3 h 20 min`, or
+/// `a day or more` (a `Retry-After` of [`MAX_RETRY_AFTER`] stands for anything that long).
+pub fn describe_wait(secs: u64) -> String {
+    match secs {
+        s if s >= MAX_RETRY_AFTER.as_secs() => "a day or more".to_string(),
+        s if s < 120 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s.div_ceil(60)),
+        s => match (s / 3600, (s % 3600).div_ceil(60)) {
+            (h, 0) => format!("{h} h"),
+            (h, 60) => format!("{} h", h + 1),
+            (h, m) => format!("{h} h {m} min"),
+        },
+    }
+}
 
 /// Parses `Retry-After` as seconds or an HTTP date, at most [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
@@ -267,22 +317,8 @@ fn backoff(base: Duration, retry: u32) -> Duration {
 impl HttpClient {
     /// A client for a provider's API host. Redirects are followed only within the same origin.
     pub fn new(limits: HttpLimits) -> Result<HttpClient, HttpError> {
-        let policy = reqwest::redirect::Policy::custom(|attempt| {
-            let same = attempt
-                .previous()
-                .last()
-                .is_some_and(|prev| prev.origin() == attempt.url().origin());
-            if attempt.previous().len() > 5 {
-                attempt.error("too many redirects")
-            } else if same {
-                attempt.follow()
-            } else {
-                let to = redact_url(attempt.url().as_str());
-                attempt.error(RefusedRedirect(to))
-            }
-        });
         let api = Self::builder(&limits)
-            .redirect(policy)
+            .redirect(redirect::policy(true))
             .build()
             .map_err(|e| HttpError::Transport {
                 host: "-".into(),
@@ -300,7 +336,7 @@ impl HttpClient {
     /// A client for signed URLs: it never carries credentials, so it may follow redirects.
     pub fn without_credentials(limits: HttpLimits) -> Result<HttpClient, HttpError> {
         let api = Self::builder(&limits)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect::policy(false))
             .build()
             .map_err(|e| HttpError::Transport {
                 host: "-".into(),
@@ -364,14 +400,20 @@ impl HttpClient {
         }
     }
 
-    /// If the last answer said the window is used up, how long until it resets.
+    /// If the last answer said the window is used up, how long until it resets (as said: the
+    /// caller decides with [`Self::within_wait_bound`] whether to wait).
     fn pending_rate_wait(&self) -> Option<Duration> {
         let st = self.rate_state();
         if st.remaining == Some(0) {
-            let wait = (st.reset_at? - Utc::now()).to_std().ok()?;
-            return Some(wait.min(self.limits.max_rate_limit_wait));
+            return (st.reset_at? - Utc::now()).to_std().ok();
         }
         None
+    }
+
+    /// The one rule for rate limits: a wait is taken only while the rate-limit waits of one
+    /// request (`waited` so far) stay within the bound; a longer one is given up at once.
+    fn within_wait_bound(&self, waited: Duration, wait: Duration) -> bool {
+        waited.saturating_add(wait) <= self.limits.max_rate_limit_wait
     }
 
     /// Sends a request and reads its whole (bounded) body, retrying as the rules say.
@@ -387,19 +429,21 @@ impl HttpClient {
         let url = Url::parse(url).map_err(|_| HttpError::BadUrl(redact_url(url)))?;
         let host = host_of(&url);
         let idempotent = method == Method::GET || method == Method::HEAD;
+        let started = Instant::now();
         let mut retry = 0u32;
         let mut waited = Duration::ZERO;
         loop {
-            if let Some(wait) = self.pending_rate_wait() {
-                if waited + wait > self.limits.max_rate_limit_wait {
-                    // Let the server answer 429 rather than wait past the bound.
-                } else if !wait.is_zero() {
-                    self.notify(HttpNotice::Waiting { wait, retry });
-                    tokio::time::sleep(wait).await;
-                    waited += wait;
-                    if let Ok(mut st) = self.rate.lock() {
-                        st.remaining = None;
-                    }
+            // A window used up by earlier answers: waited for within the bound; beyond it the
+            // request goes out anyway and the server's answer decides (a 429 is given up at once).
+            if let Some(wait) = self.pending_rate_wait()
+                && !wait.is_zero()
+                && self.within_wait_bound(waited, wait)
+            {
+                self.notify(HttpNotice::Waiting { wait, retry });
+                tokio::time::sleep(wait).await;
+                waited += wait;
+                if let Ok(mut st) = self.rate.lock() {
+                    st.remaining = None;
                 }
             }
             let result = self
@@ -423,17 +467,17 @@ impl HttpClient {
             match self.retry_wait(&error, retry, waited, idempotent) {
                 Some(wait) => {
                     retry += 1;
-                    self.pause(&host, &error, wait, retry).await;
-                    waited += wait;
+                    waited += self.pause(&host, &error, wait, retry).await;
                 }
-                None => return Err(error),
+                None => return Err(error.after(started.elapsed(), retry + 1)),
             }
         }
     }
 
     /// How long to wait before trying again after `error`, or `None` to give up: 429/503 wait
-    /// for `Retry-After` (a non-idempotent request only when it is given), 5xx and broken
-    /// connections back off (idempotent requests only); all bounded in count and total wait.
+    /// for `Retry-After` (a non-idempotent request only when it is given) while the rate-limit
+    /// waits stay within the bound, 5xx and broken connections back off (idempotent requests
+    /// only); all bounded in count.
     fn retry_wait(
         &self,
         error: &HttpError,
@@ -447,32 +491,35 @@ impl HttpClient {
                 {
                     return None;
                 }
-                a.retry_after
-                    .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry))
+                let wait = a
+                    .retry_after
+                    .unwrap_or_else(|| backoff(self.limits.backoff_base * 4, retry));
+                return self.within_wait_bound(waited, wait).then_some(wait);
             }
-            HttpError::Status(a) if idempotent && a.status.is_server_error() => (retry
-                < self.limits.max_retries)
-                .then(|| backoff(self.limits.backoff_base, retry))?,
-            e if idempotent && e.retryable() => (retry < self.limits.max_retries)
-                .then(|| backoff(self.limits.backoff_base, retry))?,
+            HttpError::Status(a) if idempotent && a.status.is_server_error() => {
+                backoff(self.limits.backoff_base, retry)
+            }
+            e if idempotent && e.retryable() => backoff(self.limits.backoff_base, retry),
             _ => return None,
         };
-        (waited + wait <= self.limits.max_rate_limit_wait).then_some(wait)
+        (retry < self.limits.max_retries).then_some(wait)
     }
 
-    /// Tells the owner why and how long, then sleeps before retry number `retry`.
-    async fn pause(&self, host: &str, error: &HttpError, wait: Duration, retry: u32) {
-        match error {
-            HttpError::Status(a) if is_rate_limit(a.status) => {
-                self.notify(HttpNotice::Waiting { wait, retry })
-            }
-            other => self.notify(HttpNotice::Retrying {
+    /// Tells the owner why and how long, then sleeps before retry number `retry`. Returns the
+    /// time that counts against the rate-limit bound (a backoff after a 5xx does not).
+    async fn pause(&self, host: &str, error: &HttpError, wait: Duration, retry: u32) -> Duration {
+        let rate_limited = matches!(error, HttpError::Status(a) if is_rate_limit(a.status));
+        if rate_limited {
+            self.notify(HttpNotice::Waiting { wait, retry });
+        } else {
+            self.notify(HttpNotice::Retrying {
                 retry,
-                cause: other.to_string(),
-            }),
+                cause: error.to_string(),
+            });
         }
         tracing::info!(host, retry, wait_ms = wait.as_millis() as u64, error = %error, "retrying");
         tokio::time::sleep(wait).await;
+        if rate_limited { wait } else { Duration::ZERO }
     }
 
     async fn attempt(
@@ -500,7 +547,7 @@ impl HttpClient {
         let mut resp = req
             .send()
             .await
-            .map_err(|e| classify(e, host, &self.limits))?;
+            .map_err(|e| classify(e, host, started.elapsed()))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         self.record_rate(&headers);
@@ -517,7 +564,7 @@ impl HttpClient {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| classify(e, host, &self.limits))?
+            .map_err(|e| classify(e, host, started.elapsed()))?
         {
             if body.len() + chunk.len() > self.limits.max_body_bytes {
                 return Err(HttpError::BodyTooLarge {
@@ -550,6 +597,7 @@ impl HttpClient {
     ) -> Result<Download, HttpError> {
         let parsed = Url::parse(url).map_err(|_| HttpError::BadUrl(redact_url(url)))?;
         let host = host_of(&parsed);
+        let started = Instant::now();
         let mut retry = 0u32;
         let mut waited = Duration::ZERO;
         loop {
@@ -561,10 +609,9 @@ impl HttpClient {
             match self.retry_wait(&error, retry, waited, true) {
                 Some(wait) => {
                     retry += 1;
-                    self.pause(&host, &error, wait, retry).await;
-                    waited += wait;
+                    waited += self.pause(&host, &error, wait, retry).await;
                 }
-                None => return Err(error),
+                None => return Err(error.after(started.elapsed(), retry + 1)),
             }
         }
     }
@@ -580,10 +627,11 @@ impl HttpClient {
         if from_byte > 0 {
             req = req.header(reqwest::header::RANGE, format!("bytes={from_byte}-"));
         }
+        let started = Instant::now();
         let mut resp = req
             .send()
             .await
-            .map_err(|e| classify(e, host, &self.limits))?;
+            .map_err(|e| classify(e, host, started.elapsed()))?;
         let status = resp.status();
         if status.is_success() {
             return Ok(resp);
@@ -654,6 +702,20 @@ mod tests {
         }
         h.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
         assert_eq!(parse_retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn waits_are_said_as_people_read_them() {
+        assert_eq!(describe_wait(30), "30 s");
+        assert_eq!(describe_wait(600), "10 min");
+        assert_eq!(describe_wait(7200), "2 h");
+        assert_eq!(describe_wait(3 * 3600 + 1200), "3 h 20 min");
+        assert_eq!(describe_wait(3 * 3600 + 3599), "4 h");
+        // A Retry-After of 1e21 is read as the longest one taken: not "86400 s".
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("1e21"));
+        let asked = parse_retry_after(&h, Utc::now()).map(|d| d.as_secs());
+        assert_eq!(asked.map(describe_wait).as_deref(), Some("a day or more"));
     }
 
     #[test]

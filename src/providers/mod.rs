@@ -63,7 +63,10 @@ pub enum ProviderError {
 
 fn retry_hint(secs: Option<u64>) -> String {
     match secs {
-        Some(s) => format!(" (the server asks to retry in {s} s)"),
+        Some(s) => format!(
+            " (the server asks to retry in {})",
+            crate::http::describe_wait(s)
+        ),
         None => String::new(),
     }
 }
