@@ -26,16 +26,21 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 
 pub mod allomia;
+pub mod clock;
+pub mod fault;
+pub mod host;
+pub mod log;
 pub mod net;
 pub mod people;
 pub mod recordings;
 pub mod solum;
 pub mod talkpilot;
+pub mod timegen;
 pub mod voxeme;
 pub mod wav;
 pub mod welkin;
 
-pub use net::RecordedRequest;
+pub use log::{RecordedRequest, RequestLog};
 
 /// Options shared by all emulators.
 #[derive(Clone, Debug)]
