@@ -1,6 +1,6 @@
 //! Time formats the emulators write and read.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, SecondsFormat, Utc, Weekday};
 
 /// RFC 3339 in whole seconds, UTC with `Z` (`2026-03-18T14:22:00Z`).
 pub fn rfc3339_secs(d: &DateTime<Utc>) -> String {
@@ -47,9 +47,49 @@ pub const T_FORMATS: [&str; 3] = [
     "%Y-%m-%dT%H:%M",
 ];
 
+/// Saturday or Sunday.
+pub fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// The day `n` business days (Monday to Friday) after (`forward`) or before `d`.
+pub fn shift_business_days(d: NaiveDate, n: u64, forward: bool) -> NaiveDate {
+    let mut d = d;
+    let mut k = 0;
+    let mut guard = 0;
+    while k < n && guard < 100 {
+        guard += 1;
+        let next = if forward {
+            d.checked_add_days(Days::new(1))
+        } else {
+            d.checked_sub_days(Days::new(1))
+        };
+        let Some(next) = next else { break };
+        d = next;
+        if !is_weekend(d) {
+            k += 1;
+        }
+    }
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn business_days_skip_weekends() {
+        let fri = NaiveDate::from_ymd_opt(2026, 3, 20).unwrap();
+        let mon = NaiveDate::from_ymd_opt(2026, 3, 23).unwrap();
+        assert_eq!(shift_business_days(fri, 1, true), mon);
+        assert_eq!(shift_business_days(mon, 1, false), fri);
+        assert_eq!(shift_business_days(fri, 0, true), fri);
+        assert_eq!(
+            shift_business_days(fri, 6, true),
+            NaiveDate::from_ymd_opt(2026, 3, 30).unwrap()
+        );
+        assert!(is_weekend(NaiveDate::from_ymd_opt(2026, 3, 22).unwrap()));
+    }
 
     #[test]
     fn formats() {

@@ -35,6 +35,7 @@ pub mod people;
 pub mod recordings;
 pub mod solum;
 pub mod talkpilot;
+pub mod templates;
 pub mod timegen;
 pub mod voxeme;
 pub mod wav;
