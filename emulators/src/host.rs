@@ -90,11 +90,12 @@ pub fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// A decoded segment written so that routing sees it whole and percent-decoding gives it back.
+/// A decoded segment written so that routing sees it whole and decoding (axum's or
+/// [`decode_segment`]) gives it back.
 fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$'()*+,;=:@".contains(&b);
         if keep {
             out.push(char::from(b));
         } else {
@@ -161,6 +162,21 @@ mod tests {
         assert_eq!(canonical_path("/api", "/api").unwrap(), "/api");
         assert_eq!(canonical_path("/apix/v1", "/api"), None);
         assert_eq!(canonical_path("/other", "/api"), None);
+    }
+
+    #[test]
+    fn canonical_segments_decode_to_themselves() {
+        for raw in [
+            "a%26b", "a&b", "x=y", "a%2Fb", "a+b", "%FF", "é ü", "%25", "{x}",
+        ] {
+            let decoded = decode_segment(raw);
+            let canonical = canonical_path(&format!("/{raw}"), "").unwrap();
+            assert_eq!(
+                segments(&canonical),
+                std::slice::from_ref(&decoded),
+                "{raw}"
+            );
+        }
     }
 
     #[test]
