@@ -51,7 +51,7 @@ impl ConnCtl {
 pub struct ConnHandle(pub Arc<ConnCtl>);
 
 impl ConnHandle {
-    /// The connection handle of a request served by [`spawn_server`], if any.
+    /// The connection handle of a request served by [`ServerGuard::spawn`], if any.
     pub fn of<B>(req: &Request<B>) -> Option<ConnHandle> {
         req.extensions()
             .get::<ConnectInfo<ConnHandle>>()
