@@ -14,9 +14,10 @@ use axum::http::StatusCode;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::super::clock::rfc3339_millis;
 use super::super::fault;
 use super::super::net::{content_type, response};
 use super::super::{RateDecision, RateInfo};
@@ -54,7 +55,7 @@ async fn health() -> Response {
     let body = json!({
         "status": "ok",
         "version": "1.0.0",
-        "timestamp": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "timestamp": rfc3339_millis(&Utc::now()),
     });
     response(
         StatusCode::OK,

@@ -2,9 +2,10 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use serde_json::{Value, json};
 
+use super::super::clock::rfc3339_millis;
 use super::super::fault::{FaultAnswers, is_json};
 use super::super::net::{content_type, response};
 use super::storage;
@@ -48,7 +49,7 @@ pub(super) fn error_obj(code: &str, component: &str, message: &str, details: Val
         "componentType": component,
         "message": message,
         "details": details,
-        "date": Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "date": rfc3339_millis(&Utc::now()),
     })
 }
 
