@@ -7,17 +7,33 @@
 //! from a separate "storage host" through signed, expiring URLs, and can be told to
 //! inject faults.
 //!
-//! Shared pieces live here and in the sibling modules:
-//! - [`EmulatorOptions`], [`Fault`], [`Faults`] (one-shot FIFO fault injection),
-//! - [`RateLimiter`] (per-key fixed windows per minute and per hour),
-//! - [`UrlSigner`] (keyed-hash tokens for signed storage URLs),
-//! - deterministic RNG helpers ([`mix64`], [`rng_for`], [`uuid_v4`], ...),
-//! - [`net`]: listeners whose connections can be killed (connection reset and
-//!   truncated body faults), server lifetime, HTTP `Range` handling, S3 XML errors,
-//! - [`wav`]: lazily generated speech-like WAV recordings,
-//! - [`people`]: names, phone numbers and calendar words per language.
+//! # Layout
+//! One folder per vendor ([`welkin`], [`solum`], [`talkpilot`], [`voxeme`], [`allomia`]):
+//! - `mod.rs`: the vendor's documentation, `start`/`start_with`, the options and the emulator
+//!   handle with its test controls, the shared state;
+//! - `routes.rs`: the axum router (one route and one small handler per endpoint; vendor-shaped
+//!   `fallback`/`method_not_allowed_fallback`) and the middleware for faults, keys and rate
+//!   limits; `query.rs`: query validation and paging; `answers.rs`: the vendor's answer and
+//!   error shapes and its answers to injected faults;
+//! - `storage.rs`: recordings (and the storage or media host's router);
+//! - `data.rs`: generation of the records; `scripts.rs`/`texts.rs`/`conversation.rs`/
+//!   `content.rs`: conversation texts.
 //!
-//! Vendor-specific behaviour lives in one module per vendor (e.g. [`talkpilot`]).
+//! Shared pieces:
+//! - [`EmulatorOptions`], [`Fault`], [`Faults`] (one-shot FIFO fault queues) and [`fault`]: the
+//!   fault-injection middleware every listener uses with its vendor's [`fault::FaultAnswers`],
+//! - [`host`]: the steps every listener runs before routing (request log, paths routed on
+//!   decoded segments, no `Allow` header), [`log`]: the one request log ([`RecordedRequest`],
+//!   [`RequestLog`]),
+//! - [`timegen`]: the one office-hours call time generator, [`clock`]: time formats,
+//!   [`templates`]: placeholder filling,
+//! - [`RateLimiter`] (per-key fixed windows per minute and per hour), [`UrlSigner`]
+//!   (keyed-hash tokens for signed storage URLs), deterministic RNG helpers ([`mix64`],
+//!   [`rng_for`], [`uuid_v4`], ...),
+//! - [`net`]: listeners whose connections can be killed (connection reset and truncated body
+//!   faults), server lifetime, HTTP `Range` handling, S3 XML errors,
+//! - [`recordings`] (real speech clips), [`wav`] (lazily generated speech-like WAV),
+//!   [`people`] (names, phone numbers and calendar words per language).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,16 +42,22 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, Utc};
 
 pub mod allomia;
+pub mod clock;
+pub mod fault;
+pub mod host;
+pub mod log;
 pub mod net;
 pub mod people;
 pub mod recordings;
 pub mod solum;
 pub mod talkpilot;
+pub mod templates;
+pub mod timegen;
 pub mod voxeme;
 pub mod wav;
 pub mod welkin;
 
-pub use net::RecordedRequest;
+pub use log::{RecordedRequest, RequestLog};
 
 /// Options shared by all emulators.
 #[derive(Clone, Debug)]

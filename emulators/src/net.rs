@@ -1,6 +1,6 @@
 //! Networking pieces shared by the emulators: a listener whose connections can be
 //! killed from a handler (for the connection-reset and truncated-body faults),
-//! server lifetime, request recording, HTTP `Range` handling for recordings and
+//! server lifetime, plain answers, HTTP `Range` handling for recordings and
 //! S3-style XML errors for the storage host.
 
 use std::io;
@@ -20,41 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-/// A request seen by a storage host (query string removed: it holds the token).
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path_and_query_redacted: String,
-    /// Header names in lowercase, values lossily decoded.
-    pub headers: Vec<(String, String)>,
-}
-
-impl RecordedRequest {
-    pub fn from_request<B>(req: &Request<B>) -> Self {
-        RecordedRequest {
-            method: req.method().to_string(),
-            path_and_query_redacted: req.uri().path().to_string(),
-            headers: req
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_ascii_lowercase(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-        }
-    }
-
-    /// Value of a header (name compared case-insensitively).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub use super::log::RecordedRequest;
 
 // ---------------------------------------------------------------------------
 // Killable connections
@@ -85,7 +51,7 @@ impl ConnCtl {
 pub struct ConnHandle(pub Arc<ConnCtl>);
 
 impl ConnHandle {
-    /// The connection handle of a request served by [`spawn_server`], if any.
+    /// The connection handle of a request served by [`ServerGuard::spawn`], if any.
     pub fn of<B>(req: &Request<B>) -> Option<ConnHandle> {
         req.extensions()
             .get::<ConnectInfo<ConnHandle>>()
@@ -293,6 +259,21 @@ impl Drop for ServerGuard {
 // ---------------------------------------------------------------------------
 // Bodies
 // ---------------------------------------------------------------------------
+
+/// An answer with exactly these status, headers and body.
+pub fn response(status: StatusCode, headers: HeaderMap, body: impl Into<Body>) -> Response<Body> {
+    let mut resp = Response::new(body.into());
+    *resp.status_mut() = status;
+    *resp.headers_mut() = headers;
+    resp
+}
+
+/// Headers with just this `Content-Type`.
+pub fn content_type(value: &'static str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+    h
+}
 
 /// A response whose `Content-Length` promises `full.len()` bytes but which sends
 /// only about half of them and then closes the connection.

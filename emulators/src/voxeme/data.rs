@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Datelike, Days, SecondsFormat, TimeDelta, Utc, Weekday};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::{Value, json};
 
+use super::super::clock::rfc3339_millis;
 use super::super::people::{self, Lang};
 use super::super::recordings::{self, AudioFormat, Clip};
+use super::super::timegen::{OfficeHours, call_times};
 use super::super::{chance, hex, pick, pick_weighted, rng_for, uuid_v4};
 
 /// CDRs are kept this many days (nothing older is generated or served).
@@ -126,10 +128,6 @@ pub struct Cdr {
     pub clip: Option<&'static Clip>,
 }
 
-pub fn ts(d: &DateTime<Utc>) -> String {
-    d.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 pub const EPOCH: &str = "1970-01-01T00:00:00.000Z";
 
 impl Cdr {
@@ -143,7 +141,7 @@ impl Cdr {
             }
         };
         json!({
-            "attempted_at": ts(&self.attempted_at),
+            "attempted_at": rfc3339_millis(&self.attempted_at),
             "account_sid": account.sid,
             "service_provider_sid": sp_sid,
             "application_sid": self.application_sid,
@@ -152,8 +150,8 @@ impl Cdr {
             "from": self.from,
             "to": self.to,
             "answered": self.answered,
-            "answered_at": self.answered_at.as_ref().map(ts).unwrap_or_else(|| EPOCH.to_string()),
-            "terminated_at": ts(&self.terminated_at),
+            "answered_at": self.answered_at.as_ref().map(rfc3339_millis).unwrap_or_else(|| EPOCH.to_string()),
+            "terminated_at": rfc3339_millis(&self.terminated_at),
             "duration": num(self.duration),
             "sip_status": num(u32::from(self.sip_status)),
             "sip_callid": self.sip_callid,
@@ -189,44 +187,17 @@ pub(super) fn caller_number(rng: &mut fastrand::Rng, lang: Lang) -> String {
     }
 }
 
-/// Unique attempt times over the retention window (local office hours mostly), newest first.
-fn make_times(seed: u64, ai: usize, n: usize, now: DateTime<Utc>, tz: i64) -> Vec<DateTime<Utc>> {
-    let mut rng = rng_for(seed, "vx-times", ai as u64);
-    const HOURS: [u32; 14] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 22];
-    const WEIGHTS: [u32; 14] = [4, 12, 16, 16, 14, 8, 7, 11, 11, 9, 6, 3, 2, 1];
-    let tz = TimeDelta::hours(tz);
-    let local_today = (now + tz).date_naive();
-    let earliest = now - TimeDelta::days(RETENTION_DAYS) + TimeDelta::minutes(30);
-    let latest = now - TimeDelta::seconds(90);
-    let mut seen = HashSet::new();
-    let mut out = Vec::with_capacity(n);
-    let mut attempts = 0u32;
-    while out.len() < n && attempts < 1_000_000 {
-        attempts += 1;
-        let Some(day) = local_today.checked_sub_days(Days::new(rng.u64(0..=30))) else {
-            continue;
-        };
-        let keep = match day.weekday() {
-            Weekday::Sat => 0.3,
-            Weekday::Sun => 0.08,
-            _ => 1.0,
-        };
-        if !chance(&mut rng, keep) {
-            continue;
-        }
-        let hour = HOURS[pick_weighted(&mut rng, &WEIGHTS)];
-        let Some(local) = day.and_hms_opt(hour, rng.u32(0..60), rng.u32(0..60)) else {
-            continue;
-        };
-        let utc = local.and_utc() - tz;
-        if utc <= earliest || utc >= latest || !seen.insert(utc) {
-            continue;
-        }
-        out.push(utc);
-    }
-    out.sort_by(|a, b| b.cmp(a));
-    out
-}
+/// Local office hours of a site (each account has its own time zone).
+const OFFICE_HOURS: OfficeHours = OfficeHours {
+    hours: &[7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 22],
+    weights: &[4, 12, 16, 16, 14, 8, 7, 11, 11, 9, 6, 3, 2, 1],
+    weekend_keep: Some((0.3, 0.08)),
+    tz_hours: 0,
+    days_back: RETENTION_DAYS as u64,
+    oldest: TimeDelta::minutes(RETENTION_DAYS * 24 * 60 - 30),
+    newest: TimeDelta::seconds(90),
+    max_attempts: 1_000_000,
+};
 
 /// (sip status, termination reason, share) of calls that were not answered.
 const UNANSWERED: [(u16, &str, u32); 5] = [
@@ -251,146 +222,218 @@ pub fn generate(seed: u64, now: DateTime<Utc>) -> (String, Vec<Account>, Vec<Vec
             application_sid: uuid_v4(&mut rng),
         };
         let n = 150 + rng.usize(..=100);
-        let mut times = make_times(seed, ai, n, now, spec.tz_hours);
-        // One recorded call a few days ago starts just before midnight UTC and ends after it:
-        // its recording URL carries the END date.
-        let mut midnight_at = None;
-        let idx = times.len().min(12).saturating_sub(1);
-        if spec.record.is_some() && !times.is_empty() {
-            let day = (now - TimeDelta::days(3)).date_naive();
-            if let Some(t) = day.and_hms_opt(23, 57, 12).map(|t| t.and_utc())
-                && !times.contains(&t)
-            {
-                times[idx] = t;
-                times.sort_by(|a, b| b.cmp(a));
-                midnight_at = Some(t);
-            }
-        }
+        let (times, midnight_at) = attempt_times(seed, ai, n, now, spec);
         // Callers: a few call often.
         let mut crng = rng_for(seed, "vx-callers", ai as u64);
         let callers: Vec<String> = (0..70)
             .map(|_| caller_number(&mut crng, spec.lang))
             .collect();
-        let mut cdrs = Vec::with_capacity(times.len());
-        for (i, attempted_at) in times.iter().enumerate() {
-            let mut r = rng_for(seed, "vx-cdr", ((ai as u64) << 32) | i as u64);
-            let mut call_sid = uuid_v4(&mut r);
-            while !used.insert(call_sid.clone()) {
-                call_sid = uuid_v4(&mut r);
-            }
-            let forced_midnight = Some(*attempted_at) == midnight_at;
-            let inbound = forced_midnight || chance(&mut r, 0.72);
-            let weights: Vec<u32> = spec.trunks.iter().map(|t| t.1).collect();
-            let (trunk, _, plus) = spec.trunks[pick_weighted(&mut r, &weights)];
-            let other = if chance(&mut r, 0.4) {
-                callers[r.usize(..8)].clone()
-            } else {
-                callers[r.usize(..callers.len())].clone()
-            };
-            let fmt_num = |n: &str| {
-                if plus { format!("+{n}") } else { n.to_string() }
-            };
-            let (from, to) = if inbound {
-                (fmt_num(&other), spec.did.to_string())
-            } else {
-                (spec.did.to_string(), fmt_num(&other))
-            };
-            let answered = forced_midnight || chance(&mut r, 0.78);
-            let ring = TimeDelta::milliseconds(r.i64(1_500..22_000));
-            let (answered_at, duration, sip_status, reason, terminated_at) = if answered {
-                let at = *attempted_at + ring;
-                let secs = if forced_midnight {
-                    420
-                } else if chance(&mut r, 0.1) {
-                    r.u32(600..1500)
-                } else {
-                    r.u32(8..480)
-                };
-                let reason = if chance(&mut r, 0.6) {
-                    "caller hungup"
-                } else {
-                    "called party hungup"
-                };
-                (
-                    Some(at),
-                    secs,
-                    200u16,
-                    reason,
-                    at + TimeDelta::seconds(i64::from(secs)),
-                )
-            } else {
-                let w: Vec<u32> = UNANSWERED.iter().map(|u| u.2).collect();
-                let (status, reason, _) = UNANSWERED[pick_weighted(&mut r, &w)];
-                (None, 0, status, reason, *attempted_at + ring)
-            };
-            let floats = chance(&mut r, 0.25);
-            let application_sid =
-                (inbound || chance(&mut r, 0.5)).then(|| account.application_sid.clone());
-            let sip_callid = format!("{}@{}", uuid_v4(&mut r), spec.host);
-            let sip_parent_callid = (!inbound && chance(&mut r, 0.15))
-                .then(|| format!("{}@{}", uuid_v4(&mut r), spec.host));
-            let remote_host = format!(
-                "{}.{}.{}.{}",
-                pick(&mut r, &[3u8, 18, 34, 52, 54, 185]),
-                r.u8(1..255),
-                r.u8(1..255),
-                r.u8(1..255)
-            );
-            let trace_id = if spec.tracing {
-                hex(&mut r, 32)
-            } else {
-                "0".repeat(32)
-            };
-            let recorded = spec.record.is_some()
-                && answered
-                && duration > 0
-                && (forced_midnight || chance(&mut r, 0.9));
-            let mut cdr = Cdr {
-                call_sid,
-                attempted_at: *attempted_at,
-                application_sid,
-                inbound,
-                from,
-                to,
-                answered,
-                answered_at,
-                terminated_at,
-                duration,
-                floats,
-                sip_status,
-                sip_callid,
-                sip_parent_callid,
-                termination_reason: reason,
-                remote_host,
-                trunk,
-                trace_id,
-                recording_path: None,
-                recording_missing: false,
-                clip: None,
-            };
-            if let (true, Some(fmt)) = (recorded, spec.record) {
-                cdr.recording_path = Some(format!(
-                    "/Accounts/{}/RecentCalls/{}/record/{}/{}",
-                    account.sid,
-                    cdr.call_sid,
-                    cdr.end_date_path(),
-                    fmt.as_str()
-                ));
-                cdr.recording_missing = !forced_midnight && i > 2 && chance(&mut r, 0.05);
-                let format = match fmt {
-                    RecordFormat::Mp3 if chance(&mut r, 0.3) => AudioFormat::Mp3Vbr,
-                    RecordFormat::Mp3 => AudioFormat::Mp3Cbr,
-                    RecordFormat::Wav if chance(&mut r, 0.4) => AudioFormat::WavMulaw,
-                    RecordFormat::Wav => AudioFormat::WavPcm16,
-                };
-                cdr.clip = Some(recordings::pick(format, Some(spec.lang.code()), r.u64(..)));
-            }
-            cdrs.push(cdr);
-        }
+        let site = Site {
+            seed,
+            ai,
+            account: &account,
+            callers: &callers,
+        };
+        let cdrs = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| gen_cdr(&site, i, *t, Some(*t) == midnight_at, &mut used))
+            .collect();
         accounts.push(account);
         all.push(cdrs);
     }
     (sp_sid, accounts, all)
+}
+
+/// Unique attempt times over the retention window (local office hours mostly), newest first,
+/// and the one that starts just before midnight UTC (recording accounts).
+fn attempt_times(
+    seed: u64,
+    ai: usize,
+    n: usize,
+    now: DateTime<Utc>,
+    spec: &AccountSpec,
+) -> (Vec<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let hours = OfficeHours {
+        tz_hours: spec.tz_hours,
+        ..OFFICE_HOURS
+    };
+    let mut times = call_times(&mut rng_for(seed, "vx-times", ai as u64), now, &hours, n);
+    // One recorded call a few days ago starts just before midnight UTC and ends after it:
+    // its recording URL carries the END date.
+    let mut midnight_at = None;
+    let idx = times.len().min(12).saturating_sub(1);
+    if spec.record.is_some() && !times.is_empty() {
+        let day = (now - TimeDelta::days(3)).date_naive();
+        if let Some(t) = day.and_hms_opt(23, 57, 12).map(|t| t.and_utc())
+            && !times.contains(&t)
+        {
+            times[idx] = t;
+            times.sort_by(|a, b| b.cmp(a));
+            midnight_at = Some(t);
+        }
+    }
+    (times, midnight_at)
+}
+
+/// What the generation of a site's CDRs looks at.
+struct Site<'a> {
+    seed: u64,
+    ai: usize,
+    account: &'a Account,
+    callers: &'a [String],
+}
+
+/// How a call attempt ended: (answered at, seconds, SIP status, reason, terminated at).
+type Ending = (Option<DateTime<Utc>>, u32, u16, &'static str, DateTime<Utc>);
+
+fn ending(
+    r: &mut fastrand::Rng,
+    attempted_at: DateTime<Utc>,
+    answered: bool,
+    forced_midnight: bool,
+) -> Ending {
+    let ring = TimeDelta::milliseconds(r.i64(1_500..22_000));
+    if !answered {
+        let w: Vec<u32> = UNANSWERED.iter().map(|u| u.2).collect();
+        let (status, reason, _) = UNANSWERED[pick_weighted(r, &w)];
+        return (None, 0, status, reason, attempted_at + ring);
+    }
+    let at = attempted_at + ring;
+    let secs = if forced_midnight {
+        420
+    } else if chance(r, 0.1) {
+        r.u32(600..1500)
+    } else {
+        r.u32(8..480)
+    };
+    let reason = if chance(r, 0.6) {
+        "caller hungup"
+    } else {
+        "called party hungup"
+    };
+    (
+        Some(at),
+        secs,
+        200u16,
+        reason,
+        at + TimeDelta::seconds(i64::from(secs)),
+    )
+}
+
+fn gen_cdr(
+    site: &Site,
+    i: usize,
+    attempted_at: DateTime<Utc>,
+    forced_midnight: bool,
+    used: &mut HashSet<String>,
+) -> Cdr {
+    let spec = site.account.spec;
+    let mut r = rng_for(site.seed, "vx-cdr", ((site.ai as u64) << 32) | i as u64);
+    let mut call_sid = uuid_v4(&mut r);
+    while !used.insert(call_sid.clone()) {
+        call_sid = uuid_v4(&mut r);
+    }
+    let inbound = forced_midnight || chance(&mut r, 0.72);
+    let weights: Vec<u32> = spec.trunks.iter().map(|t| t.1).collect();
+    let (trunk, _, plus) = spec.trunks[pick_weighted(&mut r, &weights)];
+    let other = if chance(&mut r, 0.4) {
+        site.callers[r.usize(..8)].clone()
+    } else {
+        site.callers[r.usize(..site.callers.len())].clone()
+    };
+    let fmt_num = |n: &str| {
+        if plus { format!("+{n}") } else { n.to_string() }
+    };
+    let (from, to) = if inbound {
+        (fmt_num(&other), spec.did.to_string())
+    } else {
+        (spec.did.to_string(), fmt_num(&other))
+    };
+    let answered = forced_midnight || chance(&mut r, 0.78);
+    let (answered_at, duration, sip_status, reason, terminated_at) =
+        ending(&mut r, attempted_at, answered, forced_midnight);
+    let floats = chance(&mut r, 0.25);
+    let application_sid =
+        (inbound || chance(&mut r, 0.5)).then(|| site.account.application_sid.clone());
+    let sip_callid = format!("{}@{}", uuid_v4(&mut r), spec.host);
+    let sip_parent_callid =
+        (!inbound && chance(&mut r, 0.15)).then(|| format!("{}@{}", uuid_v4(&mut r), spec.host));
+    let remote_host = format!(
+        "{}.{}.{}.{}",
+        pick(&mut r, &[3u8, 18, 34, 52, 54, 185]),
+        r.u8(1..255),
+        r.u8(1..255),
+        r.u8(1..255)
+    );
+    let trace_id = if spec.tracing {
+        hex(&mut r, 32)
+    } else {
+        "0".repeat(32)
+    };
+    let recorded = spec.record.is_some()
+        && answered
+        && duration > 0
+        && (forced_midnight || chance(&mut r, 0.9));
+    let mut cdr = Cdr {
+        call_sid,
+        attempted_at,
+        application_sid,
+        inbound,
+        from,
+        to,
+        answered,
+        answered_at,
+        terminated_at,
+        duration,
+        floats,
+        sip_status,
+        sip_callid,
+        sip_parent_callid,
+        termination_reason: reason,
+        remote_host,
+        trunk,
+        trace_id,
+        recording_path: None,
+        recording_missing: false,
+        clip: None,
+    };
+    if recorded {
+        attach_recording(&mut r, &mut cdr, site.account, i, forced_midnight);
+    }
+    cdr
+}
+
+/// The recording of a recorded call: its URL path, whether its object is missing, its clip.
+fn attach_recording(
+    r: &mut fastrand::Rng,
+    cdr: &mut Cdr,
+    account: &Account,
+    i: usize,
+    forced_midnight: bool,
+) {
+    let Some(fmt) = account.spec.record else {
+        return;
+    };
+    cdr.recording_path = Some(format!(
+        "/Accounts/{}/RecentCalls/{}/record/{}/{}",
+        account.sid,
+        cdr.call_sid,
+        cdr.end_date_path(),
+        fmt.as_str()
+    ));
+    cdr.recording_missing = !forced_midnight && i > 2 && chance(r, 0.05);
+    let format = match fmt {
+        RecordFormat::Mp3 if chance(r, 0.3) => AudioFormat::Mp3Vbr,
+        RecordFormat::Mp3 => AudioFormat::Mp3Cbr,
+        RecordFormat::Wav if chance(r, 0.4) => AudioFormat::WavMulaw,
+        RecordFormat::Wav => AudioFormat::WavPcm16,
+    };
+    cdr.clip = Some(recordings::pick(
+        format,
+        Some(account.spec.lang.code()),
+        r.u64(..),
+    ));
 }
 
 pub fn account_json(a: &Account, sp_sid: &str) -> Value {
