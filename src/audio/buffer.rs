@@ -117,7 +117,10 @@ impl Recording {
         let mut g = self.lock();
         loop {
             if g.cancelled {
-                return Err(io::Error::new(io::ErrorKind::Interrupted, "playback stopped"));
+                return Err(io::Error::new(
+                    io::ErrorKind::Interrupted,
+                    "playback stopped",
+                ));
             }
             if (pos as usize) < g.data.len() || g.fill != Fill::Filling {
                 return Ok(g);

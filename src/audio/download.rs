@@ -22,11 +22,22 @@ pub enum DownloadEvent {
         total: Option<u64>,
     },
     /// Bytes so far.
-    Progress { bytes: u64, total: Option<u64> },
+    Progress {
+        bytes: u64,
+        total: Option<u64>,
+    },
     /// The connection broke or ended early at `at` bytes; reopening (attempt `attempt`).
-    Resuming { at: u64, attempt: u32, cause: String },
-    Complete { bytes: u64 },
-    Failed { reason: String },
+    Resuming {
+        at: u64,
+        attempt: u32,
+        cause: String,
+    },
+    Complete {
+        bytes: u64,
+    },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Which recording, from whom.
@@ -45,7 +56,11 @@ pub async fn download(src: Source, rec: Recording, tell: impl Fn(DownloadEvent))
     loop {
         let at = rec.len();
         let before = at;
-        let cause = match src.provider.open_recording(src.scope.as_deref(), &src.id, at).await {
+        let cause = match src
+            .provider
+            .open_recording(src.scope.as_deref(), &src.id, at)
+            .await
+        {
             Ok(stream) => {
                 if !started {
                     started = true;
@@ -76,7 +91,8 @@ pub async fn download(src: Source, rec: Recording, tell: impl Fn(DownloadEvent))
             let reason = format!(
                 "{cause}; gave up after {MAX_REOPENS} attempts at {} of {}",
                 bytes_text(rec.len()),
-                rec.total().map_or("an unknown number of bytes".into(), bytes_text)
+                rec.total()
+                    .map_or("an unknown number of bytes".into(), bytes_text)
             );
             return give_up(&rec, &tell, reason);
         }
@@ -97,7 +113,9 @@ fn give_up(rec: &Recording, tell: &impl Fn(DownloadEvent), reason: String) {
 fn worth_retrying(e: &ProviderError) -> bool {
     matches!(
         e,
-        ProviderError::Offline { .. } | ProviderError::RateLimited { .. } | ProviderError::Vendor { .. }
+        ProviderError::Offline { .. }
+            | ProviderError::RateLimited { .. }
+            | ProviderError::Vendor { .. }
     )
 }
 

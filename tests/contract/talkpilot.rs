@@ -1,6 +1,5 @@
 //! TalkPilot: calls per agent, 1-based pages, an API key, errors as an object, transcripts as
-//! JSON inside a string, recordings (WAV) from signed storage URLs. The emulator keeps no log of
-//! API requests: what reaches the server is shown by its answers and the adapter's query.
+//! JSON inside a string, recordings (WAV) from signed storage URLs.
 
 use callbrowser::http::{HttpLimits, HttpNotice};
 use callbrowser::model::{Call, Filter, PageRequest, Scope};
@@ -214,12 +213,19 @@ impl Pair for TalkPilotPair {
         self.emu.faults().pending()
     }
 
-    /// The emulator logs storage requests only.
     fn list_requests(&self) -> Option<Vec<Seen>> {
-        None
+        let seen = self.emu.requests().into_iter();
+        let seen = seen.filter(|r| r.path.starts_with("/v1/agents/") && r.path.ends_with("/calls"));
+        let seen = seen.map(|r| Seen {
+            authorized: r.header("x-api-key").is_some(),
+            query: r.query,
+        });
+        Some(seen.collect())
     }
 
-    fn clear_requests(&self) {}
+    fn clear_requests(&self) {
+        self.emu.clear_requests();
+    }
 
     fn base_query(&self, page: u32, size: u32) -> Query {
         query(&[("page", &page.to_string()), ("limit", &size.to_string())])

@@ -133,7 +133,13 @@ pub async fn start(opts: EmulatorOptions) -> std::io::Result<TalkPilotEmulator> 
     let mut guard = ServerGuard::new();
     let api = HostSteps {
         paths: Paths::Segments { base: BASE_PATH },
-        log: None,
+        log: Some((
+            shared.api_log.clone(),
+            LogPolicy {
+                base_path: Some(BASE_PATH),
+                ..LogPolicy::FULL
+            },
+        )),
     };
     guard.spawn(api_listener, host(routes::router(shared.clone()), api));
     let storage = HostSteps {
@@ -188,6 +194,15 @@ impl TalkPilotEmulator {
     }
 
     /// Every request the storage host received, in order.
+    /// Every request to the API, in order (path below the base path, query, headers).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.api_log.all()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.api_log.clear();
+    }
+
     pub fn storage_requests(&self) -> Vec<RecordedRequest> {
         self.shared.storage_log.all()
     }
@@ -281,6 +296,8 @@ struct Shared {
     signer: UrlSigner,
     storage_base: String,
     storage_log: RequestLog,
+    /// Requests to the API (headers kept: tests check the key went only there).
+    api_log: RequestLog,
     throttle: AtomicU64,
     req_counter: AtomicU64,
 }
@@ -337,6 +354,7 @@ impl Shared {
             faults: Faults::default(),
             storage_base,
             storage_log: RequestLog::default(),
+            api_log: RequestLog::default(),
             throttle: AtomicU64::new(0),
             req_counter: AtomicU64::new(0),
         }
