@@ -327,9 +327,6 @@ async fn list(cfg: &Config, args: ListArgs, tz: TimeZoneSetting) -> anyhow::Resu
 }
 
 async fn show(cfg: &Config, args: ShowArgs, tz: TimeZoneSetting) -> anyhow::Result<ExitCode> {
-    if crate::http::is_dot_segment(args.id.trim()) {
-        anyhow::bail!("{:?} is not a call id", args.id);
-    }
     let p = pick(build_providers(cfg, None).await, args.provider.as_deref())?;
     let scopes: Vec<Option<String>> =
         match (&args.scope, p.pinned_scope(), p.capabilities().scope_noun) {

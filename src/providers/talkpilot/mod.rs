@@ -16,7 +16,7 @@ use crate::model::{
     Account, Call, CallDetail, Capabilities, Filter, FilterKey, FilterKind, Page, PageNumbers,
     PageRequest, ProviderKind, RecordingRef, Scope,
 };
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 const PROVIDER_KEYS: &[FilterKey] = &[
     FilterKey {
@@ -159,13 +159,15 @@ impl TalkPilot {
         Ok(Page::from_numbers(items, unreadable, numbers))
     }
 
-    fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
-        scope
+    /// The agent to list under (the one given, else the pinned one) and its path segment.
+    fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<(&'a str, String), ProviderError> {
+        let agent = scope
             .or(self.s.agent.as_ref().map(|a| a.id.as_str()))
             .ok_or_else(|| ProviderError::Invalid {
                 provider: self.s.label.clone(),
                 message: "choose an agent first: TalkPilot lists calls per agent".into(),
-            })
+            })?;
+        Ok((agent, id_segment(&self.s.label, "agent id", agent)?))
     }
 
     async fn detail_json(
@@ -173,15 +175,13 @@ impl TalkPilot {
         scope: Option<&str>,
         id: &str,
     ) -> Result<(String, Value), ProviderError> {
-        let agent = self.agent_of(scope)?.to_string();
-        let path = format!("/agents/{}/calls/{}", seg(&agent), seg(id));
+        let (agent, agent_seg) = self.agent_of(scope)?;
+        let id_seg = id_segment(&self.s.label, "call id", id)?;
+        let path = format!("/agents/{agent_seg}/calls/{id_seg}");
         let v = self.get_json(&path, &[]).await?;
-        Ok((agent, v))
+        Ok((agent.to_string(), v))
     }
 }
-
-/// One path segment, percent-encoded.
-use crate::http::path_segment as seg;
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -270,10 +270,10 @@ impl Provider for TalkPilot {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError> {
-        let agent = self.agent_of(scope)?;
+        let (agent, agent_seg) = self.agent_of(scope)?;
         let query = calls_query(filter, page, self.caps.max_page_size);
         let v = self
-            .get_json(&format!("/agents/{}/calls", seg(agent)), &query)
+            .get_json(&format!("/agents/{agent_seg}/calls"), &query)
             .await?;
         self.page(&v, page, |o| map::call(&self.account, agent, o))
     }

@@ -36,7 +36,7 @@ use crate::model::{
     Account, Call, CallDetail, Capabilities, Filter, Page, PageRequest, ProviderKind, Scope,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 use map::seg;
 
@@ -314,9 +314,9 @@ impl Provider for Welkin {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError> {
-        let patient = self.patient_of(scope)?;
+        let (patient, patient_seg) = self.patient_of(scope)?;
         let query = calls_query(filter, page, self.caps.max_page_size);
-        let url = self.url(&format!("/patients/{}/calls", seg(patient)));
+        let url = self.url(&format!("/patients/{patient_seg}/calls"));
         let (v, who) = tokio::join!(self.get_json(&url, &query), self.patient_info(patient));
         let v = v?;
         read_page(&v, page, |o| {
@@ -326,8 +326,9 @@ impl Provider for Welkin {
     }
 
     async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
-        let patient = self.patient_of(scope)?;
-        let url = self.url(&format!("/patients/{}/calls/{}", seg(patient), seg(id)));
+        let (patient, patient_seg) = self.patient_of(scope)?;
+        let id_seg = id_segment(&self.s.label, "call id", id)?;
+        let url = self.url(&format!("/patients/{patient_seg}/calls/{id_seg}"));
         let (v, who) = tokio::join!(self.get_json(&url, &[]), self.patient_info(patient));
         let v = v?;
         let o = v
@@ -347,7 +348,8 @@ impl Provider for Welkin {
         id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
-        let patient = self.patient_of(scope)?;
+        let (patient, _) = self.patient_of(scope)?;
+        id_segment(&self.s.label, "call id", id)?;
         let url = format!(
             "{}{}",
             self.base(),
@@ -365,8 +367,9 @@ impl Provider for Welkin {
 
     async fn check(&self) -> Result<String, ProviderError> {
         if let Some(p) = &self.s.patient {
+            let patient = self.patient_segment(&p.id)?;
             let v = self
-                .get_json(&self.url(&format!("/patients/{}", seg(&p.id))), &[])
+                .get_json(&self.url(&format!("/patients/{patient}")), &[])
                 .await?;
             let name = v
                 .as_object()
