@@ -323,14 +323,61 @@ impl Provider for TalkPilot {
         }
     }
 
+    /// Browsing needs `agents:read` and `calls:read`: the agents are listed, then one call of
+    /// the first agent (or of the pinned one), so a key lacking either fails here, not later.
     async fn check(&self) -> Result<String, ProviderError> {
-        let v = self
-            .get_json("/agents", &[("page", "1".into()), ("limit", "1".into())])
-            .await?;
-        let total = v
-            .pointer("/pagination/total")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        Ok(format!("key accepted; {total} agent(s) visible"))
+        let (agent, visible) = match &self.s.agent {
+            Some(a) => (Some(a.id.clone()), "the pinned agent".to_string()),
+            None => {
+                let query = [("page", "1".into()), ("limit", "1".into())];
+                let v = self
+                    .get_json("/agents", &query)
+                    .await
+                    .map_err(|e| self.needs_permissions(e))?;
+                let total = v
+                    .pointer("/pagination/total")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let first = self.page(&v, PageRequest { page: 1, size: 1 }, map::scope)?;
+                let first = first.items.into_iter().next().map(|a| a.id);
+                (first, format!("{total} agent(s)"))
+            }
+        };
+        let Some(agent) = agent else {
+            return Ok(format!(
+                "key accepted; {visible} visible (no agent to check calls:read with)"
+            ));
+        };
+        self.list_calls(
+            Some(&agent),
+            &Filter::default(),
+            PageRequest { page: 1, size: 1 },
+        )
+        .await
+        .map_err(|e| self.needs_permissions(e))?;
+        Ok(format!("key accepted; {visible} and their calls visible"))
+    }
+}
+
+impl TalkPilot {
+    /// A refusal in the check says what browsing needs.
+    fn needs_permissions(&self, e: ProviderError) -> ProviderError {
+        match e {
+            ProviderError::Forbidden {
+                provider,
+                status,
+                code,
+                message,
+            } => ProviderError::Forbidden {
+                provider,
+                status,
+                code,
+                message: format!(
+                    "{message}; browsing needs a key with agents:read and calls:read ({})",
+                    self.s.key_hint
+                ),
+            },
+            other => other,
+        }
     }
 }
