@@ -84,25 +84,29 @@ async fn build_one(
             api,
             storage,
         )),
-        KindSetting::Welkin => Arc::new(Welkin::new(
-            WelkinSettings {
-                name,
-                label,
-                base_url,
-                tenant: p.tenant.clone().unwrap_or_default(),
-                instance: p.instance.clone().unwrap_or_default(),
-                auth_style: match p.auth_style.unwrap_or_default() {
-                    WelkinAuthSetting::Current => WelkinAuthStyle::Current,
-                    WelkinAuthSetting::V8 => WelkinAuthStyle::V8,
+        KindSetting::Welkin => Arc::new(
+            Welkin::new(
+                WelkinSettings {
+                    name,
+                    label,
+                    base_url,
+                    tenant: p.tenant.clone().unwrap_or_default(),
+                    instance: p.instance.clone().unwrap_or_default(),
+                    auth_style: match p.auth_style.unwrap_or_default() {
+                        WelkinAuthSetting::Current => WelkinAuthStyle::Current,
+                        WelkinAuthSetting::V8 => WelkinAuthStyle::V8,
+                    },
+                    client: p.client.clone().unwrap_or_default(),
+                    secret: key,
+                    key_hint,
+                    patient: pinned(p),
                 },
-                client: p.client.clone().unwrap_or_default(),
-                secret: key,
-                key_hint,
-                patient: pinned(p),
-            },
-            api,
-            storage,
-        )),
+                api,
+                storage,
+            )
+            // Kept between runs: a script looping over `show` asks for one token, not one each.
+            .with_token_cache(&crate::config::dirs().state_dir.join("tokens")),
+        ),
         KindSetting::Solum => Arc::new(Solum::new(
             SolumSettings {
                 name,

@@ -64,3 +64,55 @@ pub fn talkpilot_block(name: &str, base: &str, key: &str) -> String {
          api_key = \"{key}\"\n\n"
     )
 }
+
+/// What a fake TalkPilot server answers for page `page` of `limit` calls: the calls and the
+/// page count it claims.
+pub type Pages = dyn Fn(u32, u32) -> (Vec<serde_json::Value>, u64) + Send + Sync;
+
+/// A TalkPilot call record.
+pub fn tp_call(id: &str, name: &str, duration: u32) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "customer_name": name, "phone_number": "+4930123456", "duration": duration,
+        "done": false, "created_at": "2026-03-19T10:30:00Z", "call_summary": "s"
+    })
+}
+
+/// A fake TalkPilot API whose calls pages come from `pages` (every agent alike); answers the
+/// agents list with one agent. Returns its base URL and a count of the calls pages asked for.
+pub async fn fake_talkpilot(
+    pages: std::sync::Arc<Pages>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::{Query, Request, State};
+    use axum::response::IntoResponse;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    type St = (std::sync::Arc<Pages>, std::sync::Arc<AtomicUsize>);
+    async fn any(
+        State((pages, asked)): State<St>,
+        Query(q): Query<HashMap<String, String>>,
+        req: Request,
+    ) -> axum::response::Response {
+        let num = |k: &str, d: u32| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+        let (page, limit) = (num("page", 1), num("limit", 20));
+        let body = if req.uri().path().ends_with("/calls") {
+            asked.fetch_add(1, Ordering::SeqCst);
+            let (data, claimed) = pages(page, limit);
+            serde_json::json!({"data": data, "pagination":
+                {"page": page, "limit": limit, "total": claimed * u64::from(limit), "pages": claimed}})
+        } else {
+            serde_json::json!({"data": [{"id": "agent-1", "name": "Bot"}],
+                "pagination": {"page": 1, "limit": limit, "total": 1, "pages": 1}})
+        };
+        axum::Json(body).into_response()
+    }
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new()
+        .fallback(any)
+        .with_state((pages, asked.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), asked)
+}

@@ -13,6 +13,7 @@
 mod map;
 mod patients;
 mod token;
+mod token_cache;
 
 pub use token::parse_token;
 
@@ -109,6 +110,8 @@ pub struct Welkin {
     /// Welkin has no signed URLs: recordings come from the API host with the token.
     _storage: HttpClient,
     token: tokio::sync::Mutex<TokenState>,
+    /// Where the token is kept between runs (none: asked for once per process).
+    cache: Option<token_cache::TokenCache>,
     patients: StdMutex<HashMap<String, PatientInfo>>,
     search: StdMutex<Option<SearchCache>>,
 }
@@ -196,9 +199,27 @@ impl Welkin {
             api,
             _storage: storage,
             token: tokio::sync::Mutex::new(TokenState::default()),
+            cache: None,
             patients: StdMutex::new(HashMap::new()),
             search: StdMutex::new(None),
         }
+    }
+
+    /// Keeps the token between runs in `dir` (the state folder's `tokens/`), one file per host,
+    /// tenant and client, readable by its owner only; see [`token_cache`].
+    pub fn with_token_cache(mut self, dir: &std::path::Path) -> Welkin {
+        let style = match self.s.auth_style {
+            WelkinAuthStyle::Current => "current",
+            WelkinAuthStyle::V8 => "v8",
+        };
+        self.cache = Some(token_cache::TokenCache::new(
+            dir,
+            &self.s.base_url,
+            &self.s.tenant,
+            &self.s.client,
+            style,
+        ));
+        self
     }
 
     fn base(&self) -> &str {
@@ -365,7 +386,10 @@ impl Provider for Welkin {
         Ok(RecordingStream::new(&self.s.label, resp))
     }
 
+    /// Exchanges the secret for a token (a token kept by an earlier run proves nothing about
+    /// the secret configured now), then reads the pinned patient or counts the patients.
     async fn check(&self) -> Result<String, ProviderError> {
+        self.ignore_kept_token().await;
         if let Some(p) = &self.s.patient {
             let patient = self.patient_segment(&p.id)?;
             let v = self
