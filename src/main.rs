@@ -1,11 +1,12 @@
 //! Wiring only: command line → logging → runtime → the chosen command.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use callbrowser::cli::{Cli, log_path, run};
+use callbrowser::cli::{Cli, log_path, report, run};
 
 fn main() -> ExitCode {
     let started = Instant::now();
@@ -28,16 +29,15 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("callbrowser: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "callbrowser: cannot start the async runtime: {e}"
+            );
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(run(cli, started)) {
         Ok(code) => code,
-        Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("callbrowser: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => report(&e),
     }
 }

@@ -2,10 +2,11 @@
 //! is sanitized here, as on screen.
 
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::model::TimeZoneSetting;
-use crate::model::{Call, CallDetail, Page, RecordingRef, Transcript};
+use crate::model::{Call, CallDetail, Page, PagingStop, RecordingRef, Transcript};
 
 fn s(v: &Option<String>) -> Option<String> {
     v.as_deref().map(|x| sanitize(x).into_owned())
@@ -70,15 +71,48 @@ pub struct ListOut {
     pub has_more: bool,
     /// Records the provider sent that could not be read.
     pub unreadable: usize,
+    /// Why `--all` stopped paging although the server claimed more (`null`: it did not).
+    pub stopped: Option<StoppedOut>,
     pub calls: Vec<CallOut>,
+}
+
+/// Why paging stopped early, in the JSON document.
+#[derive(Serialize)]
+pub struct StoppedOut {
+    /// `repeated_page`, `empty_page` or `max_list_calls`.
+    pub reason: &'static str,
+    /// The page that was repeated or empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    /// The most calls one list holds (`[ui] max_list_calls`), when that was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_list_calls: Option<usize>,
+    /// The sentence printed on standard error.
+    pub message: String,
+}
+
+impl StoppedOut {
+    pub fn new(stop: &PagingStop) -> StoppedOut {
+        let (reason, page, max_list_calls) = match stop {
+            PagingStop::Repeated { page } => ("repeated_page", Some(*page), None),
+            PagingStop::EmptyButMore { page } => ("empty_page", Some(*page), None),
+            PagingStop::Full { max } => ("max_list_calls", None, Some(*max)),
+        };
+        StoppedOut {
+            reason,
+            page,
+            max_list_calls,
+            message: stop.to_string(),
+        }
+    }
 }
 
 impl ListOut {
     pub fn new(provider: &str, scope: Option<&str>, pages: &[Page<Call>]) -> ListOut {
         let last = pages.last();
         ListOut {
-            provider: provider.to_string(),
-            scope: scope.map(str::to_string),
+            provider: sanitize(provider).into_owned(),
+            scope: scope.map(|s| sanitize(s).into_owned()),
             first_page: pages.first().map_or(1, |p| p.page),
             last_page: last.map_or(1, |p| p.page),
             page_size: last.map_or(0, |p| p.page_size),
@@ -86,12 +120,18 @@ impl ListOut {
             total_pages: last.and_then(|p| p.total_pages),
             has_more: last.is_some_and(|p| p.has_more),
             unreadable: pages.iter().map(|p| p.unreadable).sum(),
+            stopped: None,
             calls: pages
                 .iter()
                 .flat_map(|p| p.items.iter())
                 .map(|c| CallOut::new(provider, c))
                 .collect(),
         }
+    }
+
+    /// The document of a list whose paging stopped early for `stopped`.
+    pub fn stopped(self, stopped: Option<StoppedOut>) -> ListOut {
+        ListOut { stopped, ..self }
     }
 }
 
@@ -186,43 +226,95 @@ impl ShowOut {
     }
 }
 
-/// A plain table of calls, one per line.
-pub fn calls_table(calls: &[Call], tz: TimeZoneSetting) -> String {
+/// The widest a caller or a status may be in a table (longer ones end in `…`).
+const MAX_CALLER_WIDTH: usize = 32;
+const MAX_STATUS_WIDTH: usize = 20;
+
+/// `s` cut to `max` columns of display width, ending in `…` when cut.
+fn fit(s: &str, max: usize) -> String {
+    if s.width() <= max {
+        return s.to_string();
+    }
     let mut out = String::new();
-    out.push_str(&format!(
-        "{:<19}  {:<36}  {:<28}  {:>7}  {:<12}  {}\n",
-        "TIME", "ID", "CALLER", "DUR", "STATUS", "SUMMARY"
-    ));
-    for c in calls {
-        let caller = match (&c.caller_name, &c.caller_number) {
-            (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
-            (Some(n), None) => sanitize(n).into_owned(),
-            (None, Some(p)) => sanitize(p).into_owned(),
-            (None, None) => "—".into(),
-        };
-        let mut status = c
-            .status
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `s` padded with spaces to `width` columns of display width (left-aligned, or right).
+fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(s.width()));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// The cells of one row: time, id, caller, duration, status, summary (all sanitized).
+fn row(c: &Call, tz: TimeZoneSetting) -> [String; 6] {
+    let caller = match (&c.caller_name, &c.caller_number) {
+        (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
+        (Some(n), None) => sanitize(n).into_owned(),
+        (None, Some(p)) => sanitize(p).into_owned(),
+        (None, None) => "—".into(),
+    };
+    let mut status = c
+        .status
+        .as_deref()
+        .map(|x| sanitize(x).into_owned())
+        .unwrap_or_default();
+    if c.purged {
+        status.push_str(" purged");
+    }
+    if c.deleted {
+        status.push_str(" deleted");
+    }
+    [
+        format_time(c.started_at, tz),
+        sanitize(&c.id).into_owned(),
+        fit(&caller, MAX_CALLER_WIDTH),
+        format_duration(c.duration_secs),
+        fit(status.trim(), MAX_STATUS_WIDTH),
+        c.summary
             .as_deref()
             .map(|x| sanitize(x).into_owned())
-            .unwrap_or_default();
-        if c.purged {
-            status.push_str(" purged");
+            .unwrap_or_default(),
+    ]
+}
+
+/// A plain table of calls, one per line, its columns aligned by display width (wide and
+/// combining characters count as they show); ids are never cut, long callers and statuses are.
+pub fn calls_table(calls: &[&Call], tz: TimeZoneSetting) -> String {
+    let header = ["TIME", "ID", "CALLER", "DUR", "STATUS", "SUMMARY"].map(String::from);
+    let rows: Vec<[String; 6]> = calls.iter().map(|c| row(c, tz)).collect();
+    let mut widths = header.each_ref().map(|h| h.width());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.width());
         }
-        if c.deleted {
-            status.push_str(" deleted");
+    }
+    let mut out = String::new();
+    for r in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (i, cell) in r.iter().enumerate() {
+            if i == 5 {
+                line.push_str(cell);
+            } else {
+                line.push_str(&pad(cell, widths[i], i == 3));
+                line.push_str("  ");
+            }
         }
-        out.push_str(&format!(
-            "{:<19}  {:<36}  {:<28}  {:>7}  {:<12}  {}\n",
-            format_time(c.started_at, tz),
-            sanitize(&c.id),
-            caller,
-            format_duration(c.duration_secs),
-            status.trim(),
-            c.summary
-                .as_deref()
-                .map(|x| sanitize(x).into_owned())
-                .unwrap_or_default()
-        ));
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out
 }

@@ -84,25 +84,29 @@ async fn build_one(
             api,
             storage,
         )),
-        KindSetting::Welkin => Arc::new(Welkin::new(
-            WelkinSettings {
-                name,
-                label,
-                base_url,
-                tenant: p.tenant.clone().unwrap_or_default(),
-                instance: p.instance.clone().unwrap_or_default(),
-                auth_style: match p.auth_style.unwrap_or_default() {
-                    WelkinAuthSetting::Current => WelkinAuthStyle::Current,
-                    WelkinAuthSetting::V8 => WelkinAuthStyle::V8,
+        KindSetting::Welkin => Arc::new(
+            Welkin::new(
+                WelkinSettings {
+                    name,
+                    label,
+                    base_url,
+                    tenant: p.tenant.clone().unwrap_or_default(),
+                    instance: p.instance.clone().unwrap_or_default(),
+                    auth_style: match p.auth_style.unwrap_or_default() {
+                        WelkinAuthSetting::Current => WelkinAuthStyle::Current,
+                        WelkinAuthSetting::V8 => WelkinAuthStyle::V8,
+                    },
+                    client: p.client.clone().unwrap_or_default(),
+                    secret: key,
+                    key_hint,
+                    patient: pinned(p),
                 },
-                client: p.client.clone().unwrap_or_default(),
-                secret: key,
-                key_hint,
-                patient: pinned(p),
-            },
-            api,
-            storage,
-        )),
+                api,
+                storage,
+            )
+            // Kept between runs: a script looping over `show` asks for one token, not one each.
+            .with_token_cache(&crate::config::dirs().state_dir.join("tokens")),
+        ),
         KindSetting::Solum => Arc::new(Solum::new(
             SolumSettings {
                 name,
@@ -141,21 +145,60 @@ async fn build_one(
     })
 }
 
-/// Builds every configured provider; `notifier_for(id)` gives provider `id`'s HTTP notifier.
+/// Builds configured provider `index` (its key resolved, its adapter made, or why not).
+pub async fn build(cfg: &Config, index: usize, notifier: Option<Notifier>) -> Option<Built> {
+    let p = cfg.providers.get(index)?;
+    let id = ProviderId::new(index);
+    let provider = build_one(cfg, p, notifier).await;
+    let info = match &provider {
+        Ok(adapter) => crate::providers::describe(id, adapter.as_ref()),
+        Err(_) => configured_info(id, p),
+    };
+    Some(Built { info, provider })
+}
+
+/// Builds every configured provider, in configuration order; `notifier_for(id)` gives provider
+/// `id`'s HTTP notifier. Keys are resolved all at once: a slow `api_key_command` holds up its
+/// own provider only.
 pub async fn build_providers(
     cfg: &Config,
     notifier_for: Option<&dyn Fn(ProviderId) -> Notifier>,
 ) -> Vec<Built> {
-    let mut out = Vec::new();
-    for (i, p) in cfg.providers.iter().enumerate() {
-        let id = ProviderId::new(i);
-        let notifier = notifier_for.map(|f| f(id));
-        let provider = build_one(cfg, p, notifier).await;
-        let info = match &provider {
-            Ok(adapter) => crate::providers::describe(id, adapter.as_ref()),
-            Err(_) => configured_info(id, p),
-        };
-        out.push(Built { info, provider });
+    let builds = (0..cfg.providers.len()).map(|i| {
+        let notifier = notifier_for.map(|f| f(ProviderId::new(i)));
+        build(cfg, i, notifier)
+    });
+    futures_util::future::join_all(builds)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The index of the provider named `name` (the first one without a name), or a sentence naming
+/// the configured ones. Nothing is built: no key is read.
+pub fn find(cfg: &Config, name: Option<&str>) -> Result<usize, String> {
+    let names: Vec<String> = cfg
+        .providers
+        .iter()
+        .map(|p| crate::display::sanitize(p.name.get_ref()).into_owned())
+        .collect();
+    if names.is_empty() {
+        return Err(
+            "no providers are configured: add a [[providers]] block (callbrowser config init \
+             writes a template)"
+                .into(),
+        );
     }
-    out
+    let Some(name) = name else { return Ok(0) };
+    cfg.providers
+        .iter()
+        .position(|p| p.name.get_ref() == name)
+        .ok_or_else(|| {
+            format!(
+                "no provider named '{}'; configured: {}",
+                crate::display::sanitize(name),
+                names.join(", ")
+            )
+        })
 }

@@ -6,6 +6,22 @@ use callbrowser_emulators::EmulatorOptions;
 use callbrowser_emulators::talkpilot;
 use serde_json::Value;
 
+/// What every call object of the JSON documents carries.
+const CALL_KEYS: [&str; 12] = [
+    "provider",
+    "scope",
+    "id",
+    "started_at",
+    "duration_secs",
+    "direction",
+    "status",
+    "caller_name",
+    "caller_number",
+    "summary",
+    "has_recording",
+    "has_transcript",
+];
+
 async fn run(config: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_callbrowser"))
         .arg("--config")
@@ -63,20 +79,7 @@ async fn list_and_show_print_the_documented_json() {
     assert_eq!(doc["total_items"], 145);
     let calls = doc["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 5);
-    for key in [
-        "provider",
-        "scope",
-        "id",
-        "started_at",
-        "duration_secs",
-        "direction",
-        "status",
-        "caller_name",
-        "caller_number",
-        "summary",
-        "has_recording",
-        "has_transcript",
-    ] {
+    for key in CALL_KEYS {
         assert!(calls[0].get(key).is_some(), "call objects carry {key}");
     }
     assert!(calls[0]["started_at"].as_str().unwrap().ends_with('Z'));
@@ -317,20 +320,7 @@ async fn list_and_show_work_for_every_demo_provider() {
         let calls = doc["calls"].as_array().unwrap();
         assert!(!calls.is_empty(), "{name}: no calls:\n{out}");
         for c in calls {
-            for key in [
-                "provider",
-                "scope",
-                "id",
-                "started_at",
-                "duration_secs",
-                "direction",
-                "status",
-                "caller_name",
-                "caller_number",
-                "summary",
-                "has_recording",
-                "has_transcript",
-            ] {
+            for key in CALL_KEYS {
                 assert!(c.get(key).is_some(), "{name}: call without {key}: {c}");
             }
             assert!(c["started_at"].as_str().is_some(), "{name}: {c}");

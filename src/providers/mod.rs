@@ -121,6 +121,22 @@ impl ProviderError {
     }
 }
 
+/// The one check of an id a caller hands an adapter — a call's, or a parent's (agent, patient,
+/// account, organization) — whether it came from the user, the configuration or a vendor's list:
+/// an empty id, `.` or `..` names nothing, and in a URL path the parser would resolve it away and
+/// reach another resource. Every adapter calls this before an id reaches a request; it answers
+/// the id as one percent-encoded path segment, or a sentence naming the provider (`label`) and
+/// what the id should have been (`noun`: "call id", "agent id", …).
+pub fn id_segment(label: &str, noun: &str, id: &str) -> Result<String, ProviderError> {
+    if crate::http::is_dot_segment(id) {
+        return Err(ProviderError::Invalid {
+            provider: label.to_string(),
+            message: format!("\"{}\" is not a {noun}", sanitize(id)),
+        });
+    }
+    Ok(crate::http::path_segment(id))
+}
+
 /// The start of a body as one sanitized line, for errors that have nothing better.
 pub fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);

@@ -25,7 +25,7 @@ use crate::model::{
     PageNumbers, PageRequest, ProviderKind, Scope, Transcript,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 /// The sort orders of the calls list (ASSUMED parameter `sort`).
 pub const SORTS: &[&str] = &["desc", "asc", "duration_desc", "duration_asc"];
@@ -246,23 +246,20 @@ impl AlloMia {
     }
 
     fn org_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
-        scope
+        let org = scope
             .or(self.s.organization.as_ref().map(|o| o.id.as_str()))
             .ok_or_else(|| ProviderError::Invalid {
                 provider: self.s.label.clone(),
                 message: "choose an organization first: AlloMia lists calls per organization"
                     .into(),
-            })
+            })?;
+        // It goes in the query, but an id that names nothing is refused alike everywhere.
+        id_segment(&self.s.label, "organization id", org)?;
+        Ok(org)
     }
 
     async fn detail_object(&self, id: &str) -> Result<Object, ProviderError> {
-        let path = format!(
-            "/calls/{}",
-            seg(id).ok_or_else(|| ProviderError::Invalid {
-                provider: self.s.label.clone(),
-                message: format!("\"{}\" is not a call id", crate::display::body_safe(id)),
-            })?
-        );
+        let path = format!("/calls/{}", id_segment(&self.s.label, "call id", id)?);
         match self.get_json(&path, &[], Ctx::Call { id }).await? {
             Value::Object(o) => Ok(o),
             _ => Err(self.malformed("the call is not a JSON object")),
@@ -441,12 +438,6 @@ impl AlloMia {
     }
 }
 
-/// One path segment, percent-encoded as a path segment (a space is `%20`, `/` is `%2F`). `None`
-/// for an empty, `.` or `..` segment: URL parsers resolve those, so no URL can carry them.
-fn seg(s: &str) -> Option<String> {
-    (!crate::http::is_dot_segment(s)).then(|| crate::http::path_segment(s))
-}
-
 /// `pagination.total` of a list answer, a number or a string holding one (0 when absent).
 fn total_of(v: &Value) -> u64 {
     v.get("pagination")
@@ -531,6 +522,9 @@ impl Provider for AlloMia {
     }
 
     async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        if let Some(org) = scope {
+            id_segment(&self.s.label, "organization id", org)?;
+        }
         let o = self.detail_object(id).await?;
         let scope = scope
             .map(str::to_string)
@@ -562,6 +556,7 @@ impl Provider for AlloMia {
         id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
+        id_segment(&self.s.label, "call id", id)?;
         // A URL from a recent detail is used while it is valid; otherwise a fresh detail.
         let (url, fresh) = match self.cached_recording(id) {
             Some(url) => (url, false),
@@ -612,6 +607,7 @@ mod tests {
 
     #[test]
     fn a_call_id_is_one_percent_encoded_path_segment() {
+        let seg = |id: &str| id_segment("AlloMia", "call id", id).ok();
         assert_eq!(seg("f6a7b8c9-1d2e").as_deref(), Some("f6a7b8c9-1d2e"));
         assert_eq!(
             seg("a b/c?d#e%f+g").as_deref(),

@@ -20,7 +20,7 @@ use crate::model::{
     Account, Call, CallDetail, Capabilities, Direction, Filter, FilterKey, FilterKind, Page,
     PageRequest, ProviderKind, Scope,
 };
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 /// The documented values of `category`.
 pub const CATEGORIES: &[&str] = &[
@@ -378,6 +378,8 @@ impl Provider for Solum {
     /// There is no endpoint for one call: the list item is the detail. An id not seen yet (a
     /// fresh process) is looked for in the newest [`LOOKUP_MAX_PAGES`] pages of 100.
     async fn get_call(&self, _scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
+        // No id reaches a URL here, but one that names nothing is refused alike everywhere.
+        id_segment(&self.s.label, "call id", id)?;
         if let Some(c) = self.cache().map.get(id) {
             return Ok(CallDetail::from_list_item(c.clone()));
         }

@@ -174,6 +174,11 @@ pub fn error(
             }
             Some((code, message))
         });
+    // Only a message the vendor wrote is a reason worth keeping (not the start of any body).
+    let reason = parsed
+        .as_ref()
+        .and_then(|(_, m)| vendor_reason(m))
+        .map(body_safe);
     let (code, message) = match parsed {
         Some((c, m)) => (body_safe(&c), body_safe(&m)),
         None => (String::new(), crate::providers::body_excerpt(body)),
@@ -189,7 +194,11 @@ pub fn error(
             } else {
                 code
             },
-            hint: key_hint.to_string(),
+            hint: match reason {
+                // A deactivated or expired key is not a wrong one: the vendor's reason says so.
+                Some(reason) => format!("{reason}; {key_hint}"),
+                None => key_hint.to_string(),
+            },
         },
         403 => ProviderError::Forbidden {
             provider,
@@ -211,9 +220,43 @@ pub fn error(
     }
 }
 
+/// What a 401's message says beyond "wrong key" (an expired or deactivated key), if anything.
+fn vendor_reason(message: &str) -> Option<&str> {
+    let m = message.trim().trim_end_matches('.');
+    let generic = ["", "unauthorized", "invalid api key", "(empty body)"];
+    (!generic.contains(&m.to_lowercase().as_str())
+        && !m.to_lowercase().starts_with("missing api key"))
+    .then_some(m)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_401_keeps_the_vendors_reason_unless_it_only_says_wrong_key() {
+        let body =
+            |m: &str| format!(r#"{{"error": {{"code": "UNAUTHORIZED", "message": "{m}"}}}}"#);
+        let e = |m: &str| error("TalkPilot", "check TP_KEY", 401, body(m).as_bytes(), None);
+        assert_eq!(
+            e("API key has expired").to_string(),
+            "TalkPilot rejected the API key (401 UNAUTHORIZED): API key has expired; check TP_KEY"
+        );
+        assert_eq!(
+            e("API key has been deactivated.").to_string(),
+            "TalkPilot rejected the API key (401 UNAUTHORIZED): API key has been deactivated; \
+             check TP_KEY"
+        );
+        for generic in ["Invalid API key", "Unauthorized", ""] {
+            assert_eq!(
+                e(generic).to_string(),
+                "TalkPilot rejected the API key (401 UNAUTHORIZED): check TP_KEY"
+            );
+        }
+        // A body that is not the vendor's error is no reason.
+        let html = error("TalkPilot", "check TP_KEY", 401, b"<html>nope</html>", None);
+        assert!(html.to_string().ends_with("): check TP_KEY"), "{html}");
+    }
 
     fn owner() -> Arc<Account> {
         Arc::new(Account::new(

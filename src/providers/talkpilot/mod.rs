@@ -16,7 +16,7 @@ use crate::model::{
     Account, Call, CallDetail, Capabilities, Filter, FilterKey, FilterKind, Page, PageNumbers,
     PageRequest, ProviderKind, RecordingRef, Scope,
 };
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 const PROVIDER_KEYS: &[FilterKey] = &[
     FilterKey {
@@ -159,13 +159,15 @@ impl TalkPilot {
         Ok(Page::from_numbers(items, unreadable, numbers))
     }
 
-    fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
-        scope
+    /// The agent to list under (the one given, else the pinned one) and its path segment.
+    fn agent_of<'a>(&'a self, scope: Option<&'a str>) -> Result<(&'a str, String), ProviderError> {
+        let agent = scope
             .or(self.s.agent.as_ref().map(|a| a.id.as_str()))
             .ok_or_else(|| ProviderError::Invalid {
                 provider: self.s.label.clone(),
                 message: "choose an agent first: TalkPilot lists calls per agent".into(),
-            })
+            })?;
+        Ok((agent, id_segment(&self.s.label, "agent id", agent)?))
     }
 
     async fn detail_json(
@@ -173,15 +175,13 @@ impl TalkPilot {
         scope: Option<&str>,
         id: &str,
     ) -> Result<(String, Value), ProviderError> {
-        let agent = self.agent_of(scope)?.to_string();
-        let path = format!("/agents/{}/calls/{}", seg(&agent), seg(id));
+        let (agent, agent_seg) = self.agent_of(scope)?;
+        let id_seg = id_segment(&self.s.label, "call id", id)?;
+        let path = format!("/agents/{agent_seg}/calls/{id_seg}");
         let v = self.get_json(&path, &[]).await?;
-        Ok((agent, v))
+        Ok((agent.to_string(), v))
     }
 }
-
-/// One path segment, percent-encoded.
-use crate::http::path_segment as seg;
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -270,10 +270,10 @@ impl Provider for TalkPilot {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError> {
-        let agent = self.agent_of(scope)?;
+        let (agent, agent_seg) = self.agent_of(scope)?;
         let query = calls_query(filter, page, self.caps.max_page_size);
         let v = self
-            .get_json(&format!("/agents/{}/calls", seg(agent)), &query)
+            .get_json(&format!("/agents/{agent_seg}/calls"), &query)
             .await?;
         self.page(&v, page, |o| map::call(&self.account, agent, o))
     }
@@ -323,14 +323,61 @@ impl Provider for TalkPilot {
         }
     }
 
+    /// Browsing needs `agents:read` and `calls:read`: the agents are listed, then one call of
+    /// the first agent (or of the pinned one), so a key lacking either fails here, not later.
     async fn check(&self) -> Result<String, ProviderError> {
-        let v = self
-            .get_json("/agents", &[("page", "1".into()), ("limit", "1".into())])
-            .await?;
-        let total = v
-            .pointer("/pagination/total")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        Ok(format!("key accepted; {total} agent(s) visible"))
+        let (agent, visible) = match &self.s.agent {
+            Some(a) => (Some(a.id.clone()), "the pinned agent".to_string()),
+            None => {
+                let query = [("page", "1".into()), ("limit", "1".into())];
+                let v = self
+                    .get_json("/agents", &query)
+                    .await
+                    .map_err(|e| self.needs_permissions(e))?;
+                let total = v
+                    .pointer("/pagination/total")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let first = self.page(&v, PageRequest { page: 1, size: 1 }, map::scope)?;
+                let first = first.items.into_iter().next().map(|a| a.id);
+                (first, format!("{total} agent(s)"))
+            }
+        };
+        let Some(agent) = agent else {
+            return Ok(format!(
+                "key accepted; {visible} visible (no agent to check calls:read with)"
+            ));
+        };
+        self.list_calls(
+            Some(&agent),
+            &Filter::default(),
+            PageRequest { page: 1, size: 1 },
+        )
+        .await
+        .map_err(|e| self.needs_permissions(e))?;
+        Ok(format!("key accepted; {visible} and their calls visible"))
+    }
+}
+
+impl TalkPilot {
+    /// A refusal in the check says what browsing needs.
+    fn needs_permissions(&self, e: ProviderError) -> ProviderError {
+        match e {
+            ProviderError::Forbidden {
+                provider,
+                status,
+                code,
+                message,
+            } => ProviderError::Forbidden {
+                provider,
+                status,
+                code,
+                message: format!(
+                    "{message}; browsing needs a key with agents:read and calls:read ({})",
+                    self.s.key_hint
+                ),
+            },
+            other => other,
+        }
     }
 }

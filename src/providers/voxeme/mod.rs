@@ -36,7 +36,7 @@ use crate::model::{
     PageRequest, ProviderKind, RecordingRef, Scope,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 /// The smallest `count` every Voxeme server accepts.
 pub const MIN_COUNT: u32 = 25;
@@ -222,8 +222,6 @@ fn matches_text(c: &Call, text: &str) -> bool {
 }
 
 /// One path segment, percent-encoded.
-use crate::http::path_segment as seg;
-
 impl Voxeme {
     /// `api` carries the key to the Voxeme host only; `storage` (no credentials) fetches
     /// recordings that live on another origin.
@@ -295,12 +293,19 @@ impl Voxeme {
     }
 
     fn account_of<'a>(&'a self, scope: Option<&'a str>) -> Result<&'a str, ProviderError> {
-        scope
+        let account = scope
             .or(self.s.account.as_ref().map(|a| a.id.as_str()))
             .ok_or_else(|| ProviderError::Invalid {
                 provider: self.s.label.clone(),
                 message: "choose an account first: Voxeme lists calls per account".into(),
-            })
+            })?;
+        self.account_seg(account)?;
+        Ok(account)
+    }
+
+    /// An account sid as a path segment (refused when it names nothing).
+    fn account_seg(&self, account: &str) -> Result<String, ProviderError> {
+        id_segment(&self.s.label, "account id", account)
     }
 
     fn unknown_account(account: &str) -> String {
@@ -326,7 +331,7 @@ impl Voxeme {
         query: &[(&str, String)],
     ) -> Result<Value, ProviderError> {
         self.get_json(
-            &format!("/Accounts/{}/RecentCalls", seg(account)),
+            &format!("/Accounts/{}/RecentCalls", self.account_seg(account)?),
             query,
             &Self::unknown_account(account),
         )
@@ -359,7 +364,11 @@ impl Voxeme {
              progress",
             crate::display::sanitize(id)
         );
-        let path = format!("/Accounts/{}/Calls/{}", seg(account), seg(id));
+        let path = format!(
+            "/Accounts/{}/Calls/{}",
+            self.account_seg(account)?,
+            id_segment(&self.s.label, "call id", id)?
+        );
         let v = self.get_json(&path, &[], &missing).await?;
         v.as_object()
             .and_then(|o| map::live_detail(&self.owner(account), account, o))
@@ -462,6 +471,7 @@ impl Provider for Voxeme {
 
     async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
         let account = self.account_of(scope)?;
+        id_segment(&self.s.label, "call id", id)?;
         match self.find_record(account, id).await? {
             Some(o) => map::detail(&self.owner(account), account, &o, self.base())
                 .ok_or_else(|| self.malformed("the call has no call_sid")),
@@ -504,7 +514,7 @@ impl Provider for Voxeme {
         let account = self.account_of(scope)?;
         let v = self
             .get_json(
-                &format!("/Accounts/{}/Calls", seg(account)),
+                &format!("/Accounts/{}/Calls", self.account_seg(account)?),
                 &[],
                 &Self::unknown_account(account),
             )

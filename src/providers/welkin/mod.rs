@@ -13,6 +13,7 @@
 mod map;
 mod patients;
 mod token;
+mod token_cache;
 
 pub use token::parse_token;
 
@@ -36,7 +37,7 @@ use crate::model::{
     Account, Call, CallDetail, Capabilities, Filter, Page, PageRequest, ProviderKind, Scope,
 };
 use crate::providers::lenient::{self, Object};
-use crate::providers::{Provider, ProviderError, RecordingStream};
+use crate::providers::{Provider, ProviderError, RecordingStream, id_segment};
 
 use map::seg;
 
@@ -109,6 +110,8 @@ pub struct Welkin {
     /// Welkin has no signed URLs: recordings come from the API host with the token.
     _storage: HttpClient,
     token: tokio::sync::Mutex<TokenState>,
+    /// Where the token is kept between runs (none: asked for once per process).
+    cache: Option<token_cache::TokenCache>,
     patients: StdMutex<HashMap<String, PatientInfo>>,
     search: StdMutex<Option<SearchCache>>,
 }
@@ -196,9 +199,27 @@ impl Welkin {
             api,
             _storage: storage,
             token: tokio::sync::Mutex::new(TokenState::default()),
+            cache: None,
             patients: StdMutex::new(HashMap::new()),
             search: StdMutex::new(None),
         }
+    }
+
+    /// Keeps the token between runs in `dir` (the state folder's `tokens/`), one file per host,
+    /// tenant and client, readable by its owner only; see [`token_cache`].
+    pub fn with_token_cache(mut self, dir: &std::path::Path) -> Welkin {
+        let style = match self.s.auth_style {
+            WelkinAuthStyle::Current => "current",
+            WelkinAuthStyle::V8 => "v8",
+        };
+        self.cache = Some(token_cache::TokenCache::new(
+            dir,
+            &self.s.base_url,
+            &self.s.tenant,
+            &self.s.client,
+            style,
+        ));
+        self
     }
 
     fn base(&self) -> &str {
@@ -314,9 +335,9 @@ impl Provider for Welkin {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError> {
-        let patient = self.patient_of(scope)?;
+        let (patient, patient_seg) = self.patient_of(scope)?;
         let query = calls_query(filter, page, self.caps.max_page_size);
-        let url = self.url(&format!("/patients/{}/calls", seg(patient)));
+        let url = self.url(&format!("/patients/{patient_seg}/calls"));
         let (v, who) = tokio::join!(self.get_json(&url, &query), self.patient_info(patient));
         let v = v?;
         read_page(&v, page, |o| {
@@ -326,8 +347,9 @@ impl Provider for Welkin {
     }
 
     async fn get_call(&self, scope: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
-        let patient = self.patient_of(scope)?;
-        let url = self.url(&format!("/patients/{}/calls/{}", seg(patient), seg(id)));
+        let (patient, patient_seg) = self.patient_of(scope)?;
+        let id_seg = id_segment(&self.s.label, "call id", id)?;
+        let url = self.url(&format!("/patients/{patient_seg}/calls/{id_seg}"));
         let (v, who) = tokio::join!(self.get_json(&url, &[]), self.patient_info(patient));
         let v = v?;
         let o = v
@@ -347,7 +369,8 @@ impl Provider for Welkin {
         id: &str,
         from_byte: u64,
     ) -> Result<RecordingStream, ProviderError> {
-        let patient = self.patient_of(scope)?;
+        let (patient, _) = self.patient_of(scope)?;
+        id_segment(&self.s.label, "call id", id)?;
         let url = format!(
             "{}{}",
             self.base(),
@@ -363,10 +386,14 @@ impl Provider for Welkin {
         Ok(RecordingStream::new(&self.s.label, resp))
     }
 
+    /// Exchanges the secret for a token (a token kept by an earlier run proves nothing about
+    /// the secret configured now), then reads the pinned patient or counts the patients.
     async fn check(&self) -> Result<String, ProviderError> {
+        self.ignore_kept_token().await;
         if let Some(p) = &self.s.patient {
+            let patient = self.patient_segment(&p.id)?;
             let v = self
-                .get_json(&self.url(&format!("/patients/{}", seg(&p.id))), &[])
+                .get_json(&self.url(&format!("/patients/{patient}")), &[])
                 .await?;
             let name = v
                 .as_object()

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::map::{self, seg};
+use super::map;
 use super::{PatientInfo, Welkin, lock, read_page};
 use crate::model::{Page, PageRequest, Scope};
 use crate::providers::ProviderError;
@@ -143,16 +143,22 @@ impl Welkin {
         })
     }
 
+    /// The patient to list under (the one given, else the pinned one) and its path segment.
     pub(super) fn patient_of<'a>(
         &'a self,
         scope: Option<&'a str>,
-    ) -> Result<&'a str, ProviderError> {
-        scope
+    ) -> Result<(&'a str, String), ProviderError> {
+        let patient = scope
             .or(self.s.patient.as_ref().map(|p| p.id.as_str()))
             .ok_or_else(|| ProviderError::Invalid {
                 provider: self.s.label.clone(),
                 message: "choose a patient first: Welkin lists calls per patient".into(),
-            })
+            })?;
+        Ok((patient, self.patient_segment(patient)?))
+    }
+
+    pub(super) fn patient_segment(&self, id: &str) -> Result<String, ProviderError> {
+        crate::providers::id_segment(&self.s.label, "patient id", id)
     }
 
     /// The patient's name and phone for the call list: cached, else read once (best effort).
@@ -162,8 +168,9 @@ impl Welkin {
         if let Some(p) = self.known(id) {
             return Some(p);
         }
+        let patient = self.patient_segment(id).ok()?;
         let v = self
-            .get_json(&self.url(&format!("/patients/{}", seg(id))), &[])
+            .get_json(&self.url(&format!("/patients/{patient}")), &[])
             .await
             .ok()?;
         let (_, info) = map::patient(v.as_object()?)?;

@@ -55,6 +55,8 @@ impl Failure {
 pub(super) struct TokenState {
     current: Option<Token>,
     failure: Option<Failure>,
+    /// The token kept by an earlier run was looked for (once per process).
+    looked_for_kept: bool,
 }
 
 impl TokenState {
@@ -164,8 +166,14 @@ impl Welkin {
     pub(super) async fn token(&self, stale: Option<&str>) -> Result<String, ProviderError> {
         let asked = Instant::now();
         let mut st = self.token.lock().await;
+        if let (Some(stale), Some(cache)) = (stale, &self.cache) {
+            cache.discard(stale);
+        }
         if let Some(answer) = st.answer(Instant::now(), asked, stale) {
             return answer;
+        }
+        if let Some(kept) = self.kept_token(&mut st, stale) {
+            return Ok(kept);
         }
         let fetched = self.fetch_token().await;
         let now = Instant::now();
@@ -179,9 +187,16 @@ impl Welkin {
                     expires_at: now + lifetime,
                 });
                 st.failure = None;
+                if let Some(cache) = &self.cache {
+                    cache.save(&value, lifetime);
+                }
                 Ok(value)
             }
             Err(error) => {
+                if let (ProviderError::Auth { .. }, Some(cache)) = (&error, &self.cache) {
+                    // The credentials were refused: no token kept for them serves later runs.
+                    cache.forget();
+                }
                 let failure = Failure {
                     until: now
                         .checked_add(remembered_for(&error))
@@ -203,6 +218,32 @@ impl Welkin {
         }
     }
 
+    /// Asks the server for a token at the next use even if an earlier run kept one: a check of
+    /// the credentials checks the secret, not a token it once gave.
+    pub(super) async fn ignore_kept_token(&self) {
+        self.token.lock().await.looked_for_kept = true;
+    }
+
+    /// The token an earlier run kept, once per process, while no token is held (not `stale`,
+    /// and living longer than the renewal margin).
+    fn kept_token(&self, st: &mut TokenState, stale: Option<&str>) -> Option<String> {
+        if st.current.is_some() || st.looked_for_kept {
+            return None;
+        }
+        st.looked_for_kept = true;
+        let (value, left) = self.cache.as_ref()?.load(RENEW_MARGIN)?;
+        if stale == Some(value.as_str()) {
+            return None;
+        }
+        let now = Instant::now();
+        st.current = Some(Token {
+            value: value.clone(),
+            renew_at: renew_at(now, left),
+            expires_at: now + left,
+        });
+        Some(value)
+    }
+
     /// Runs `f` with the bearer token; on a 401 that says the token expired or is not valid,
     /// once more with a fresh token. A second 401 is an authentication error.
     pub(super) async fn authed<T, F, Fut>(
@@ -222,6 +263,13 @@ impl Welkin {
                 tracing::info!(provider = %self.s.name, "token refused; asking for a fresh one");
                 let fresh = self.token(Some(&token)).await?;
                 f(Auth::Bearer(fresh)).await.map_err(|e| self.err(ctx, e))
+            }
+            Err(HttpError::Status(a)) if a.status.as_u16() == 401 => {
+                // Refused for another reason: a token kept for later runs goes too.
+                if let Some(cache) = &self.cache {
+                    cache.discard(&token);
+                }
+                Err(self.err(ctx, HttpError::Status(a)))
             }
             other => other.map_err(|e| self.err(ctx, e)),
         }
@@ -312,6 +360,7 @@ mod tests {
         let st = TokenState {
             current: token(now + s(1), now + s(2)),
             failure: None,
+            ..TokenState::default()
         };
         assert_eq!(st.answer(now, now, None), Some(Ok("t".into())));
         assert!(TokenState::default().answer(now, now, None).is_none());
@@ -319,6 +368,7 @@ mod tests {
         let st = TokenState {
             current: token(now - s(1), now + s(60)),
             failure: block(),
+            ..TokenState::default()
         };
         assert_eq!(st.answer(now, now, None), Some(Ok("t".into())));
         // …but not once the server refused it, nor after it expired; the block says when it ends.
@@ -335,6 +385,7 @@ mod tests {
                 at: now,
                 until,
             }),
+            ..TokenState::default()
         };
         let offline = ProviderError::Offline {
             provider: "W".into(),

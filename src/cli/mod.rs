@@ -1,0 +1,312 @@
+//! The command line: the TUI by default, and subcommands for scripts (one module per command).
+//! What they print goes through [`out`]: a closed pipe ends the program quietly, and every
+//! failure is one sentence on standard error with an exit status from [`exit`].
+
+mod check;
+mod demo;
+mod list;
+mod out;
+mod show;
+
+pub use out::{Closed, Usage};
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::msg::Msg;
+use crate::app::state::{ProviderEntry, State};
+use crate::config::Config;
+use crate::model::{ProviderId, TimeZoneSetting};
+use crate::providers::Provider;
+use crate::setup::build_providers;
+
+/// Exit statuses; the README's "Exit status" lists the same.
+pub mod exit {
+    /// Everything asked for was printed (an empty list too: nothing matched). A closed pipe
+    /// (`| head`) also ends with 0, quietly.
+    pub const OK: u8 = 0;
+    /// Failed: one sentence on standard error says why (a provider's error, the configuration,
+    /// no such call, a page past the end of the list, a `providers` check that failed).
+    pub const FAILED: u8 = 1;
+    /// The command line is wrong (an unknown option, `--limit 0`, …) or the command cannot run
+    /// this way (the TUI without a terminal).
+    pub const USAGE: u8 = 2;
+    /// Partial: what was printed is less than asked for — `list --all` stopped paging early
+    /// (the reason is on standard error and in the JSON document's `stopped`).
+    pub const PARTIAL: u8 = 3;
+}
+
+/// What `main` does with an error `run` returned: the exit status, after one sentence on
+/// standard error (none for a closed pipe).
+pub fn report(e: &anyhow::Error) -> ExitCode {
+    if e.is::<Closed>() {
+        return ExitCode::from(exit::OK);
+    }
+    tracing::error!("{e:#}");
+    out::note(format!("{e:#}"));
+    if e.is::<Usage>() {
+        ExitCode::from(exit::USAGE)
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "callbrowser",
+    version,
+    about = "Browse the call records of AI phone agent and telephony APIs in the terminal"
+)]
+pub struct Cli {
+    /// Config file (default: the platform's config directory). Without one, the demo runs.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Show times in UTC instead of the local time zone.
+    #[arg(long, global = true)]
+    pub utc: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List calls of one provider (and one agent, patient, … where the provider has them).
+    List(ListArgs),
+    /// Show one call with its transcript and every field.
+    Show(ShowArgs),
+    /// Configuration file helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Check each configured provider's credentials and reachability (a cheap request or two
+    /// each, all at once, printed in config order as they answer); the exit status is 1 if any
+    /// fails.
+    Providers(ProvidersArgs),
+    /// Run the built-in provider emulators alone and print their addresses and a config file.
+    #[cfg(feature = "demo")]
+    DemoServer,
+}
+
+#[derive(Args, Debug)]
+pub struct ProvidersArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Write a commented template to the config path.
+    Init,
+    /// Print where the config file is read from.
+    Path,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// The configured provider's name (default: the first one).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The parent to list under (a TalkPilot agent id, …).
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// A filter line, as in the TUI: `done:false since:7d rechnung`.
+    #[arg(long, short, default_value = "")]
+    pub filter: String,
+    /// The first page to fetch (1-based).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+    /// Calls per page, 1 or more (more than the API allows is lowered, with a note).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+    /// Fetch every page from --page on (at most `max_list_calls` of [ui] calls; a server that
+    /// repeats a page or sends empty pages while claiming more is stopped, with a note).
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// The call's id.
+    pub id: String,
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The call's parent (a TalkPilot agent id); searched when not given.
+    #[arg(long)]
+    pub scope: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Where logs go; shown by `--help` and `--version`.
+pub fn log_path() -> PathBuf {
+    crate::config::dirs().state_dir.join("callbrowser.log")
+}
+
+/// The configuration to use: `--config`, else the platform file, else `None` (the demo).
+fn load_config(cli: &Cli) -> anyhow::Result<Option<Config>> {
+    if let Some(p) = &cli.config {
+        return Ok(Some(Config::load(p)?));
+    }
+    let default = crate::config::dirs().config_file;
+    if default.exists() {
+        return Ok(Some(Config::load(&default)?));
+    }
+    Ok(None)
+}
+
+fn tz(cli: &Cli, cfg: &Config) -> TimeZoneSetting {
+    if cli.utc {
+        TimeZoneSetting::Utc
+    } else {
+        cfg.ui.time_zone
+    }
+}
+
+/// The TUI reads keys from stdin and draws on stdout: both must be a terminal.
+fn require_terminal() -> Result<(), Usage> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(Usage(
+        "the call browser needs a terminal (standard input and output are not one); without \
+         one, use the command line: callbrowser list, show, providers, config init|path or \
+         demo-server (callbrowser --help says more)"
+            .into(),
+    ))
+}
+
+/// The configuration to run with and the demo standing in for it (kept alive while it runs).
+async fn config_or_demo(cli: &Cli) -> anyhow::Result<(Config, Option<demo::Running>)> {
+    if let Some(cfg) = load_config(cli)? {
+        return Ok((cfg, None));
+    }
+    let running = demo::start().await?;
+    Ok((running.config(), Some(running)))
+}
+
+pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Some(Command::Config { command }) => {
+            let path = cli
+                .config
+                .clone()
+                .unwrap_or_else(|| crate::config::dirs().config_file);
+            let mut out = out::Out::new();
+            match command {
+                ConfigCommand::Init => {
+                    crate::config::write_template(&path)?;
+                    out.line(format!(
+                        "wrote {} (edit it, then run callbrowser)",
+                        path.display()
+                    ))?;
+                }
+                ConfigCommand::Path => out.line(path.display())?,
+            }
+            out.flush()?;
+            return Ok(ExitCode::from(exit::OK));
+        }
+        #[cfg(feature = "demo")]
+        Some(Command::DemoServer) => return demo::serve().await,
+        None => require_terminal()?,
+        _ => {}
+    }
+    let (cfg, demo) = config_or_demo(&cli).await?;
+    let tz = tz(&cli, &cfg);
+    let demo_note = |what: &str| {
+        if demo.is_some() {
+            out::note(format!("no config file; {what}"));
+        }
+    };
+    match cli.command {
+        None => {
+            let path = match (&demo, &cli.config) {
+                (Some(_), _) => None,
+                (None, Some(p)) => Some(p.clone()),
+                (None, None) => Some(crate::config::dirs().config_file),
+            };
+            let screen = Screen {
+                demo: demo.is_some(),
+                config_path: path.map(|p| p.display().to_string()),
+                tz,
+            };
+            tui(&cfg, screen, started).await?;
+            Ok(ExitCode::from(exit::OK))
+        }
+        Some(Command::List(args)) => {
+            demo_note("showing demo data from the built-in emulators");
+            list::list(&cfg, args, tz).await
+        }
+        Some(Command::Show(args)) => {
+            demo_note("showing demo data from the built-in emulators");
+            show::show(&cfg, args, tz).await
+        }
+        Some(Command::Providers(args)) => {
+            demo_note("checking the built-in emulators");
+            check::providers(&cfg, args).await
+        }
+        Some(Command::Config { .. }) => Ok(ExitCode::from(exit::OK)),
+        #[cfg(feature = "demo")]
+        Some(Command::DemoServer) => Ok(ExitCode::from(exit::OK)),
+    }
+}
+
+/// What the TUI says about where its data comes from.
+struct Screen {
+    demo: bool,
+    /// The config file read (`None` for the demo).
+    config_path: Option<String>,
+    tz: TimeZoneSetting,
+}
+
+async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let notifier_for = |provider: ProviderId| -> crate::http::Notifier {
+        let tx = tx.clone();
+        Arc::new(move |notice| {
+            let _ = tx.send(Msg::Http { provider, notice });
+        })
+    };
+    let built = build_providers(cfg, Some(&notifier_for)).await;
+    let mut entries = Vec::new();
+    let mut adapters = Vec::new();
+    for b in built {
+        entries.push(ProviderEntry::new(
+            b.info,
+            b.provider.as_ref().map(|_| ()).map_err(String::clone),
+        ));
+        adapters.push(b.provider.ok());
+    }
+    let mut state = State::new(entries, screen.demo, screen.tz);
+    state.page_size = cfg.http.page_size;
+    state.max_list_calls = cfg.ui.max_list_calls;
+    state.config_path = screen.config_path;
+    let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
+    let stderr = crate::logging::StderrToLog::redirect(&log_path());
+    let result = crate::tui::run(&mut state, adapters, tx, &mut rx, started, trace).await;
+    drop(stderr);
+    result
+}
+
+/// The provider named `name` (default: the first), built alone: no other provider's key is
+/// read, so another's slow `api_key_command` costs nothing here.
+async fn provider(cfg: &Config, name: Option<&str>) -> anyhow::Result<Arc<dyn Provider>> {
+    let index = crate::setup::find(cfg, name).map_err(anyhow::Error::msg)?;
+    match crate::setup::build(cfg, index, None).await {
+        Some(b) => b.provider.map_err(anyhow::Error::msg),
+        None => anyhow::bail!("no provider {index}"),
+    }
+}
