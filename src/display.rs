@@ -16,6 +16,8 @@ enum Class {
     Visible,
     /// A line break or tab: a space in one-line text, a newline where newlines are kept.
     Break,
+    /// Replaced by another character that means the same and is drawn as wide as measured.
+    Swap(char),
 }
 
 /// Bidi controls that can reorder what follows them (Trojan Source): made visible.
@@ -55,6 +57,12 @@ fn is_emoji_modifier(c: char) -> bool {
 fn class(c: char) -> Class {
     match c {
         '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Class::Break,
+        // The halfwidth katakana sound marks ﾞ and ﾟ are one cell wide (as terminals draw
+        // them), but ratatui counts them twice (unicode-width already gives them one cell, and
+        // ratatui adds one): the rest of the row would be drawn a cell off. Their combining
+        // forms mean the same and are measured alike everywhere.
+        '\u{FF9E}' => Class::Swap('\u{3099}'),
+        '\u{FF9F}' => Class::Swap('\u{309A}'),
         c if c.is_control() => Class::Remove,
         c if is_bidi_control(c) || is_suspect(c) => Class::Visible,
         c if is_default_ignorable(c) || is_emoji_modifier(c) => Class::Remove,
@@ -144,6 +152,7 @@ fn clean(s: &str, keep_newlines: bool) -> String {
             Class::Keep => out.push(c),
             Class::Remove => {}
             Class::Visible => out.push_str(&format!("⟪U+{:04X}⟫", c as u32)),
+            Class::Swap(to) => out.push(to),
             Class::Break if keep_newlines && c == '\r' && chars.get(i + 1) == Some(&'\n') => {}
             Class::Break if keep_newlines && c != '\t' => out.push('\n'),
             Class::Break => out.push(' '),
@@ -323,6 +332,13 @@ mod tests {
         // A CSI cut short by text keeps the text.
         assert_eq!(sanitize("a\u{1b}[12;Zürich"), "aürich");
         assert_eq!(sanitize("a\u{1b}(Bb\u{1b}"), "ab");
+    }
+
+    #[test]
+    fn halfwidth_sound_marks_are_as_wide_as_drawn() {
+        // ratatui counted ﾞ as two cells where terminals draw one.
+        assert_eq!(sanitize("ﾔﾏﾀﾞ ﾊﾟﾝ"), "ﾔﾏﾀ\u{3099} ﾊ\u{309A}ﾝ");
+        assert_eq!(sanitize("ヤマダ"), "ヤマダ");
     }
 
     #[test]
