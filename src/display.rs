@@ -6,6 +6,10 @@
 
 use std::borrow::Cow;
 
+use ratatui::buffer::CellWidth;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthChar;
+
 /// What the sanitizer does with one character.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -75,7 +79,79 @@ fn needs_work(s: &str, keep_newlines: bool) -> bool {
         Class::Keep => false,
         Class::Break => !(keep_newlines && c == '\n'),
         _ => true,
-    })
+    }) || !clusters_agree(s)
+}
+
+fn visible(out: &mut String, c: char) {
+    out.push_str(&format!("⟪U+{:04X}⟫", c as u32));
+}
+
+/// The width a wcwidth terminal draws: every character its own width, one after the other.
+fn drawn_width(s: &str) -> usize {
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// Whether ratatui, which measures a grapheme cluster as a whole (unicode-width's ligatures and
+/// conjuncts), gives it the cells a terminal draws it in, one character after the other.
+fn cluster_agrees(g: &str) -> bool {
+    g.len() == 1 || g.contains(char::is_control) || usize::from(g.cell_width()) == drawn_width(g)
+}
+
+fn clusters_agree(s: &str) -> bool {
+    s.is_ascii() || s.graphemes(true).all(cluster_agrees)
+}
+
+/// Where in cluster `g` (byte offsets) the characters are whose width there is not their own:
+/// a Khmer coeng, which unicode-width takes back with the consonant it subscripts, or the first
+/// of two Kirat Rai vowel signs it draws as one. Each character's share is its cluster width
+/// with it less without it, within the few characters after it that can change it.
+fn disputed(g: &str) -> Vec<usize> {
+    const CONTEXT: usize = 16;
+    let starts: Vec<usize> = g.char_indices().map(|(i, _)| i).chain([g.len()]).collect();
+    let n = starts.len() - 1;
+    let width = |a: usize, b: usize| {
+        if a < b {
+            i64::from(g[starts[a]..starts[b]].cell_width())
+        } else {
+            0
+        }
+    };
+    let mut out: Vec<usize> = (0..n)
+        .filter(|&k| {
+            let end = (k + CONTEXT).min(n);
+            let own = g[starts[k]..].chars().next().and_then(|c| c.width());
+            width(k, end) - width(k + 1, end) != own.unwrap_or(0) as i64
+        })
+        .map(|k| starts[k])
+        .collect();
+    if out.is_empty() {
+        out.push(starts[n.saturating_sub(1)]);
+    }
+    out
+}
+
+/// Shows as `⟪U+XXXX⟫` the characters of every cluster ratatui would measure otherwise than
+/// the terminal draws it, until none is left (each round replaces at least one character).
+fn fit_clusters(mut s: String) -> String {
+    while !clusters_agree(&s) {
+        let mut out = String::with_capacity(s.len() + 16);
+        for g in s.graphemes(true) {
+            if cluster_agrees(g) {
+                out.push_str(g);
+                continue;
+            }
+            let bad = disputed(g);
+            for (i, c) in g.char_indices() {
+                if bad.contains(&i) {
+                    visible(&mut out, c);
+                } else {
+                    out.push(c);
+                }
+            }
+        }
+        s = out;
+    }
+    s
 }
 
 /// Where an escape sequence starting at `chars[i]` (ESC, or a C1 introducer) ends: the index of
@@ -151,7 +227,7 @@ fn clean(s: &str, keep_newlines: bool) -> String {
         match class(c) {
             Class::Keep => out.push(c),
             Class::Remove => {}
-            Class::Visible => out.push_str(&format!("⟪U+{:04X}⟫", c as u32)),
+            Class::Visible => visible(&mut out, c),
             Class::Swap(to) => out.push(to),
             Class::Break if keep_newlines && c == '\r' && chars.get(i + 1) == Some(&'\n') => {}
             Class::Break if keep_newlines && c != '\t' => out.push('\n'),
@@ -165,7 +241,7 @@ fn clean(s: &str, keep_newlines: bool) -> String {
 /// Sanitizes a one-line vendor string: no controls, no newlines, no bidi tricks.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     if needs_work(s, false) {
-        Cow::Owned(clean(s, false))
+        Cow::Owned(fit_clusters(clean(s, false)))
     } else {
         Cow::Borrowed(s)
     }
@@ -174,7 +250,7 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
 /// Sanitizes a multi-line vendor text (summaries, transcript turns): newlines are kept.
 pub fn sanitize_multiline(s: &str) -> Cow<'_, str> {
     if needs_work(s, true) {
-        Cow::Owned(clean(s, true))
+        Cow::Owned(fit_clusters(clean(s, true)))
     } else {
         Cow::Borrowed(s)
     }
@@ -339,6 +415,19 @@ mod tests {
         // ratatui counted ﾞ as two cells where terminals draw one.
         assert_eq!(sanitize("ﾔﾏﾀﾞ ﾊﾟﾝ"), "ﾔﾏﾀ\u{3099} ﾊ\u{309A}ﾝ");
         assert_eq!(sanitize("ヤマダ"), "ヤマダ");
+    }
+
+    #[test]
+    fn clusters_ratatui_measures_otherwise_show_the_disputed_character() {
+        // unicode-width draws a Khmer subscript consonant in no cell; a terminal gives it one.
+        assert_eq!(sanitize("ក្ក"), "ក⟪U+17D2⟫ក");
+        // Two Kirat Rai vowel signs unicode-width draws as one.
+        assert_eq!(sanitize("\u{16D63}\u{16D67}"), "⟪U+16D63⟫\u{16D67}");
+        // Conjuncts measured as their characters stay.
+        for s in ["क्ष", "नमस्ते", "가", "\u{1100}\u{1161}\u{11A8}", "🇩🇪", "لا"]
+        {
+            assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s}");
+        }
     }
 
     #[test]
