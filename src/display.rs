@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use ratatui::buffer::CellWidth;
+use ratatui::buffer::{Buffer, CellWidth};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
 
@@ -238,6 +238,73 @@ fn clean(s: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Makes every cell of a drawn frame what a wcwidth terminal will draw, before it is sent:
+///
+/// - ratatui keeps a grapheme cluster in one cell and takes the cells after it as hidden, but
+///   a terminal draws every character of it that moves the cursor in a cell of its own (क and
+///   ि, the two letters of a flag, two jamo). When that first cell is drawn again the terminal
+///   keeps the others, and letters ratatui believes gone stay on screen. Such a cluster is
+///   spread over the cells the terminal draws it in (what it shows does not change).
+/// - Characters of no width that start a cell are dropped: they would mark the cell before it
+///   (a border, another column).
+/// - A wide character whose second cell holds something else (ratatui's word wrap can end a
+///   line with a wide character one cell too far, over the pane's border) or that runs past
+///   the edge is blanked: the terminal would draw it over its neighbour.
+pub fn fit_cells(buf: &mut Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let given = buf[(x, y)].symbol().cell_width().max(1);
+            let end = x.saturating_add(given);
+            if end > area.right() || (x + 1..end).any(|k| buf[(k, y)].symbol() != " ") {
+                buf[(x, y)].set_symbol(" ");
+                x += 1;
+                continue;
+            }
+            if let Some(parts) = spread(buf[(x, y)].symbol()) {
+                let cell = buf[(x, y)].clone();
+                let mut at = x;
+                for (part, w) in parts {
+                    if at + w > end {
+                        break;
+                    }
+                    buf[(at, y)] = cell.clone();
+                    buf[(at, y)].set_symbol(&part);
+                    for k in at + 1..at + w {
+                        buf[(k, y)] = cell.clone();
+                        buf[(k, y)].set_symbol(" ");
+                    }
+                    at += w;
+                }
+                for k in at..end {
+                    buf[(k, y)] = cell.clone();
+                    buf[(k, y)].set_symbol(" ");
+                }
+            }
+            x = end;
+        }
+    }
+}
+
+/// The cells a terminal draws `symbol` in, each one character that moves the cursor with the
+/// marks on it; `None` when that is the one cell ratatui gave it.
+fn spread(symbol: &str) -> Option<Vec<(String, u16)>> {
+    if symbol.len() == 1 {
+        return None;
+    }
+    let mut parts: Vec<(String, u16)> = Vec::new();
+    let mut leading = false;
+    for c in symbol.chars() {
+        match (c.width().unwrap_or(0), parts.last_mut()) {
+            (0, Some((part, _))) => part.push(c),
+            (0, None) => leading = true,
+            (w, _) => parts.push((c.to_string(), w as u16)),
+        }
+    }
+    (parts.len() > 1 || leading).then_some(parts)
+}
+
 /// Sanitizes a one-line vendor string: no controls, no newlines, no bidi tricks.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
     if needs_work(s, false) {
@@ -428,6 +495,31 @@ mod tests {
         {
             assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s}");
         }
+    }
+
+    #[test]
+    fn cells_are_what_the_terminal_draws() {
+        use ratatui::layout::Rect;
+        use ratatui::style::Style;
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 1));
+        buf.set_string(0, 0, "कि🇩🇪ᄀᄀx", Style::new());
+        assert_eq!(buf[(0, 0)].symbol(), "कि");
+        fit_cells(&mut buf);
+        let cells: Vec<&str> = (0..12).map(|x| buf[(x, 0)].symbol()).collect();
+        assert_eq!(
+            cells,
+            ["क", "ि", "🇩", "🇪", "ᄀ", " ", "ᄀ", " ", "x", " ", " ", " "]
+        );
+        // A mark that starts a cell has nothing to sit on.
+        buf[(9, 0)].set_symbol("\u{301} ");
+        // A wide character over a border, and one past the edge.
+        buf[(4, 0)].set_symbol("中");
+        buf[(5, 0)].set_symbol("│");
+        buf[(11, 0)].set_symbol("中");
+        fit_cells(&mut buf);
+        assert_eq!(buf[(9, 0)].symbol(), " ");
+        assert_eq!([buf[(4, 0)].symbol(), buf[(5, 0)].symbol()], [" ", "│"]);
+        assert_eq!(buf[(11, 0)].symbol(), " ");
     }
 
     #[test]
