@@ -79,7 +79,9 @@ fn needs_work(s: &str, keep_newlines: bool) -> bool {
         Class::Keep => false,
         Class::Break => !(keep_newlines && c == '\n'),
         _ => true,
-    }) || !clusters_agree(s)
+    }) || (keep_newlines && s.contains("\n\n\n"))
+        || starts_with_mark(s)
+        || !clusters_agree(s)
 }
 
 fn visible(out: &mut String, c: char) {
@@ -207,13 +209,16 @@ fn escape_end_short(chars: &[char], mut j: usize) -> usize {
     }
 }
 
-/// Escape sequences are removed whole, so no stray `[31m` is left; line breaks and tabs become a
-/// space (or stay a newline where newlines are kept); other controls and default-ignorable
-/// characters are dropped; bidi controls and characters of disputed width are shown as
-/// `⟪U+202E⟫`.
+/// Escape sequences are removed whole, so no stray `[31m` is left; a run of line breaks and
+/// tabs becomes one space (or stays line breaks, at most one blank line, where newlines are
+/// kept); other controls and default-ignorable characters are dropped; bidi controls and
+/// characters of disputed width are shown as `⟪U+202E⟫`; a mark with nothing before it on its
+/// line is dropped (it would sit on whatever is drawn before the string).
 fn clean(s: &str, keep_newlines: bool) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
+    // Whether the last character kept was the space of a run of breaks.
+    let mut in_break = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -224,18 +229,43 @@ fn clean(s: &str, keep_newlines: bool) -> String {
             i = escape_end(&chars, i);
             continue;
         }
-        match class(c) {
-            Class::Keep => out.push(c),
+        let class = class(c);
+        in_break &= matches!(class, Class::Break | Class::Remove);
+        match class {
+            Class::Keep => push(&mut out, c),
             Class::Remove => {}
             Class::Visible => visible(&mut out, c),
-            Class::Swap(to) => out.push(to),
+            Class::Swap(to) => push(&mut out, to),
             Class::Break if keep_newlines && c == '\r' && chars.get(i + 1) == Some(&'\n') => {}
-            Class::Break if keep_newlines && c != '\t' => out.push('\n'),
-            Class::Break => out.push(' '),
+            Class::Break if keep_newlines && c != '\t' => {
+                if !out.ends_with("\n\n") {
+                    out.push('\n');
+                }
+            }
+            Class::Break if keep_newlines => out.push(' '),
+            Class::Break if !in_break => {
+                out.push(' ');
+                in_break = true;
+            }
+            Class::Break => {}
         }
         i += 1;
     }
     out
+}
+
+/// Pushes `c` unless it is a mark with nothing before it on its line.
+fn push(out: &mut String, c: char) {
+    if c.width() == Some(0) && (out.is_empty() || out.ends_with('\n')) {
+        return;
+    }
+    out.push(c);
+}
+
+/// Whether a line of `s` starts with a mark (a character of no width).
+fn starts_with_mark(s: &str) -> bool {
+    s.split('\n')
+        .any(|line| line.chars().next().is_some_and(|c| c.width() == Some(0)))
 }
 
 /// Makes every cell of a drawn frame what a wcwidth terminal will draw, before it is sent:
@@ -432,7 +462,7 @@ mod tests {
         assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
         assert_eq!(sanitize("x\u{1b}]0;title\u{7}y"), "xy");
         assert_eq!(sanitize("x\u{1b}]8;;http://e\u{1b}\\y"), "xy");
-        assert_eq!(sanitize("tab\there\r\nnext"), "tab here  next");
+        assert_eq!(sanitize("tab\there\r\nnext"), "tab here next");
         assert_eq!(sanitize("bell\u{7}\u{0}"), "bell");
     }
 
@@ -446,6 +476,28 @@ mod tests {
     fn multiline_keeps_newlines() {
         assert_eq!(sanitize_multiline("a\r\nb\u{1b}[1m"), "a\nb");
         assert_eq!(sanitize_multiline("a\u{2028}b\u{2029}c\rd"), "a\nb\nc\nd");
+        // At most one blank line in a row: sixty separators push nothing out of sight.
+        assert_eq!(sanitize_multiline("a\n\n\n\nb"), "a\n\nb");
+        assert_eq!(
+            sanitize_multiline(&format!("a{}b", "\u{2028}".repeat(60))),
+            "a\n\nb"
+        );
+    }
+
+    #[test]
+    fn runs_of_breaks_are_one_space_and_marks_need_a_base() {
+        assert_eq!(
+            sanitize(&format!("{}rest of the row", "\u{2028}".repeat(60))),
+            " rest of the row"
+        );
+        assert_eq!(sanitize("a\r\n\t\u{85}b"), "a b");
+        assert_eq!(sanitize("a\n\u{200B}\u{1b}[0m\nb"), "a b");
+        assert_eq!(sanitize("a \n b"), "a   b");
+        assert_eq!(sanitize("\u{301}\u{308}first"), "first");
+        assert_eq!(sanitize("\u{1b}[0m\u{301}x"), "x");
+        assert_eq!(sanitize("e\u{301}"), "e\u{301}");
+        assert_eq!(sanitize_multiline("a\n\u{301}b"), "a\nb");
+        assert_eq!(sanitize(" \u{301}"), " \u{301}");
     }
 
     #[test]

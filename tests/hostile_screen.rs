@@ -211,6 +211,36 @@ fn hostile_strings_in_every_pane_stay_in_their_cells_and_send_no_sequences() {
     );
 }
 
+/// Forty Hangul fillers before an agent's name and sixty line separators before a caller's
+/// name push neither into another row nor out of sight; an unterminated OSC 52 hides nothing.
+#[test]
+fn fillers_separators_and_open_sequences_hide_nothing() {
+    let mut p = callbrowser::fixtures::MemoryProvider::new("talkpilot", 3);
+    p.scopes[0].name = format!("{}Spoof", "\u{3164}".repeat(40));
+    p.calls[0].caller_name = Some(format!("{}Visible", "\u{2028}".repeat(60)));
+    p.calls[0].summary = Some("\u{1b}]52;c;QQ== shown".into());
+    let mut w = state_with(vec![p.arc()], (100, 24));
+    let e = init(&mut w);
+    pump(&mut w, e);
+    let mut s = Session::new((100, 24));
+    s.frame(&w, "list");
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+    let rows: Vec<String> = s.screen.cells.iter().map(|r| r.concat()).collect();
+    // The sidebar: the provider, then its agents one a row.
+    assert!(
+        rows[3].starts_with("│   Spoof "),
+        "{}",
+        term::show(&s.screen.cells)
+    );
+    assert!(rows[4].starts_with("│   Front Desk"), "{}", rows[4]);
+    // The list: the first call's row holds its caller and its summary.
+    assert!(
+        rows[3].contains(" Visible +49170") && rows[3].contains("52;c;QQ== shown"),
+        "{}",
+        rows[3]
+    );
+}
+
 /// The emulator itself sees what it must: a raw escape sequence written by a broken program
 /// would be caught.
 #[test]

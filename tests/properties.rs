@@ -356,6 +356,21 @@ fn assert_clean(out: &str, keep_newlines: bool) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// No line starts with a mark (it would sit on whatever is drawn before the string), and no
+/// more than one blank line follows another.
+fn assert_lines_are_whole(out: &str) -> Result<(), TestCaseError> {
+    for line in out.split('\n') {
+        let first = line.chars().next();
+        prop_assert!(
+            first.is_none_or(|c| c.width() != Some(0)),
+            "a line starts with a mark: {:?}",
+            line.escape_unicode().to_string()
+        );
+    }
+    prop_assert!(!out.contains("\n\n\n"), "two blank lines in a row");
+    Ok(())
+}
+
 fn assert_widths_agree(out: &str) -> Result<(), TestCaseError> {
     for line in out.split('\n') {
         prop_assert_eq!(
@@ -376,11 +391,13 @@ proptest! {
     fn sanitized_text_is_clean_stable_and_as_wide_as_drawn(s in hostile_string()) {
         let one = sanitize(&s);
         assert_clean(&one, false)?;
+        assert_lines_are_whole(&one)?;
         assert_widths_agree(&one)?;
         prop_assert_eq!(sanitize(&one), one.clone(), "sanitize is not idempotent");
 
         let multi = sanitize_multiline(&s);
         assert_clean(&multi, true)?;
+        assert_lines_are_whole(&multi)?;
         assert_widths_agree(&multi)?;
         prop_assert_eq!(sanitize_multiline(&multi), multi.clone(), "multiline is not idempotent");
     }
@@ -389,10 +406,12 @@ proptest! {
     fn arbitrary_text_is_clean_and_as_wide_as_drawn(s in any::<String>()) {
         let one = sanitize(&s);
         assert_clean(&one, false)?;
+        assert_lines_are_whole(&one)?;
         assert_widths_agree(&one)?;
         prop_assert_eq!(sanitize(&one), one.clone());
         let multi = sanitize_multiline(&s);
         assert_clean(&multi, true)?;
+        assert_lines_are_whole(&multi)?;
         assert_widths_agree(&multi)?;
         prop_assert_eq!(sanitize_multiline(&multi), multi.clone());
     }
