@@ -88,15 +88,17 @@ fn visible(out: &mut String, c: char) {
     out.push_str(&format!("⟪U+{:04X}⟫", c as u32));
 }
 
-/// The width a wcwidth terminal draws: every character its own width, one after the other.
-fn drawn_width(s: &str) -> usize {
+/// The cells `s` takes on screen: every character its own width, one after the other, as a
+/// wcwidth terminal draws it and ratatui places sanitized text. Not `UnicodeWidthStr::width`,
+/// which joins ligatures such as Arabic lam-alef (لا) into fewer cells than are drawn.
+pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
 /// Whether ratatui, which measures a grapheme cluster as a whole (unicode-width's ligatures and
 /// conjuncts), gives it the cells a terminal draws it in, one character after the other.
 fn cluster_agrees(g: &str) -> bool {
-    g.len() == 1 || g.contains(char::is_control) || usize::from(g.cell_width()) == drawn_width(g)
+    g.len() == 1 || g.contains(char::is_control) || usize::from(g.cell_width()) == width(g)
 }
 
 fn clusters_agree(s: &str) -> bool {
@@ -320,7 +322,9 @@ pub fn fit_cells(buf: &mut Buffer) {
 /// The cells a terminal draws `symbol` in, each one character that moves the cursor with the
 /// marks on it; `None` when that is the one cell ratatui gave it.
 fn spread(symbol: &str) -> Option<Vec<(String, u16)>> {
-    if symbol.len() == 1 {
+    let mut chars = symbol.chars();
+    let first = chars.next()?;
+    if chars.as_str().is_empty() && first.width() != Some(0) {
         return None;
     }
     let mut parts: Vec<(String, u16)> = Vec::new();
@@ -572,6 +576,14 @@ mod tests {
         assert_eq!(buf[(9, 0)].symbol(), " ");
         assert_eq!([buf[(4, 0)].symbol(), buf[(5, 0)].symbol()], [" ", "│"]);
         assert_eq!(buf[(11, 0)].symbol(), " ");
+    }
+
+    #[test]
+    fn width_is_what_is_drawn() {
+        use unicode_width::UnicodeWidthStr;
+        assert_eq!(width("لا لا"), 5);
+        assert_eq!("لا لا".width(), 3);
+        assert_eq!(width("Jürgen 中"), 9);
     }
 
     #[test]
