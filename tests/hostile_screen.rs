@@ -241,6 +241,41 @@ fn fillers_separators_and_open_sequences_hide_nothing() {
     );
 }
 
+/// A turn in Arabic (lam-alef drawn in two cells, measured by unicode-width as one) keeps its
+/// bubble closed on every line, and its last word on screen.
+#[test]
+fn bubbles_of_arabic_turns_close_on_every_line() {
+    let strings = ["سلام لا لا لا عليكم".to_string(), "hello there".to_string()];
+    let mut w = state_with(vec![Arc::new(Hostile::new(&strings, 0))], (120, 40));
+    let e = init(&mut w);
+    pump(&mut w, e);
+    press(&mut w, KeyCode::Enter);
+    press(&mut w, KeyCode::PageDown);
+    let mut s = Session::new((120, 40));
+    s.frame(&w, "detail");
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+    let g = &s.screen.cells;
+    let mut bubbles = 0;
+    for (y, row) in g.iter().enumerate() {
+        let Some(right) = row.iter().position(|c| c == "╮") else {
+            continue;
+        };
+        bubbles += 1;
+        for below in &g[y + 1..] {
+            // Closed, or cut off by the bottom of the pane.
+            if below[right] == "╯" || below[right] == "─" {
+                break;
+            }
+            assert_eq!(below[right], "│", "{}", term::show(g));
+        }
+    }
+    assert!(
+        bubbles >= 2 && term::show(g).contains("عليكم │"),
+        "{}",
+        term::show(g)
+    );
+}
+
 /// The emulator itself sees what it must: a raw escape sequence written by a broken program
 /// would be caught.
 #[test]
