@@ -81,7 +81,7 @@ fn needs_work(s: &str, keep_newlines: bool) -> bool {
         _ => true,
     }) || (keep_newlines && s.contains("\n\n\n"))
         || starts_with_mark(s)
-        || !clusters_agree(s)
+        || !clusters_fit(s)
 }
 
 fn visible(out: &mut String, c: char) {
@@ -95,14 +95,30 @@ pub fn width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
+/// The most cells one grapheme cluster may take: wider ones (a run of jamo, a stack of vowel
+/// signs) are not writing, and ratatui drops a cluster that does not fit whole, with all the
+/// text after it.
+const MAX_CLUSTER_WIDTH: usize = 8;
+
+/// The most marks (characters of no width) one cluster may carry: terminals draw stacked marks
+/// over the rows above and below (Zalgo text).
+const MAX_MARKS: usize = 8;
+
 /// Whether ratatui, which measures a grapheme cluster as a whole (unicode-width's ligatures and
-/// conjuncts), gives it the cells a terminal draws it in, one character after the other.
-fn cluster_agrees(g: &str) -> bool {
-    g.len() == 1 || g.contains(char::is_control) || usize::from(g.cell_width()) == width(g)
+/// conjuncts), gives it the cells a terminal draws it in, one character after the other, and
+/// the cluster is no wider and carries no more marks than writing does.
+fn cluster_fits(g: &str) -> bool {
+    if g.len() == 1 || g.contains(char::is_control) {
+        return true;
+    }
+    let drawn = width(g);
+    drawn == usize::from(g.cell_width())
+        && drawn <= MAX_CLUSTER_WIDTH
+        && g.chars().filter(|c| c.width() == Some(0)).count() <= MAX_MARKS
 }
 
-fn clusters_agree(s: &str) -> bool {
-    s.is_ascii() || s.graphemes(true).all(cluster_agrees)
+fn clusters_fit(s: &str) -> bool {
+    s.is_ascii() || s.graphemes(true).all(cluster_fits)
 }
 
 /// Where in cluster `g` (byte offsets) the characters are whose width there is not their own:
@@ -134,28 +150,48 @@ fn disputed(g: &str) -> Vec<usize> {
     out
 }
 
-/// Shows as `⟪U+XXXX⟫` the characters of every cluster ratatui would measure otherwise than
-/// the terminal draws it, until none is left (each round replaces at least one character).
+/// Rewrites every cluster that does not fit (each round replaces or drops at least one
+/// character, and the next round sees the clusters that result).
 fn fit_clusters(mut s: String) -> String {
-    while !clusters_agree(&s) {
+    while !clusters_fit(&s) {
         let mut out = String::with_capacity(s.len() + 16);
         for g in s.graphemes(true) {
-            if cluster_agrees(g) {
+            if cluster_fits(g) {
                 out.push_str(g);
-                continue;
-            }
-            let bad = disputed(g);
-            for (i, c) in g.char_indices() {
-                if bad.contains(&i) {
-                    visible(&mut out, c);
-                } else {
-                    out.push(c);
-                }
+            } else {
+                fit_cluster(&mut out, g);
             }
         }
         s = out;
     }
     s
+}
+
+/// One cluster that does not fit: the characters whose width in it is disputed, and the one
+/// that would make it wider than writing, are shown as `⟪U+XXXX⟫` (which ends the cluster);
+/// marks beyond the most a cluster carries are dropped.
+fn fit_cluster(out: &mut String, g: &str) {
+    let bad = if width(g) == usize::from(g.cell_width()) {
+        Vec::new()
+    } else {
+        disputed(g)
+    };
+    let (mut cells, mut marks) = (0, 0);
+    for (i, c) in g.char_indices() {
+        let w = c.width().unwrap_or(0);
+        if bad.contains(&i) || (cells > 0 && cells + w > MAX_CLUSTER_WIDTH) {
+            visible(out, c);
+            (cells, marks) = (0, 0);
+        } else if w == 0 {
+            marks += 1;
+            if marks <= MAX_MARKS {
+                out.push(c);
+            }
+        } else {
+            cells += w;
+            out.push(c);
+        }
+    }
 }
 
 /// Where an escape sequence starting at `chars[i]` (ESC, or a C1 introducer) ends: the index of
@@ -576,6 +612,24 @@ mod tests {
         assert_eq!(buf[(9, 0)].symbol(), " ");
         assert_eq!([buf[(4, 0)].symbol(), buf[(5, 0)].symbol()], [" ", "│"]);
         assert_eq!(buf[(11, 0)].symbol(), " ");
+    }
+
+    #[test]
+    fn clusters_are_no_wider_than_writing_and_carry_few_marks() {
+        // A run of jamo is one cluster of eighty cells: ratatui drops it, and the name after it.
+        let jamo = sanitize(&format!("{} Mallory", "\u{1100}".repeat(40))).into_owned();
+        assert!(
+            jamo.ends_with(" Mallory") && jamo.contains("⟪U+1100⟫"),
+            "{jamo}"
+        );
+        assert!(jamo.starts_with(&"\u{1100}".repeat(4)), "{jamo}");
+        let zalgo = sanitize(&format!("Z{}algo", "\u{301}".repeat(300))).into_owned();
+        assert_eq!(zalgo, format!("Z{}algo", "\u{301}".repeat(8)));
+        // Writing keeps its clusters: conjuncts with vowel signs, Tibetan stacks, niqqud.
+        for s in ["स्त्री क्षि", "བསྒྲུབས", "שָׁלוֹם", "Nguyễn"]
+        {
+            assert!(matches!(sanitize(s), Cow::Borrowed(_)), "{s}");
+        }
     }
 
     #[test]

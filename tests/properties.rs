@@ -13,9 +13,11 @@ use callbrowser::model::{Capabilities, Filter, ProviderKind, TimeZoneSetting};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::sample::select;
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, CellWidth};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Widget};
 use unicode_width::UnicodeWidthChar;
 
 // ---- Written from Unicode's own lists, independently of src/display.rs ----
@@ -371,6 +373,23 @@ fn assert_lines_are_whole(out: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// No grapheme cluster is wider than writing needs (8 cells) or carries more than 8 marks.
+fn assert_clusters_small(out: &str) -> Result<(), TestCaseError> {
+    use unicode_segmentation::UnicodeSegmentation;
+    for g in out.graphemes(true) {
+        let marks = g.chars().filter(|c| c.width() == Some(0)).count();
+        let what = g.escape_unicode().to_string();
+        prop_assert!(
+            terminal_width(g) <= 8,
+            "a cluster {} cells wide: {}",
+            terminal_width(g),
+            what
+        );
+        prop_assert!(marks <= 8, "a cluster with {} marks: {}", marks, what);
+    }
+    Ok(())
+}
+
 fn assert_widths_agree(out: &str) -> Result<(), TestCaseError> {
     for line in out.split('\n') {
         prop_assert_eq!(
@@ -392,12 +411,14 @@ proptest! {
         let one = sanitize(&s);
         assert_clean(&one, false)?;
         assert_lines_are_whole(&one)?;
+        assert_clusters_small(&one)?;
         assert_widths_agree(&one)?;
         prop_assert_eq!(sanitize(&one), one.clone(), "sanitize is not idempotent");
 
         let multi = sanitize_multiline(&s);
         assert_clean(&multi, true)?;
         assert_lines_are_whole(&multi)?;
+        assert_clusters_small(&multi)?;
         assert_widths_agree(&multi)?;
         prop_assert_eq!(sanitize_multiline(&multi), multi.clone(), "multiline is not idempotent");
     }
@@ -407,13 +428,75 @@ proptest! {
         let one = sanitize(&s);
         assert_clean(&one, false)?;
         assert_lines_are_whole(&one)?;
+        assert_clusters_small(&one)?;
         assert_widths_agree(&one)?;
         prop_assert_eq!(sanitize(&one), one.clone());
         let multi = sanitize_multiline(&s);
         assert_clean(&multi, true)?;
         assert_lines_are_whole(&multi)?;
+        assert_clusters_small(&multi)?;
         assert_widths_agree(&multi)?;
         prop_assert_eq!(sanitize_multiline(&multi), multi.clone());
+    }
+}
+
+/// Sanitized text drawn the ways the screen draws it (a table cell's `set_stringn`, a `Line`,
+/// lines wrapped by textwrap in a `Paragraph`) into `width` columns left of a border, then
+/// fitted as `ui::draw` does.
+fn drawn(one: &str, multi: &str, width: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width + 1, 8));
+    for y in 0..8 {
+        buf[(width, y)].set_symbol("│");
+    }
+    buf.set_stringn(0, 0, one, width as usize, Style::new());
+    Line::from(one).render(Rect::new(0, 1, width, 1), &mut buf);
+    let wrapped: Vec<Line> = multi
+        .split('\n')
+        .flat_map(|p| textwrap::wrap(p, usize::from(width)))
+        .map(|l| Line::from(l.into_owned()))
+        .collect();
+    Paragraph::new(wrapped).render(Rect::new(0, 2, width, 6), &mut buf);
+    callbrowser::display::fit_cells(&mut buf);
+    buf
+}
+
+/// Every cell is what a wcwidth terminal draws there: one character that moves the cursor (and
+/// the marks on it), as wide as ratatui took it, the cells it covers blank, the border whole.
+fn assert_cells_drawable(buf: &Buffer) -> Result<(), TestCaseError> {
+    let (w, h) = (buf.area.width, buf.area.height);
+    for y in 0..h {
+        prop_assert_eq!(buf[(w - 1, y)].symbol(), "│", "the border of row {}", y);
+        let mut x = 0;
+        while x < w {
+            let symbol = buf[(x, y)].symbol();
+            let given = symbol.cell_width().max(1);
+            let moving = symbol.chars().filter(|c| c.width() != Some(0)).count();
+            let first = symbol.chars().next();
+            let what = format!("{:?} at ({x}, {y})", symbol.escape_unicode().to_string());
+            prop_assert!(
+                first.is_some_and(|c| c.width() != Some(0)),
+                "mark first: {}",
+                what
+            );
+            prop_assert_eq!(moving, 1, "{}", what);
+            prop_assert_eq!(terminal_width(symbol), usize::from(given), "{}", what);
+            prop_assert!(x + given <= w, "past the edge: {}", what);
+            for k in x + 1..x + given {
+                prop_assert_eq!(buf[(k, y)].symbol(), " ", "covered by {}", what);
+            }
+            x += given;
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+
+    #[test]
+    fn drawn_cells_are_what_the_terminal_draws(s in hostile_string(), width in 3u16..40) {
+        let buf = drawn(&sanitize(&s), &sanitize_multiline(&s), width);
+        assert_cells_drawable(&buf)?;
     }
 }
 
