@@ -276,6 +276,20 @@ fn bubbles_of_arabic_turns_close_on_every_line() {
     );
 }
 
+/// A detail error that ratatui's word wrap ended one cluster past the pane (over the border and
+/// past the screen's edge, where the buffer panicked) stays inside it.
+#[test]
+fn a_detail_error_stays_in_its_pane() {
+    for n in 48..56 {
+        let mut w = loaded(3, (80, 24));
+        press(&mut w, KeyCode::Enter);
+        w.detail.error = Some(format!("a {}ᄀᄀᄀᄀx", "b".repeat(n)));
+        let mut s = Session::new((80, 24));
+        s.frame(&w, "detail error");
+        assert!(s.failures.is_empty(), "{:#?}", s.failures);
+    }
+}
+
 /// The emulator itself sees what it must: a raw escape sequence written by a broken program
 /// would be caught.
 #[test]

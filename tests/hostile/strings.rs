@@ -16,6 +16,8 @@ pub fn all() -> Vec<String> {
         "王小明 東京都千代田区 ".repeat(8),
         format!("{}ｶﾞ", "ab".repeat(20)),
         format!("{}ok", "\u{0301}".repeat(300)),
+        format!("{} Mallory", "\u{1100}".repeat(40)),
+        format!("क{} stacked vowel signs", "\u{093E}".repeat(30)),
     ]);
     v
 }
@@ -80,4 +82,5 @@ const FIXED: &[&str] = &[
     // Ordinary text in other scripts (must come through as it is).
     "محمد لا إله — Jürgen Müller — Renée Lefèvre",
     "क्ष नमस्ते สวัสดีครับ Nguyễn Văn Anh",
+    "स्त्री क्षि हिन्दी 🇩🇪 བསྒྲུབས שָׁלוֹם",
 ];
