@@ -1,8 +1,11 @@
-//! The one sanitizer every vendor string passes before it is shown or printed, and small display
-//! helpers (durations, redacted URLs).
+//! The one sanitizer every vendor string passes before it is shown or printed, what the screen
+//! needs to draw it as a terminal will ([`width`], [`fit_cells`]), and small display helpers
+//! (durations, redacted URLs).
 //!
 //! ratatui 0.30 drops C0/C1 controls but passes bidi overrides and zero-width characters, and a
 //! printed string (CLI) is not filtered at all, so everything vendor-made goes through here.
+//! Sanitized text is as wide in ratatui as in a wcwidth terminal, cluster by cluster; the cells
+//! ratatui then draws are made what the terminal shows by [`fit_cells`].
 
 use std::borrow::Cow;
 
