@@ -6,9 +6,8 @@
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use unicode_width::UnicodeWidthStr;
 
-use crate::display::sanitize_multiline;
+use crate::display::{sanitize_multiline, width as drawn};
 use crate::layout::theme;
 use crate::model::{Speaker, Turn};
 
@@ -151,7 +150,7 @@ fn bubbles(
             }
             let label = crate::display::sanitize(turn.speaker.label()).into_owned();
             let pad = if right {
-                width.saturating_sub(label.width() + 1)
+                width.saturating_sub(drawn(&label) + 1)
             } else {
                 1
             };
@@ -163,7 +162,7 @@ fn bubbles(
         prev = Some(&turn.speaker);
         let text = sanitize_multiline(&turn.text);
         let lines = wrap(&text, max_inner);
-        let inner = lines.iter().map(|l| l.width()).max().unwrap_or(0).max(1);
+        let inner = lines.iter().map(|l| drawn(l)).max().unwrap_or(0).max(1);
         let indent = if right {
             " ".repeat(width.saturating_sub(inner + 4))
         } else {
@@ -174,7 +173,7 @@ fn bubbles(
             Span::styled(format!("╭{}╮", "─".repeat(inner + 2)), border),
         ]));
         for l in &lines {
-            let pad = " ".repeat(inner - l.width().min(inner) + 1);
+            let pad = " ".repeat(inner - drawn(l).min(inner) + 1);
             push_line(
                 out,
                 matches,
@@ -205,7 +204,7 @@ fn gutter(
         .collect();
     let gw = labels
         .iter()
-        .map(|l| l.width())
+        .map(|l| drawn(l))
         .max()
         .unwrap_or(5)
         .clamp(5, 10);
@@ -219,7 +218,7 @@ fn gutter(
         for (k, l) in wrap(&text, text_w).iter().enumerate() {
             let name = if new_speaker && k == 0 {
                 let mut n: String = label.chars().take(gw).collect();
-                let w = n.width();
+                let w = drawn(&n);
                 n.push_str(&" ".repeat(gw.saturating_sub(w)));
                 n
             } else {
@@ -244,6 +243,7 @@ fn gutter(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     fn t(s: Speaker, text: &str) -> Turn {
         Turn {

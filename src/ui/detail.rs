@@ -40,12 +40,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     f.render_widget(block, area);
 
     if let Some(err) = &d.error {
-        let mut lines = vec![Line::styled(sanitize(err).into_owned(), theme::error())];
+        // Wrapped here, not by ratatui's word wrap: that can end a line with a wide character
+        // past the pane (over its border, or past the screen's edge, where it panics).
+        let mut lines: Vec<Line> = textwrap::wrap(&sanitize(err), usize::from(inner.width).max(1))
+            .into_iter()
+            .map(|l| Line::styled(l.into_owned(), theme::error()))
+            .collect();
         lines.push(Line::styled("r to try again", theme::dim()));
-        f.render_widget(
-            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        f.render_widget(Paragraph::new(lines), inner);
         return;
     }
     let Some(layout) = &d.layout else {

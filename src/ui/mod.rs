@@ -32,6 +32,7 @@ pub fn draw(f: &mut Frame, state: &State) {
     if state.help {
         draw_help(f, f.area(), state);
     }
+    crate::display::fit_cells(f.buffer_mut());
 }
 
 fn draw_title(f: &mut Frame, area: Rect, state: &State) {
