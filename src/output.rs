@@ -2,7 +2,7 @@
 //! is sanitized here, as on screen.
 
 use serde::Serialize;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthChar;
 
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::model::TimeZoneSetting;
@@ -232,7 +232,7 @@ const MAX_STATUS_WIDTH: usize = 20;
 
 /// `s` cut to `max` columns of display width, ending in `…` when cut.
 fn fit(s: &str, max: usize) -> String {
-    if s.width() <= max {
+    if crate::display::width(s) <= max {
         return s.to_string();
     }
     let mut out = String::new();
@@ -251,7 +251,7 @@ fn fit(s: &str, max: usize) -> String {
 
 /// `s` padded with spaces to `width` columns of display width (left-aligned, or right).
 fn pad(s: &str, width: usize, right: bool) -> String {
-    let fill = " ".repeat(width.saturating_sub(s.width()));
+    let fill = " ".repeat(width.saturating_sub(crate::display::width(s)));
     if right {
         format!("{fill}{s}")
     } else {
@@ -296,10 +296,10 @@ fn row(c: &Call, tz: TimeZoneSetting) -> [String; 6] {
 pub fn calls_table(calls: &[&Call], tz: TimeZoneSetting) -> String {
     let header = ["TIME", "ID", "CALLER", "DUR", "STATUS", "SUMMARY"].map(String::from);
     let rows: Vec<[String; 6]> = calls.iter().map(|c| row(c, tz)).collect();
-    let mut widths = header.each_ref().map(|h| h.width());
+    let mut widths = header.each_ref().map(|h| crate::display::width(h));
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
-            *w = (*w).max(cell.width());
+            *w = (*w).max(crate::display::width(cell));
         }
     }
     let mut out = String::new();

@@ -233,13 +233,13 @@ fn fields(
     heading(out, "Fields".into(), width);
     let kw = fields
         .iter()
-        .map(|(k, _)| k.width())
+        .map(|(k, _)| crate::display::width(&sanitize(k)))
         .max()
         .unwrap_or(0)
         .min(24);
     for (k, v) in fields {
         let key = sanitize(k);
-        let pad = " ".repeat(kw.saturating_sub(key.width()));
+        let pad = " ".repeat(kw.saturating_sub(crate::display::width(&key)));
         let value = crate::display::field_value(v, tz).into_owned();
         let avail = (width as usize).saturating_sub(kw + 2).max(8);
         for (i, l) in textwrap::wrap(&value, avail).iter().enumerate() {

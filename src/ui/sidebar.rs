@@ -4,7 +4,6 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::{Focus, Scopes, SidebarRow, State};
 use crate::display::sanitize;
@@ -24,12 +23,14 @@ fn health(h: Health) -> Span<'static> {
 }
 
 fn truncate(s: &str, width: usize) -> String {
-    if s.width() <= width {
+    if crate::display::width(s) <= width {
         return s.to_string();
     }
     let mut out = String::new();
     for c in s.chars() {
-        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {
+        if crate::display::width(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1
+            > width
+        {
             break;
         }
         out.push(c);
