@@ -63,6 +63,9 @@ fn is_emoji_modifier(c: char) -> bool {
 
 fn class(c: char) -> Class {
     match c {
+        // Most text: printable ASCII and Latin-1 to Latin Extended (but the soft hyphen).
+        ' '..='~' => Class::Keep,
+        '\u{A0}'..='\u{2FF}' if c != '\u{AD}' => Class::Keep,
         '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' => Class::Break,
         // The halfwidth katakana sound marks ﾞ and ﾟ are one cell wide (as terminals draw
         // them), but ratatui counts them twice (unicode-width already gives them one cell, and
@@ -78,13 +81,32 @@ fn class(c: char) -> Class {
 }
 
 fn needs_work(s: &str, keep_newlines: bool) -> bool {
-    s.chars().any(|c| match class(c) {
-        Class::Keep => false,
-        Class::Break => !(keep_newlines && c == '\n'),
-        _ => true,
-    }) || (keep_newlines && s.contains("\n\n\n"))
-        || starts_with_mark(s)
-        || !clusters_fit(s)
+    // One pass over what most text is; the grapheme check only where clusters can form.
+    let mut simple = true;
+    let mut newlines = 0;
+    let mut line_start = true;
+    for c in s.chars() {
+        match class(c) {
+            Class::Keep => {}
+            Class::Break if keep_newlines && c == '\n' => {}
+            _ => return true,
+        }
+        if c == '\n' {
+            newlines += 1;
+            if newlines >= 3 {
+                return true;
+            }
+            line_start = true;
+            continue;
+        }
+        newlines = 0;
+        if line_start && c.width() == Some(0) {
+            return true;
+        }
+        line_start = false;
+        simple &= never_clusters(c);
+    }
+    !simple && !s.graphemes(true).all(cluster_fits)
 }
 
 fn visible(out: &mut String, c: char) {
@@ -121,7 +143,16 @@ fn cluster_fits(g: &str) -> bool {
 }
 
 fn clusters_fit(s: &str) -> bool {
-    s.is_ascii() || s.graphemes(true).all(cluster_fits)
+    s.chars().all(never_clusters) || s.graphemes(true).all(cluster_fits)
+}
+
+/// Characters that never join others into a cluster of more than one: Latin with its accents
+/// as precomposed letters, general punctuation but the joiners, CJK ideographs. Text made only
+/// of them (most names, most transcripts) needs no grapheme segmentation.
+fn never_clusters(c: char) -> bool {
+    matches!(c,
+        '\n' | ' '..='~' | '\u{A0}'..='\u{2FF}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205E}'
+        | '\u{20A0}'..='\u{20C0}' | '\u{2190}'..='\u{25FF}' | '\u{4E00}'..='\u{9FFF}')
 }
 
 /// Where in cluster `g` (byte offsets) the characters are whose width there is not their own:
@@ -326,6 +357,11 @@ pub fn fit_cells(buf: &mut Buffer) {
     for y in area.top()..area.bottom() {
         let mut x = area.left();
         while x < area.right() {
+            // Most cells hold one printable ASCII character: one cell, nothing to spread.
+            if let [b' '..=b'~'] = buf[(x, y)].symbol().as_bytes() {
+                x += 1;
+                continue;
+            }
             let given = buf[(x, y)].symbol().cell_width().max(1);
             let end = x.saturating_add(given);
             if end > area.right() || (x + 1..end).any(|k| buf[(k, y)].symbol() != " ") {
