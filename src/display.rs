@@ -334,12 +334,6 @@ fn push(out: &mut String, c: char) {
     out.push(c);
 }
 
-/// Whether a line of `s` starts with a mark (a character of no width).
-fn starts_with_mark(s: &str) -> bool {
-    s.split('\n')
-        .any(|line| line.chars().next().is_some_and(|c| c.width() == Some(0)))
-}
-
 /// Makes every cell of a drawn frame what a wcwidth terminal will draw, before it is sent:
 ///
 /// - ratatui keeps a grapheme cluster in one cell and takes the cells after it as hidden, but
