@@ -113,6 +113,13 @@ impl ProviderError {
                     message,
                 }
             }
+            // Not an answer that could not be read: the server sends us round in circles.
+            HttpError::RedirectLoop { .. } | HttpError::TooManyRedirects { .. } => {
+                ProviderError::Invalid {
+                    provider,
+                    message: format!("{e}; check base_url in the configuration"),
+                }
+            }
             other => ProviderError::Malformed {
                 provider,
                 cause: other.to_string(),
