@@ -143,6 +143,16 @@ pub struct Reader {
     pos: u64,
 }
 
+impl Reader {
+    /// Another reader of the same recording, at byte `pos`.
+    pub fn clone_at(&self, pos: u64) -> Reader {
+        Reader {
+            rec: self.rec.clone(),
+            pos,
+        }
+    }
+}
+
 impl Read for Reader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {

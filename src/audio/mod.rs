@@ -3,4 +3,5 @@
 //! decoder, the time-stretch, the output and the player actor.
 
 pub mod buffer;
+pub mod decode;
 pub mod download;
