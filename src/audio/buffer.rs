@@ -3,6 +3,7 @@
 //! of patient audio is ever written.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -81,6 +82,12 @@ impl Recording {
         self.inner.1.notify_all();
     }
 
+    /// Wakes waiting readers so they look at their interruption flags.
+    pub fn wake(&self) {
+        let _g = self.lock();
+        self.inner.1.notify_all();
+    }
+
     /// Bytes downloaded so far.
     pub fn len(&self) -> u64 {
         self.lock().data.len() as u64
@@ -108,15 +115,21 @@ impl Recording {
         Reader {
             rec: self.clone(),
             pos: 0,
+            interrupt: None,
+            furthest: None,
         }
     }
 
     /// Waits until byte `pos` is there, the download ended, or the reader was cancelled; returns
     /// the guard. Waits in short slices so a cancellation is never missed.
-    fn wait_for(&self, pos: u64) -> io::Result<MutexGuard<'_, Inner>> {
+    fn wait_for(
+        &self,
+        pos: u64,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<MutexGuard<'_, Inner>> {
         let mut g = self.lock();
         loop {
-            if g.cancelled {
+            if g.cancelled || interrupt.is_some_and(|i| i.load(Ordering::Acquire)) {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     "playback stopped",
@@ -141,6 +154,10 @@ impl Recording {
 pub struct Reader {
     rec: Recording,
     pos: u64,
+    /// Set by another thread to make a waiting read return `Interrupted` (a seek elsewhere).
+    interrupt: Option<Arc<AtomicBool>>,
+    /// The furthest byte read so far (shared with whoever estimates progress).
+    furthest: Option<Arc<AtomicU64>>,
 }
 
 impl Reader {
@@ -149,7 +166,26 @@ impl Reader {
         Reader {
             rec: self.rec.clone(),
             pos,
+            interrupt: self.interrupt.clone(),
+            furthest: None,
         }
+    }
+
+    /// This reader, interrupted (a waiting read returns `Interrupted`) while `flag` is set.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Reader {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    /// This reader, recording in `furthest` the end of the furthest read.
+    pub fn with_progress(mut self, furthest: Arc<AtomicU64>) -> Reader {
+        self.furthest = Some(furthest);
+        self
+    }
+
+    /// The recording read.
+    pub fn recording(&self) -> &Recording {
+        &self.rec
     }
 }
 
@@ -158,13 +194,16 @@ impl Read for Reader {
         if buf.is_empty() {
             return Ok(0);
         }
-        let g = self.rec.wait_for(self.pos)?;
+        let g = self.rec.wait_for(self.pos, self.interrupt.as_deref())?;
         let start = self.pos as usize;
         if start < g.data.len() {
             let n = buf.len().min(g.data.len() - start);
             buf[..n].copy_from_slice(&g.data[start..start + n]);
             drop(g);
             self.pos += n as u64;
+            if let Some(f) = &self.furthest {
+                f.fetch_max(self.pos, Ordering::AcqRel);
+            }
             return Ok(n);
         }
         match &g.fill {
@@ -184,7 +223,7 @@ impl Seek for Reader {
                 let end = match self.rec.total() {
                     Some(t) => t,
                     None => {
-                        let g = self.rec.wait_for(u64::MAX)?;
+                        let g = self.rec.wait_for(u64::MAX, self.interrupt.as_deref())?;
                         g.total.unwrap_or(g.data.len() as u64)
                     }
                 };

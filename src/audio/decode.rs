@@ -207,7 +207,7 @@ impl Decoder {
     }
 
     /// The next decoded chunk, `None` at the end of the recording.
-    pub fn next(&mut self) -> Result<Option<Chunk>, DecodeError> {
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>, DecodeError> {
         loop {
             let packet = match self.format.next_packet() {
                 Ok(p) => p,
