@@ -33,7 +33,9 @@
 //! - [`net`]: listeners whose connections can be killed (connection reset and truncated body
 //!   faults), server lifetime, HTTP `Range` handling, S3 XML errors,
 //! - [`recordings`] (real speech clips), [`wav`] (lazily generated speech-like WAV),
-//!   [`people`] (names, phone numbers and calendar words per language).
+//!   [`people`] (names, phone numbers and calendar words per language),
+//! - [`testaudio`]: deterministic test recordings (position tones in every format, a VBR MP3
+//!   without a Xing header, a GSM WAV, a steady tone, truncated files).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -52,6 +54,7 @@ pub mod recordings;
 pub mod solum;
 pub mod talkpilot;
 pub mod templates;
+pub mod testaudio;
 pub mod timegen;
 pub mod voxeme;
 pub mod wav;
