@@ -2,8 +2,11 @@
 
 use super::*;
 
-/// The chunks of a RIFF/WAVE file, in order (id, data).
-fn chunks(b: &[u8]) -> Vec<([u8; 4], &[u8])> {
+/// A RIFF chunk: its id and data.
+type Chunk<'a> = ([u8; 4], &'a [u8]);
+
+/// The chunks of a RIFF/WAVE file, in order.
+fn chunks(b: &[u8]) -> Vec<Chunk<'_>> {
     assert_eq!(&b[0..4], b"RIFF");
     assert_eq!(&b[8..12], b"WAVE");
     let riff_len = u32::from_le_bytes(b[4..8].try_into().unwrap()) as usize;
@@ -31,7 +34,7 @@ struct Fmt {
     len: usize,
 }
 
-fn fmt_of(b: &[u8]) -> (Fmt, Vec<([u8; 4], &[u8])>) {
+fn fmt_of(b: &[u8]) -> (Fmt, Vec<Chunk<'_>>) {
     let cs = chunks(b);
     let (_, f) = cs.iter().find(|(id, _)| id == b"fmt ").expect("fmt chunk");
     let u16_at = |i: usize| u16::from_le_bytes([f[i], f[i + 1]]);
@@ -48,7 +51,7 @@ fn fmt_of(b: &[u8]) -> (Fmt, Vec<([u8; 4], &[u8])>) {
     (fmt, cs)
 }
 
-fn data_of<'a>(cs: &[([u8; 4], &'a [u8])]) -> &'a [u8] {
+fn data_of<'a>(cs: &[Chunk<'a>]) -> &'a [u8] {
     cs.iter()
         .find(|(id, _)| id == b"data")
         .expect("data chunk")
