@@ -34,8 +34,10 @@
 //!   faults), server lifetime, HTTP `Range` handling, S3 XML errors,
 //! - [`recordings`] (real speech clips), [`wav`] (lazily generated speech-like WAV),
 //!   [`people`] (names, phone numbers and calendar words per language),
-//! - [`testaudio`]: deterministic test recordings (position tones in every format, a VBR MP3
-//!   without a Xing header, a GSM WAV, a steady tone, truncated files).
+//! - [`link`]: the recording test controls every emulator has ([`RecordingLink`]: throttle,
+//!   latency, a one-shot connection drop; [`TestRecording`]: a fixture served as every call's
+//!   recording), [`testaudio`]: deterministic test recordings (position tones in every format,
+//!   a VBR MP3 without a Xing header, a GSM WAV, a steady tone, truncated files).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,6 +49,7 @@ pub mod allomia;
 pub mod clock;
 pub mod fault;
 pub mod host;
+pub mod link;
 pub mod log;
 pub mod net;
 pub mod people;
@@ -60,6 +63,7 @@ pub mod voxeme;
 pub mod wav;
 pub mod welkin;
 
+pub use link::{RecordingLink, TestRecording};
 pub use log::{RecordedRequest, RequestLog};
 
 /// Options shared by all emulators.
