@@ -84,6 +84,10 @@
 //! storage faults). [`AlloMiaEmulator::set_test_recording`] serves a fixture at the recording URL
 //! of every call that has one (same URLs, `Range`/`206`, the fixture's `Content-Type`);
 //! [`AlloMiaEmulator::recording_bytes`] is exactly what is served for a call.
+//! [`AlloMiaEmulator::expire_recording_urls`] makes every URL issued so far (recordings and
+//! transcripts) answer `403` `AccessDenied` "Request has expired" from its next request on,
+//! downloads under way finishing; a detail fetched afterwards carries fresh URLs that work (their
+//! expiry is at least one second later than any expired one's; the URL clock does not move).
 
 mod answers;
 mod content;
@@ -454,6 +458,12 @@ impl AlloMiaEmulator {
             .then(|| read_all(self.shared.recording_source(c).1.as_ref()))
     }
 
+    /// Every signed URL issued so far answers `403` "Request has expired" on its next request
+    /// (a download under way finishes); URLs issued afterwards work.
+    pub fn expire_recording_urls(&self) {
+        self.shared.expire_urls();
+    }
+
     pub fn options(&self) -> &EmulatorOptions {
         &self.shared.opts
     }
@@ -498,6 +508,8 @@ struct Shared {
     expire_next: AtomicUsize,
     /// Added to the wall clock for signing and checking URLs.
     clock_offset_ms: AtomicU64,
+    /// Signed URLs expiring at or before this (Unix seconds of the URL clock) are expired.
+    revoked_through: AtomicU64,
     rec: RecordingControls,
 }
 
@@ -540,6 +552,7 @@ impl Shared {
             transcripts: Mutex::default(),
             expire_next: AtomicUsize::new(0),
             clock_offset_ms: AtomicU64::new(0),
+            revoked_through: AtomicU64::new(0),
         }
     }
 

@@ -3,8 +3,8 @@
 //! recording path.
 //!
 //! Order: storage faults → method (`405`) → `Authorization` sent (`400`) → `X-Amz-*` present
-//! (`403`) → `X-Amz-Date` format (`400`) → signature (`403`) → expiry (`403`) → object (`404`).
-//! Requests for
+//! (`403`) → `X-Amz-Date` format (`400`) → signature (`403`) → expiry (`403`, also for URLs
+//! expired by [`super::AlloMiaEmulator::expire_recording_urls`]) → object (`404`). Requests for
 //! recordings (`recordings/` and `recordings-redirect/`) go through the
 //! [`crate::link::RecordingLink`] (after the storage faults); recordings serve the test fixture
 //! when one is set.
@@ -55,8 +55,10 @@ impl Shared {
             (now_ms / 1000 - 7200, 3600)
         } else {
             let date = now_ms / 1000;
+            // Later than every URL expired by `expire_urls` (unchanged otherwise).
+            let not_before = self.revoked_through.load(Ordering::SeqCst) + 1;
             let expiry = (now_ms + ttl_ms).div_ceil(1000).max(date + 1);
-            (date, expiry - date)
+            (date, expiry.max(not_before) - date)
         };
         let token = lock(&self.signer).token(object, date + expires_in);
         let when = DateTime::<Utc>::from_timestamp(date as i64, 0).unwrap_or_default();
@@ -73,6 +75,15 @@ impl Shared {
 
     pub(super) fn object_path(&self, c: &CallRec, kind: &str, ext: &str) -> String {
         format!("{BUCKET}/{kind}/{}/{}.{ext}", self.orgs[c.org].id, c.id)
+    }
+
+    /// Every URL issued so far (its expiry at or before the latest one `sign` can have given)
+    /// is expired from now on.
+    pub(super) fn expire_urls(&self) {
+        let ttl_ms = self.opts.signed_url_ttl.as_millis() as u64;
+        let now_ms = self.url_now_ms();
+        let latest = (now_ms + ttl_ms).div_ceil(1000).max(now_ms / 1000 + 1);
+        self.revoked_through.fetch_max(latest, Ordering::SeqCst);
     }
 
     /// The recording served for a call that has one: the fixture, or the call's clip.
@@ -255,7 +266,8 @@ impl Shared {
             ));
         }
         let now_ms = self.url_now_ms();
-        if now_ms < expiry.saturating_mul(1000) {
+        let revoked = expiry <= self.revoked_through.load(Ordering::SeqCst);
+        if !revoked && now_ms < expiry.saturating_mul(1000) {
             return None;
         }
         let fmt = |secs: u64| {

@@ -55,6 +55,11 @@
 //! [`TalkPilotEmulator::set_test_recording`] serves a fixture at every non-purged call's signed
 //! URL (same URLs, `Range`/`206`, the fixture's `Content-Type`);
 //! [`TalkPilotEmulator::recording_bytes`] is exactly what is served for a call.
+//! [`TalkPilotEmulator::expire_recording_urls`] makes every URL issued so far answer `403`
+//! `AccessDenied` "Request has expired" (S3 XML, `Expires` and `ServerTime` as the server sees
+//! them) from its next request on, downloads under way finishing; a detail fetched afterwards
+//! carries a fresh URL that works (its `expires` is at least one second later than any expired
+//! one's).
 
 mod answers;
 mod conversation;
@@ -296,6 +301,15 @@ impl TalkPilotEmulator {
         (!c.is_purged).then(|| read_all(s.recording_source(c).as_ref()))
     }
 
+    /// Every recording URL issued so far answers `403` "Request has expired" on its next
+    /// request (a download under way finishes); URLs issued afterwards work.
+    pub fn expire_recording_urls(&self) {
+        let through = UrlSigner::expiry_for(self.shared.opts.signed_url_ttl);
+        self.shared
+            .revoked_through
+            .fetch_max(through, Ordering::SeqCst);
+    }
+
     pub fn options(&self) -> &EmulatorOptions {
         &self.shared.opts
     }
@@ -334,6 +348,8 @@ struct Shared {
     /// Requests to the API (headers kept: tests check the key went only there).
     api_log: RequestLog,
     rec: RecordingControls,
+    /// Signed URLs whose `expires` is at or before this (Unix seconds) are expired.
+    revoked_through: AtomicU64,
     req_counter: AtomicU64,
 }
 
@@ -391,6 +407,7 @@ impl Shared {
             storage_log: RequestLog::default(),
             api_log: RequestLog::default(),
             rec: RecordingControls::default(),
+            revoked_through: AtomicU64::new(0),
             req_counter: AtomicU64::new(0),
         }
     }
@@ -407,8 +424,14 @@ impl Shared {
 
     fn signed_audio_url(&self, c: &CallRec) -> String {
         let object = format!("recordings/{}.wav", c.call_id);
-        let q = self.signer.sign_query(&object, self.opts.signed_url_ttl);
-        format!("{}{STORAGE_SIGN_PREFIX}{object}?{q}", self.storage_base)
+        // Later than every URL expired by `expire_recording_urls` (unchanged otherwise).
+        let expires = UrlSigner::expiry_for(self.opts.signed_url_ttl)
+            .max(self.revoked_through.load(Ordering::SeqCst) + 1);
+        let token = self.signer.token(&object, expires);
+        format!(
+            "{}{STORAGE_SIGN_PREFIX}{object}?token={token}&expires={expires}",
+            self.storage_base
+        )
     }
 
     /// The recording a call's URL serves: the fixture, or the call's own audio.

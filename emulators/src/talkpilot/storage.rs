@@ -1,10 +1,12 @@
 //! TalkPilot's storage host: signed recording URLs
 //! (`/storage/v1/object/sign/recordings/{call_id}.wav?token=…&expires=…`), `Range` supported,
 //! S3-style XML errors. Order: method (`405`) → path under the sign prefix (else `404`) →
-//! `token`/`expires` (`403`) → signature (`403`) → expiry (`403`) → object (`404`). The recording route
+//! `token`/`expires` (`403`) → signature (`403`) → expiry (`403`, also for URLs expired by
+//! [`super::TalkPilotEmulator::expire_recording_urls`]) → object (`404`). The recording route
 //! goes through the [`crate::link::RecordingLink`] and serves the test fixture when one is set.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::State;
@@ -94,7 +96,8 @@ impl Shared {
             ));
         }
         let now_ms = unix_now_ms();
-        if now_ms >= expires.saturating_mul(1000) {
+        let revoked = expires <= self.revoked_through.load(Ordering::SeqCst);
+        if revoked || now_ms >= expires.saturating_mul(1000) {
             let fmt = |secs: u64| {
                 DateTime::<Utc>::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
                     .map(|d| rfc3339_secs(&d))
