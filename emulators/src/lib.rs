@@ -33,7 +33,11 @@
 //! - [`net`]: listeners whose connections can be killed (connection reset and truncated body
 //!   faults), server lifetime, HTTP `Range` handling, S3 XML errors,
 //! - [`recordings`] (real speech clips), [`wav`] (lazily generated speech-like WAV),
-//!   [`people`] (names, phone numbers and calendar words per language).
+//!   [`people`] (names, phone numbers and calendar words per language),
+//! - [`link`]: the recording test controls every emulator has ([`RecordingLink`]: throttle,
+//!   latency, a one-shot connection drop; [`TestRecording`]: a fixture served as every call's
+//!   recording), [`testaudio`]: deterministic test recordings (position tones in every format,
+//!   a VBR MP3 without a Xing header, a GSM WAV, a steady tone, truncated files).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,6 +49,7 @@ pub mod allomia;
 pub mod clock;
 pub mod fault;
 pub mod host;
+pub mod link;
 pub mod log;
 pub mod net;
 pub mod people;
@@ -52,11 +57,13 @@ pub mod recordings;
 pub mod solum;
 pub mod talkpilot;
 pub mod templates;
+pub mod testaudio;
 pub mod timegen;
 pub mod voxeme;
 pub mod wav;
 pub mod welkin;
 
+pub use link::{RecordingLink, TestRecording};
 pub use log::{RecordedRequest, RequestLog};
 
 /// Options shared by all emulators.

@@ -77,6 +77,17 @@
 //! [`AlloMiaEmulator::expire_next_urls`] makes the next detail answers carry already-expired
 //! URLs; [`AlloMiaEmulator::advance_url_clock`] moves the clock URLs are signed and checked with;
 //! [`AlloMiaEmulator::rotate_signing_key`] invalidates every URL issued so far.
+//!
+//! # Recording test controls
+//! [`AlloMiaEmulator::recording_link`] (throttle, latency, a one-shot connection drop, see
+//! [`crate::link`]) applies to recording requests on the storage and mirror hosts (after the
+//! storage faults). [`AlloMiaEmulator::set_test_recording`] serves a fixture at the recording URL
+//! of every call that has one (same URLs, `Range`/`206`, the fixture's `Content-Type`);
+//! [`AlloMiaEmulator::recording_bytes`] is exactly what is served for a call.
+//! [`AlloMiaEmulator::expire_recording_urls`] makes every URL issued so far (recordings and
+//! transcripts) answer `403` `AccessDenied` "Request has expired" from its next request on,
+//! downloads under way finishing; a detail fetched afterwards carries fresh URLs that work (their
+//! expiry is at least one second later than any expired one's; the URL clock does not move).
 
 mod answers;
 mod content;
@@ -98,6 +109,7 @@ use self::data::{CallRec, OrgRec, Special, org_json};
 use self::scripts::SCENARIOS;
 use self::storage::Host;
 use super::host::{HostSteps, Paths, host};
+use super::link::{RecordingControls, RecordingLink, TestRecording, read_all};
 use super::log::{LogPolicy, RequestLog};
 use super::net::{ControlledListener, ServerGuard};
 use super::{EmulatorOptions, Faults, UrlSigner, hex, lock, rng_for, unix_now_ms};
@@ -197,7 +209,7 @@ pub struct CallFacts {
     pub unusual_transcript: bool,
     /// Not in the `Speaker: text` format at all.
     pub unformatted_transcript: bool,
-    /// Size of the MP3 recording in bytes.
+    /// Size of the MP3 recording in bytes; with a test recording set, the fixture's size.
     pub recording_bytes: u64,
 }
 
@@ -347,7 +359,7 @@ impl AlloMiaEmulator {
                     english_summary_missing: !c.summary_en,
                     unusual_transcript: matches!(c.special, Special::Unusual(_)),
                     unformatted_transcript: c.special == Special::Unformatted,
-                    recording_bytes: c.clip.bytes.len() as u64,
+                    recording_bytes: s.recording_source(c).1.byte_len(),
                 }
             })
             .collect()
@@ -419,9 +431,37 @@ impl AlloMiaEmulator {
         *lock(&self.shared.signer) = UrlSigner::new(seed ^ unix_now_ms());
     }
 
-    /// Throttle recording downloads to `bytes_per_sec` (None: full speed).
+    /// Throttle recording downloads to `bytes_per_sec` (None: full speed); the same as
+    /// `recording_link().set_bytes_per_sec(…)`.
     pub fn throttle_storage(&self, bytes_per_sec: Option<u64>) {
         lock(&self.shared.knobs).storage_bytes_per_sec = bytes_per_sec;
+        self.shared.rec.link.set_bytes_per_sec(bytes_per_sec);
+    }
+
+    /// The link recordings are downloaded over: throttle (initially
+    /// [`AlloMiaOptions::storage_bytes_per_sec`]), latency, a one-shot drop (see [`crate::link`]).
+    pub fn recording_link(&self) -> &RecordingLink {
+        &self.shared.rec.link
+    }
+
+    /// Serve `fixture` at the recording URL of every call that has one (`None`: the calls' own
+    /// recordings again).
+    pub fn set_test_recording(&self, fixture: Option<TestRecording>) {
+        self.shared.rec.set_fixture(fixture);
+    }
+
+    /// Exactly the bytes the storage host serves for a call's recording (the fixture when one
+    /// is set), if the call has one.
+    pub fn recording_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        let c = &self.shared.calls[*self.shared.by_id.get(id)?];
+        c.has_recording
+            .then(|| read_all(self.shared.recording_source(c).1.as_ref()))
+    }
+
+    /// Every signed URL issued so far answers `403` "Request has expired" on its next request
+    /// (a download under way finishes); URLs issued afterwards work.
+    pub fn expire_recording_urls(&self) {
+        self.shared.expire_urls();
     }
 
     pub fn options(&self) -> &EmulatorOptions {
@@ -468,6 +508,9 @@ struct Shared {
     expire_next: AtomicUsize,
     /// Added to the wall clock for signing and checking URLs.
     clock_offset_ms: AtomicU64,
+    /// Signed URLs expiring at or before this (Unix seconds of the URL clock) are expired.
+    revoked_through: AtomicU64,
+    rec: RecordingControls,
 }
 
 impl Shared {
@@ -504,10 +547,12 @@ impl Shared {
             storage_base,
             storage_log: Default::default(),
             api_log: RequestLog::default(),
+            rec: RecordingControls::with_throttle(vopts.storage_bytes_per_sec),
             knobs: Mutex::new(vopts),
             transcripts: Mutex::default(),
             expire_next: AtomicUsize::new(0),
             clock_offset_ms: AtomicU64::new(0),
+            revoked_through: AtomicU64::new(0),
         }
     }
 

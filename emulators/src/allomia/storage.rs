@@ -3,7 +3,11 @@
 //! recording path.
 //!
 //! Order: storage faults → method (`405`) → `Authorization` sent (`400`) → `X-Amz-*` present
-//! (`403`) → `X-Amz-Date` format (`400`) → signature (`403`) → expiry (`403`) → object (`404`).
+//! (`403`) → `X-Amz-Date` format (`400`) → signature (`403`) → expiry (`403`, also for URLs
+//! expired by [`super::AlloMiaEmulator::expire_recording_urls`]) → object (`404`). Requests for
+//! recordings (`recordings/` and `recordings-redirect/`) go through the
+//! [`crate::link::RecordingLink`] (after the storage faults); recordings serve the test fixture
+//! when one is set.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -14,12 +18,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::MethodRouter;
 use chrono::format::StrftimeItems;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::super::clock::rfc3339_secs;
 use super::super::fault::{self, FaultAnswers};
+use super::super::link::SharedBytes;
 use super::super::net::{ByteSource, s3_error, serve_bytes};
 use super::super::recordings;
 use super::super::{lock, str_hash, unix_now_ms};
@@ -50,10 +55,10 @@ impl Shared {
             (now_ms / 1000 - 7200, 3600)
         } else {
             let date = now_ms / 1000;
-            (
-                (date),
-                (now_ms + ttl_ms).div_ceil(1000).max(date + 1) - date,
-            )
+            // Later than every URL expired by `expire_urls` (unchanged otherwise).
+            let not_before = self.revoked_through.load(Ordering::SeqCst) + 1;
+            let expiry = (now_ms + ttl_ms).div_ceil(1000).max(date + 1);
+            (date, expiry.max(not_before) - date)
         };
         let token = lock(&self.signer).token(object, date + expires_in);
         let when = DateTime::<Utc>::from_timestamp(date as i64, 0).unwrap_or_default();
@@ -71,6 +76,23 @@ impl Shared {
     pub(super) fn object_path(&self, c: &CallRec, kind: &str, ext: &str) -> String {
         format!("{BUCKET}/{kind}/{}/{}.{ext}", self.orgs[c.org].id, c.id)
     }
+
+    /// Every URL issued so far (its expiry at or before the latest one `sign` can have given)
+    /// is expired from now on.
+    pub(super) fn expire_urls(&self) {
+        let ttl_ms = self.opts.signed_url_ttl.as_millis() as u64;
+        let now_ms = self.url_now_ms();
+        let latest = (now_ms + ttl_ms).div_ceil(1000).max(now_ms / 1000 + 1);
+        self.revoked_through.fetch_max(latest, Ordering::SeqCst);
+    }
+
+    /// The recording served for a call that has one: the fixture, or the call's clip.
+    pub(super) fn recording_source(&self, c: &CallRec) -> (&'static str, Arc<dyn ByteSource>) {
+        match self.rec.fixture() {
+            Some(f) => (f.content_type, Arc::new(SharedBytes(f.bytes))),
+            None => ("audio/mpeg", recordings::source(c.clip)),
+        }
+    }
 }
 
 const OBJECT: &str = "/allomia-call-artifacts/{kind}/{org}/{file}";
@@ -79,11 +101,31 @@ const OBJECT: &str = "/allomia-call-artifacts/{kind}/{org}/{file}";
 /// cover the raw object path).
 pub(super) fn router(st: Arc<Shared>) -> Router {
     Router::new()
-        .route(OBJECT, get(object))
+        .route(OBJECT, object_route(&st))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(other_object)
         .layer(from_fn_with_state(st.clone(), take_fault))
         .with_state(st)
+}
+
+/// The object route; requests for recordings go through the recording link.
+fn object_route(st: &Arc<Shared>) -> MethodRouter<Arc<Shared>> {
+    axum::routing::get(object).route_layer(from_fn_with_state(st.clone(), recording_link))
+}
+
+async fn recording_link(State(st): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let kind = req
+        .uri()
+        .path()
+        .strip_prefix(BUCKET)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("");
+    if kind.starts_with("recordings") {
+        st.rec.link.serve(req, next).await
+    } else {
+        next.run(req).await
+    }
 }
 
 /// The storage hosts' answers to injected faults.
@@ -224,7 +266,8 @@ impl Shared {
             ));
         }
         let now_ms = self.url_now_ms();
-        if now_ms < expiry.saturating_mul(1000) {
+        let revoked = expiry <= self.revoked_through.load(Ordering::SeqCst);
+        if !revoked && now_ms < expiry.saturating_mul(1000) {
             return None;
         }
         let fmt = |secs: u64| {
@@ -333,15 +376,13 @@ fn serve_object(
             )
         }
         ("recordings", "mp3") if c.has_recording => {
-            let throttle = lock(&st.knobs).storage_bytes_per_sec.filter(|r| *r > 0);
-            serve_bytes(
-                recordings::source(c.clip),
-                "audio/mpeg",
-                etag,
-                range,
-                head,
-                throttle,
-            )
+            let throttle = st.rec.link.bytes_per_sec();
+            let (content_type, source) = st.recording_source(c);
+            let etag = match st.rec.fixture() {
+                Some(f) => f.etag(etag),
+                None => etag.to_string(),
+            };
+            serve_bytes(source, content_type, &etag, range, head, throttle)
         }
         ("recordings-redirect", "mp3") if c.has_recording => {
             let to = match lock(&st.knobs).redirect_recordings {

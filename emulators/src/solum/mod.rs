@@ -2,7 +2,10 @@
 //! `GET /v1/calls`, for the one company the key belongs to.
 //!
 //! One listener on 127.0.0.1: `base_url()` = `http://127.0.0.1:P`, the endpoint is
-//! `base_url() + "/v1/calls"`. Solum has no recordings, so there is no storage host.
+//! `base_url() + "/v1/calls"`. Solum has no recordings, so there is no storage host; the
+//! recording test controls every emulator has ([`SolumEmulator::recording_link`],
+//! [`SolumEmulator::set_test_recording`], [`SolumEmulator::recording_bytes`]) exist so that a
+//! test can treat the five alike, and change nothing here.
 //!
 //! # Data (deterministic from `seed` and `now`)
 //! - One company (`org_id`, a cuid), three assistants: English front desk, Spanish front desk
@@ -81,6 +84,7 @@ use serde_json::Value;
 use self::data::CallRec;
 use self::texts::CATEGORIES;
 use super::host::{HostSteps, Paths, host};
+use super::link::{RecordingControls, RecordingLink, TestRecording};
 use super::log::{LogPolicy, LogWhen, Repeated, RequestLog};
 use super::net::{ControlledListener, ServerGuard};
 use super::{EmulatorOptions, Faults, hex, rng_for};
@@ -235,6 +239,21 @@ impl SolumEmulator {
         self.shared.log.clear();
     }
 
+    /// The recording link every emulator has; Solum serves no recordings, so it affects nothing.
+    pub fn recording_link(&self) -> &RecordingLink {
+        &self.shared.rec.link
+    }
+
+    /// Kept, but no call has a recording to replace (Solum serves none).
+    pub fn set_test_recording(&self, fixture: Option<TestRecording>) {
+        self.shared.rec.set_fixture(fixture);
+    }
+
+    /// Always `None`: Solum calls have no recording.
+    pub fn recording_bytes(&self, _id: &str) -> Option<Vec<u8>> {
+        None
+    }
+
     pub fn options(&self) -> &EmulatorOptions {
         &self.shared.opts
     }
@@ -259,6 +278,7 @@ struct Shared {
     keys: [String; 2],
     faults: Faults,
     log: RequestLog,
+    rec: RecordingControls,
 }
 
 impl Shared {
@@ -277,6 +297,7 @@ impl Shared {
             keys,
             faults: Faults::default(),
             log: RequestLog::default(),
+            rec: RecordingControls::default(),
         }
     }
 }

@@ -48,6 +48,18 @@
 //! `is_active: "maybe"`), a single record is corrupted the same way. Requests
 //! answered by a fault do not count against the rate limit (`Latency` and
 //! `WrongTypesRecord` requests do).
+//!
+//! # Recording test controls
+//! [`TalkPilotEmulator::recording_link`] (throttle, latency, a one-shot connection drop, see
+//! [`crate::link`]) applies to the storage host's recording URLs.
+//! [`TalkPilotEmulator::set_test_recording`] serves a fixture at every non-purged call's signed
+//! URL (same URLs, `Range`/`206`, the fixture's `Content-Type`);
+//! [`TalkPilotEmulator::recording_bytes`] is exactly what is served for a call.
+//! [`TalkPilotEmulator::expire_recording_urls`] makes every URL issued so far answer `403`
+//! `AccessDenied` "Request has expired" (S3 XML, `Expires` and `ServerTime` as the server sees
+//! them) from its next request on, downloads under way finishing; a detail fetched afterwards
+//! carries a fresh URL that works (its `expires` is at least one second later than any expired
+//! one's).
 
 mod answers;
 mod conversation;
@@ -67,6 +79,7 @@ use serde_json::{Value, json};
 
 use self::data::{AgentRec, CallRec, Special, agent_json, call_list_json};
 use super::host::{HostSteps, Paths, host};
+use super::link::{RecordingControls, RecordingLink, TestRecording, read_all};
 use super::log::{LogPolicy, RequestLog};
 use super::net::{ByteSource, ControlledListener, ServerGuard};
 use super::{EmulatorOptions, Faults, RateLimiter, UrlSigner, hex, mix64, rng_for, unix_now_ms};
@@ -119,7 +132,8 @@ pub struct CallFacts {
     pub tricky_text: bool,
     /// The recording has two channels (agent left, caller right).
     pub stereo: bool,
-    /// Size of the WAV file in bytes (recordings are capped at 15 minutes).
+    /// Size of the WAV file in bytes (recordings are capped at 15 minutes); with a test
+    /// recording set, the fixture's size.
     pub recording_bytes: u64,
 }
 
@@ -248,17 +262,52 @@ impl TalkPilotEmulator {
                     broken_transcript: matches!(c.special, Special::Broken(_)),
                     tricky_text: matches!(c.special, Special::Ansi | Special::Bidi),
                     stereo: c.audio.channels == 2,
-                    recording_bytes: c.audio.byte_len(),
+                    recording_bytes: s.recording_source(c).byte_len(),
                 })
             })
             .collect()
     }
 
-    /// Throttle recording downloads to `bytes_per_sec` (None: full speed).
+    /// Throttle recording downloads to `bytes_per_sec` (None: full speed); the same as
+    /// `recording_link().set_bytes_per_sec(…)`.
     pub fn throttle_storage(&self, bytes_per_sec: Option<u64>) {
+        self.shared.rec.link.set_bytes_per_sec(bytes_per_sec);
+    }
+
+    /// The link recordings are downloaded over: throttle, latency, a one-shot drop (see
+    /// [`crate::link`]).
+    pub fn recording_link(&self) -> &RecordingLink {
+        &self.shared.rec.link
+    }
+
+    /// Serve `fixture` at the recording URL of every non-purged call (`None`: the calls' own
+    /// recordings again).
+    pub fn set_test_recording(&self, fixture: Option<TestRecording>) {
+        self.shared.rec.set_fixture(fixture);
+    }
+
+    /// Exactly the bytes the storage host serves for a call's recording (the fixture when one
+    /// is set); the call is named by its record `id` or its `call_id`. Purged or unknown: `None`.
+    pub fn recording_bytes(&self, id: &str) -> Option<Vec<u8>> {
+        let s = &self.shared;
+        let (ai, ci) =
+            match s.by_call_id.get(id) {
+                Some(&at) => at,
+                None => s.calls.iter().enumerate().find_map(|(ai, list)| {
+                    list.iter().position(|c| c.id == id).map(|ci| (ai, ci))
+                })?,
+            };
+        let c = &s.calls[ai][ci];
+        (!c.is_purged).then(|| read_all(s.recording_source(c).as_ref()))
+    }
+
+    /// Every recording URL issued so far answers `403` "Request has expired" on its next
+    /// request (a download under way finishes); URLs issued afterwards work.
+    pub fn expire_recording_urls(&self) {
+        let through = UrlSigner::expiry_for(self.shared.opts.signed_url_ttl);
         self.shared
-            .throttle
-            .store(bytes_per_sec.unwrap_or(0), Ordering::SeqCst);
+            .revoked_through
+            .fetch_max(through, Ordering::SeqCst);
     }
 
     pub fn options(&self) -> &EmulatorOptions {
@@ -298,7 +347,9 @@ struct Shared {
     storage_log: RequestLog,
     /// Requests to the API (headers kept: tests check the key went only there).
     api_log: RequestLog,
-    throttle: AtomicU64,
+    rec: RecordingControls,
+    /// Signed URLs whose `expires` is at or before this (Unix seconds) are expired.
+    revoked_through: AtomicU64,
     req_counter: AtomicU64,
 }
 
@@ -355,7 +406,8 @@ impl Shared {
             storage_base,
             storage_log: RequestLog::default(),
             api_log: RequestLog::default(),
-            throttle: AtomicU64::new(0),
+            rec: RecordingControls::default(),
+            revoked_through: AtomicU64::new(0),
             req_counter: AtomicU64::new(0),
         }
     }
@@ -372,8 +424,22 @@ impl Shared {
 
     fn signed_audio_url(&self, c: &CallRec) -> String {
         let object = format!("recordings/{}.wav", c.call_id);
-        let q = self.signer.sign_query(&object, self.opts.signed_url_ttl);
-        format!("{}{STORAGE_SIGN_PREFIX}{object}?{q}", self.storage_base)
+        // Later than every URL expired by `expire_recording_urls` (unchanged otherwise).
+        let expires = UrlSigner::expiry_for(self.opts.signed_url_ttl)
+            .max(self.revoked_through.load(Ordering::SeqCst) + 1);
+        let token = self.signer.token(&object, expires);
+        format!(
+            "{}{STORAGE_SIGN_PREFIX}{object}?token={token}&expires={expires}",
+            self.storage_base
+        )
+    }
+
+    /// The recording a call's URL serves: the fixture, or the call's own audio.
+    fn recording_source(&self, c: &CallRec) -> Arc<dyn ByteSource> {
+        match self.rec.fixture() {
+            Some(f) => f.source(),
+            None => c.audio.clone(),
+        }
     }
 
     fn call_detail_json(&self, c: &CallRec) -> Value {

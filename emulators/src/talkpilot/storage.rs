@@ -1,7 +1,9 @@
 //! TalkPilot's storage host: signed recording URLs
 //! (`/storage/v1/object/sign/recordings/{call_id}.wav?token=…&expires=…`), `Range` supported,
 //! S3-style XML errors. Order: method (`405`) → path under the sign prefix (else `404`) →
-//! `token`/`expires` (`403`) → signature (`403`) → expiry (`403`) → object (`404`).
+//! `token`/`expires` (`403`) → signature (`403`) → expiry (`403`, also for URLs expired by
+//! [`super::TalkPilotEmulator::expire_recording_urls`]) → object (`404`). The recording route
+//! goes through the [`crate::link::RecordingLink`] and serves the test fixture when one is set.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,11 +11,13 @@ use std::sync::atomic::Ordering;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 
 use super::super::clock::rfc3339_secs;
+use super::super::link::through_link;
 use super::super::net::{ByteSource, s3_error, serve_bytes};
 use super::super::{str_hash, unix_now_ms};
 use super::{STORAGE_SIGN_PREFIX, Shared};
@@ -23,7 +27,10 @@ const RECORDING: &str = "/storage/v1/object/sign/recordings/{file}";
 /// The storage router (paths as received: signatures cover the raw object path).
 pub(super) fn router(st: Arc<Shared>) -> Router {
     Router::new()
-        .route(RECORDING, get(recording))
+        .route(
+            RECORDING,
+            get(recording).route_layer(from_fn_with_state(st.rec.link.clone(), through_link)),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(other_object)
         .with_state(st)
@@ -89,7 +96,8 @@ impl Shared {
             ));
         }
         let now_ms = unix_now_ms();
-        if now_ms >= expires.saturating_mul(1000) {
+        let revoked = expires <= self.revoked_through.load(Ordering::SeqCst);
+        if revoked || now_ms >= expires.saturating_mul(1000) {
             let fmt = |secs: u64| {
                 DateTime::<Utc>::from_timestamp(i64::try_from(secs).unwrap_or(0), 0)
                     .map(|d| rfc3339_secs(&d))
@@ -145,12 +153,19 @@ async fn recording(
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let throttle = Some(st.throttle.load(Ordering::SeqCst)).filter(|r| *r > 0);
-    let source: Arc<dyn ByteSource> = call.audio.clone();
+    let throttle = st.rec.link.bytes_per_sec();
+    let (content_type, source, etag) = match st.rec.fixture() {
+        Some(f) => (f.content_type, f.source(), f.etag(&call.call_id)),
+        None => {
+            let source: Arc<dyn ByteSource> = call.audio.clone();
+            let etag = format!("{:016x}", str_hash(&call.call_id));
+            ("audio/wav", source, etag)
+        }
+    };
     serve_bytes(
         source,
-        "audio/wav",
-        &format!("{:016x}", str_hash(&call.call_id)),
+        content_type,
+        &etag,
         range.as_deref(),
         method == Method::HEAD,
         throttle,

@@ -80,6 +80,13 @@
 //! wrong types on the other keys (`record_all_calls: "maybe"` for an account), as does a
 //! single object (one account, one live call). `TruncatedBody` cuts JSON answers (a recording is sent
 //! whole). Answers given by a fault do not count against the rate limit.
+//!
+//! # Recording test controls
+//! [`VoxemeEmulator::recording_link`] (throttle, latency, a one-shot connection drop, see
+//! [`crate::link`]) applies to recordings on the API host (after the key and rate checks) and on
+//! the media host. [`VoxemeEmulator::set_test_recording`] serves a fixture as the recording of
+//! every call that has one (a missing object stays `404`), chunked without a length like the
+//! real ones; [`VoxemeEmulator::recording_bytes`] is exactly what is served for a call.
 
 mod answers;
 mod data;
@@ -91,13 +98,14 @@ mod storage;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use self::data::{Account, Cdr};
 use super::host::{HostSteps, Paths, host};
+use super::link::{RecordingControls, RecordingLink, TestRecording, read_all};
 use super::log::{LogPolicy, RequestLog};
 use super::net::{ControlledListener, ServerGuard};
 use super::{
@@ -308,11 +316,29 @@ impl VoxemeEmulator {
         DateTime::from_timestamp_millis(ms).unwrap_or_else(Utc::now)
     }
 
-    /// Throttle recording downloads to `bytes_per_sec` (None: full speed).
+    /// Throttle recording downloads to `bytes_per_sec` (None: full speed); the same as
+    /// `recording_link().set_bytes_per_sec(…)`.
     pub fn throttle_recordings(&self, bytes_per_sec: Option<u64>) {
-        self.shared
-            .throttle
-            .store(bytes_per_sec.unwrap_or(0), Ordering::SeqCst);
+        self.shared.rec.link.set_bytes_per_sec(bytes_per_sec);
+    }
+
+    /// The link recordings are downloaded over: throttle, latency, a one-shot drop (see
+    /// [`crate::link`]).
+    pub fn recording_link(&self) -> &RecordingLink {
+        &self.shared.rec.link
+    }
+
+    /// Serve `fixture` as the recording of every call that has one (`None`: the calls' own
+    /// recordings again).
+    pub fn set_test_recording(&self, fixture: Option<TestRecording>) {
+        self.shared.rec.set_fixture(fixture);
+    }
+
+    /// Exactly the bytes served for a call's recording (the fixture when one is set), if its
+    /// `recording_url` is set and its object is not missing.
+    pub fn recording_bytes(&self, call_sid: &str) -> Option<Vec<u8>> {
+        let (_, source) = self.shared.recording_of(call_sid)?;
+        Some(read_all(source.as_ref()))
     }
 
     pub fn options(&self) -> &EmulatorOptions {
@@ -353,7 +379,7 @@ struct Shared {
     media_log: RequestLog,
     api_base: String,
     media_base: Option<String>,
-    throttle: AtomicU64,
+    rec: RecordingControls,
     live_origin_ms: u64,
     live_offset_ms: AtomicI64,
 }
@@ -391,7 +417,7 @@ impl Shared {
             media_log: RequestLog::default(),
             api_base,
             media_base,
-            throttle: AtomicU64::new(0),
+            rec: RecordingControls::default(),
             live_origin_ms: unix_now_ms(),
             live_offset_ms: AtomicI64::new(0),
         }

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::super::fault;
 use super::super::host::segments;
+use super::super::link::through_link;
 use super::super::log::query_pairs;
 use super::super::{RateDecision, RateInfo};
 use super::answers::{Reply, bad_request, fail, not_found, rate_headers, too_many};
@@ -38,7 +39,10 @@ pub(super) fn router(st: Arc<Shared>) -> Router {
         .route(RECENT_CALLS, get(recent_calls))
         .route(LIVE_CALLS, get(live_calls))
         .route(LIVE_CALL, get(live_call))
-        .route(RECORDING, get(recording))
+        .route(
+            RECORDING,
+            get(recording).route_layer(from_fn_with_state(st.rec.link.clone(), through_link)),
+        )
         .method_not_allowed_fallback(no_route)
         .fallback(no_route)
         .layer(from_fn_with_state(st.clone(), check_key))

@@ -1,17 +1,20 @@
 //! Voxeme's recordings: streamed with chunked transfer (no `Content-Length`, no
 //! `Content-Disposition`, no `Accept-Ranges`; `Range` ignored), from the API host or, with
-//! [`super::RecordingUrls::OtherHost`], from a media host that takes no key.
+//! [`super::RecordingUrls::OtherHost`], from a media host that takes no key. The file is the
+//! call's clip, or the test fixture when one is set (an MPEG fixture is sent as `audio/mp3`,
+//! Voxeme's name for MP3).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Method, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use super::super::link::through_link;
 use super::super::net::{ByteSource, ranged_body};
 use super::super::recordings::{self, Clip};
 use super::Shared;
@@ -45,10 +48,38 @@ impl Shared {
         Reply::Audio(Box::new(self.audio_response(clip, fmt, head)))
     }
 
+    /// The `Content-Type` and bytes served as the recording of a call whose clip is `clip`.
+    pub(super) fn recording_file(
+        &self,
+        clip: &'static Clip,
+        fmt: RecordFormat,
+    ) -> (&'static str, Arc<dyn ByteSource>) {
+        match self.rec.fixture() {
+            Some(f) if f.is_mp3() => ("audio/mp3", f.source()),
+            Some(f) => (f.content_type, f.source()),
+            None => (fmt.content_type(), recordings::source(clip)),
+        }
+    }
+
+    /// The recording file of a call, if it has one (the 404s of [`Self::recording`] aside).
+    pub(super) fn recording_of(
+        &self,
+        call_sid: &str,
+    ) -> Option<(&'static str, Arc<dyn ByteSource>)> {
+        let &(ai, ci) = self.by_sid.get(call_sid)?;
+        let c = &self.cdrs[ai][ci];
+        let fmt = self.accounts[ai].spec.record?;
+        c.recording_path.as_ref()?;
+        if c.recording_missing {
+            return None;
+        }
+        Some(self.recording_file(c.clip?, fmt))
+    }
+
     fn audio_response(&self, clip: &'static Clip, fmt: RecordFormat, head: bool) -> Response {
-        let source: Arc<dyn ByteSource> = recordings::source(clip);
+        let (content_type, source) = self.recording_file(clip, fmt);
         let len = source.byte_len();
-        let throttle = Some(self.throttle.load(Ordering::SeqCst)).filter(|r| *r > 0);
+        let throttle = self.rec.link.bytes_per_sec();
         let body = if head || len == 0 {
             Body::empty()
         } else {
@@ -56,10 +87,9 @@ impl Shared {
             ranged_body(source, 0, len - 1, throttle)
         };
         let mut r = Response::new(body);
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(fmt.content_type()),
-        );
+        if let Ok(v) = HeaderValue::from_str(content_type) {
+            r.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
         r
     }
 }
@@ -70,7 +100,10 @@ const MEDIA_RECORDING: &str = "/recordings/{account}/{call_sid}/{y}/{m}/{d}/{fmt
 /// else is `404` (paths canonical, see [`crate::host`]).
 pub(super) fn media_router(st: Arc<Shared>) -> Router {
     Router::new()
-        .route(MEDIA_RECORDING, get(media_recording))
+        .route(
+            MEDIA_RECORDING,
+            get(media_recording).route_layer(from_fn_with_state(st.rec.link.clone(), through_link)),
+        )
         .method_not_allowed_fallback(media_not_found)
         .fallback(media_not_found)
         .with_state(st)

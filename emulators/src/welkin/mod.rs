@@ -71,6 +71,14 @@
 //! before `now` (Jane Doe 37, John Doe 5), statuses COMPLETED/NO_ANSWER/BUSY/FAILED/CANCELED;
 //! about 85% of completed calls have a recording (real speech from [`super::recordings`], English
 //! preferred, MP3 CBR/VBR and WAV PCM16/µ-law).
+//!
+//! # Recording test controls
+//! [`WelkinEmulator::recording_link`] (throttle, latency, a one-shot connection drop, see
+//! [`crate::link`]) applies to the recording endpoint (after the token check: a refused token is
+//! answered at once). [`WelkinEmulator::set_test_recording`] serves a fixture as every call's
+//! recording with Welkin's delivery (always `200`, whole body, `Range` ignored,
+//! `Content-Disposition` `recording-{callId}.mp3` for an MPEG fixture, else `.wav`);
+//! [`WelkinEmulator::recording_bytes`] is exactly what is served for a call.
 
 mod answers;
 mod auth;
@@ -90,6 +98,7 @@ use serde_json::Value;
 use self::auth::{ApiClient, TokenLimit, TokenRec};
 use self::data::{PatientRec, call_json, patient_json};
 use super::host::{HostSteps, Paths, host};
+use super::link::{RecordingControls, RecordingLink, TestRecording, read_all};
 use super::log::{LogPolicy, RequestLog};
 use super::net::{ControlledListener, ServerGuard};
 use super::{EmulatorOptions, Faults, lock, unix_now_ms};
@@ -299,7 +308,8 @@ impl WelkinEmulator {
             .unwrap_or_default()
     }
 
-    /// The bytes and `Content-Type` the recording endpoint serves for a call, if it has one.
+    /// The bytes and `Content-Type` of a call's own recording, if it has one (what the endpoint
+    /// serves unless a test recording is set; see [`Self::recording_bytes`]).
     pub fn recording(
         &self,
         patient_id: &str,
@@ -324,11 +334,30 @@ impl WelkinEmulator {
         lock(&self.shared.tokens).clear();
     }
 
-    /// Throttle recording downloads to `bytes_per_sec` (None: full speed).
+    /// Throttle recording downloads to `bytes_per_sec` (None: full speed); the same as
+    /// `recording_link().set_bytes_per_sec(…)`.
     pub fn throttle_recordings(&self, bytes_per_sec: Option<u64>) {
-        self.shared
-            .throttle
-            .store(bytes_per_sec.unwrap_or(0), Ordering::SeqCst);
+        self.shared.rec.link.set_bytes_per_sec(bytes_per_sec);
+    }
+
+    /// The link recordings are downloaded over: throttle, latency, a one-shot drop (see
+    /// [`crate::link`]).
+    pub fn recording_link(&self) -> &RecordingLink {
+        &self.shared.rec.link
+    }
+
+    /// Serve `fixture` as the recording of every call that has one (`None`: the calls' own
+    /// recordings again).
+    pub fn set_test_recording(&self, fixture: Option<TestRecording>) {
+        self.shared.rec.set_fixture(fixture);
+    }
+
+    /// Exactly the bytes the recording endpoint serves for a call (the fixture when one is
+    /// set), if the call has a recording.
+    pub fn recording_bytes(&self, patient_id: &str, call_id: &str) -> Option<Vec<u8>> {
+        let p = self.shared.patient(patient_id)?;
+        let clip = p.calls.iter().find(|c| c.id == call_id)?.clip?;
+        Some(read_all(self.shared.recording_file(clip).source.as_ref()))
     }
 
     pub fn options(&self) -> &EmulatorOptions {
@@ -360,7 +389,7 @@ struct Shared {
     faults: Faults,
     scoped_faults: [Faults; ENDPOINTS],
     log: RequestLog,
-    throttle: AtomicU64,
+    rec: RecordingControls,
     token_counter: AtomicU64,
 }
 
@@ -377,7 +406,7 @@ impl Shared {
             faults: Faults::default(),
             scoped_faults: Default::default(),
             log: RequestLog::default(),
-            throttle: AtomicU64::new(0),
+            rec: RecordingControls::default(),
             token_counter: AtomicU64::new(0),
         }
     }

@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::super::fault;
+use super::super::link::through_link;
 use super::answers::{Answer, WelkinFaults, error, method_not_allowed};
 use super::auth::TokenStyle;
 use super::data::{call_json, patient_json};
@@ -45,7 +46,10 @@ pub(super) fn router(st: Arc<Shared>) -> Router {
         .route(PATIENT, get(patient).head(resource_method_not_allowed))
         .route(CALLS, get(calls).head(resource_method_not_allowed))
         .route(CALL, get(call).head(resource_method_not_allowed))
-        .route(RECORDING, get(recording))
+        .route(
+            RECORDING,
+            get(recording).route_layer(from_fn_with_state(st.rec.link.clone(), through_link)),
+        )
         .method_not_allowed_fallback(resource_method_not_allowed)
         .fallback(no_handler)
         .layer(from_fn_with_state(st.clone(), authenticate))
