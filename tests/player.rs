@@ -20,7 +20,10 @@ async fn every_vendors_recording_plays_to_its_end() {
             })
             .await;
         assert_eq!(done.state, PlayState::Finished, "{vendor:?}: {done:?}");
-        assert!(!done.estimated, "{vendor:?}: the length is known at the end");
+        assert!(
+            !done.estimated,
+            "{vendor:?}: the length is known at the end"
+        );
         let duration = done.duration.unwrap_or_default();
         let last = p.captured_last_pos() as f64 / p.sample_rate() as f64;
         assert!(
@@ -50,6 +53,9 @@ async fn speed_changes_tempo_not_pitch_and_position_stays_in_recording_time() {
     let first = frames[0].pos as f64;
     let last = frames[frames.len() - 1].pos as f64;
     let ratio = (last - first) / (frames.len() - 1) as f64;
-    assert!((ratio - 2.0).abs() < 0.05, "position per output frame {ratio}");
+    assert!(
+        (ratio - 2.0).abs() < 0.05,
+        "position per output frame {ratio}"
+    );
     let _ = dominant_hz;
 }

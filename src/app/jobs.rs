@@ -9,6 +9,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use super::msg::{Effect, JobKey, Msg, SubKey, Subscription};
+use crate::audio::download::Source;
+use crate::audio::player::{Options, Player};
 use crate::model::ProviderId;
 use crate::providers::Provider;
 
@@ -21,13 +23,21 @@ impl Drop for Task {
     }
 }
 
+/// A running subscription: a task, or the player (its own threads).
+enum Running {
+    Task(#[allow(dead_code)] Task),
+    Player(Player),
+}
+
 /// Runs effects and subscriptions. It owns the provider objects: state and views only hold
 /// their descriptions.
 pub struct Jobs {
     providers: Vec<Option<Arc<dyn Provider>>>,
     tx: UnboundedSender<Msg>,
     jobs: HashMap<JobKey, Task>,
-    subscriptions: HashMap<SubKey, Task>,
+    subscriptions: HashMap<SubKey, Running>,
+    /// Whether players try the audio device (off: the paced null output).
+    audio_device: bool,
 }
 
 impl Jobs {
@@ -38,7 +48,14 @@ impl Jobs {
             tx,
             jobs: HashMap::new(),
             subscriptions: HashMap::new(),
+            audio_device: true,
         }
+    }
+
+    /// Players play silently on a paced null output (tests, or `--no-audio`).
+    pub fn without_audio_device(mut self) -> Jobs {
+        self.audio_device = false;
+        self
     }
 
     fn provider(&self, id: ProviderId) -> Option<Arc<dyn Provider>> {
@@ -57,6 +74,12 @@ impl Jobs {
 
     /// Starts `effect` as a job; the running job of the same key, if any, is cancelled.
     pub fn run(&mut self, effect: Effect) {
+        if let Effect::Player { session, cmd } = effect {
+            if let Some(Running::Player(p)) = self.subscriptions.get(&SubKey::Player { session }) {
+                p.send(cmd);
+            }
+            return;
+        }
         let Some(key) = effect.job_key() else {
             return;
         };
@@ -118,7 +141,7 @@ impl Jobs {
                     let _ = tx.send(Msg::Live { req, result });
                 })
             }
-            Effect::Suspend => return None,
+            Effect::Suspend | Effect::Player { .. } => return None,
         };
         Some(task)
     }
@@ -129,22 +152,48 @@ impl Jobs {
         self.subscriptions.retain(|k, _| keys.contains(k));
         for sub in wanted {
             let key = sub.key();
-            if !self.subscriptions.contains_key(&key) {
-                let task = self.start(sub);
-                self.subscriptions.insert(key, Task(task));
+            if !self.subscriptions.contains_key(&key)
+                && let Some(running) = self.start(sub)
+            {
+                self.subscriptions.insert(key, running);
             }
         }
     }
 
-    fn start(&self, sub: Subscription) -> JoinHandle<()> {
+    fn start(&self, sub: Subscription) -> Option<Running> {
         let tx = self.tx.clone();
         match sub {
             Subscription::LiveTimer {
                 generation, after, ..
-            } => tokio::spawn(async move {
+            } => Some(Running::Task(Task(tokio::spawn(async move {
                 tokio::time::sleep(after).await;
                 let _ = tx.send(Msg::LiveTick { generation });
-            }),
+            })))),
+            Subscription::Player {
+                session,
+                key,
+                autoplay,
+                first,
+            } => {
+                let source = Source {
+                    provider: self.provider(key.provider)?,
+                    scope: key.scope,
+                    id: key.id,
+                };
+                let options = Options {
+                    device: self.audio_device,
+                    autoplay,
+                    ..Options::default()
+                };
+                let runtime = tokio::runtime::Handle::current();
+                let player = Player::start(source, options, runtime, move |event| {
+                    let _ = tx.send(Msg::Player { session, event });
+                });
+                for cmd in first {
+                    player.send(cmd);
+                }
+                Some(Running::Player(player))
+            }
         }
     }
 }

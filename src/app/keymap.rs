@@ -29,6 +29,24 @@ pub enum Action {
     Refresh,
     Live,
     Suspend,
+    PlayPause,
+    SeekBack,
+    SeekForward,
+    SeekBackLong,
+    SeekForwardLong,
+    /// A digit: to 0–90 % of the recording.
+    JumpPercent,
+    Slower,
+    Faster,
+    VolumeDown,
+    VolumeUp,
+    Channel,
+    PrevTurn,
+    NextTurn,
+    Follow,
+    PlayTurn,
+    SaveRecording,
+    StopPlayer,
 }
 
 /// Where a binding applies.
@@ -279,6 +297,157 @@ pub static BINDINGS: &[Binding] = &[
             (KeyCode::Char('h'), NONE),
             (KeyCode::Left, NONE)
         ]
+    ),
+    b!(
+        "Space p",
+        DETAIL,
+        Action::PlayPause,
+        "play or pause the recording (resumes 2 s back)",
+        true,
+        [(KeyCode::Char(' '), NONE), (KeyCode::Char('p'), NONE)]
+    ),
+    b!(
+        ",",
+        DETAIL,
+        Action::SeekBack,
+        "back 5 s",
+        false,
+        [(KeyCode::Char(','), NONE)]
+    ),
+    b!(
+        ".",
+        DETAIL,
+        Action::SeekForward,
+        "forward 5 s",
+        false,
+        [(KeyCode::Char('.'), NONE)]
+    ),
+    b!(
+        "<",
+        DETAIL,
+        Action::SeekBackLong,
+        "back 30 s",
+        false,
+        [(KeyCode::Char('<'), NONE), (KeyCode::Char('<'), SHIFT)]
+    ),
+    b!(
+        ">",
+        DETAIL,
+        Action::SeekForwardLong,
+        "forward 30 s",
+        false,
+        [(KeyCode::Char('>'), NONE), (KeyCode::Char('>'), SHIFT)]
+    ),
+    b!(
+        "0–9",
+        DETAIL,
+        Action::JumpPercent,
+        "to 0 %, 10 %, … 90 % of the recording",
+        false,
+        [
+            (KeyCode::Char('0'), NONE),
+            (KeyCode::Char('1'), NONE),
+            (KeyCode::Char('2'), NONE),
+            (KeyCode::Char('3'), NONE),
+            (KeyCode::Char('4'), NONE),
+            (KeyCode::Char('5'), NONE),
+            (KeyCode::Char('6'), NONE),
+            (KeyCode::Char('7'), NONE),
+            (KeyCode::Char('8'), NONE),
+            (KeyCode::Char('9'), NONE)
+        ]
+    ),
+    b!(
+        "-",
+        DETAIL,
+        Action::Slower,
+        "slower (0.5× at the least; the pitch stays)",
+        false,
+        [(KeyCode::Char('-'), NONE)]
+    ),
+    b!(
+        "+ =",
+        DETAIL,
+        Action::Faster,
+        "faster (2.5× at the most; the pitch stays)",
+        false,
+        [
+            (KeyCode::Char('+'), NONE),
+            (KeyCode::Char('+'), SHIFT),
+            (KeyCode::Char('='), NONE)
+        ]
+    ),
+    b!(
+        "v",
+        DETAIL,
+        Action::VolumeDown,
+        "volume down",
+        false,
+        [(KeyCode::Char('v'), NONE)]
+    ),
+    b!(
+        "V",
+        DETAIL,
+        Action::VolumeUp,
+        "volume up",
+        false,
+        [(KeyCode::Char('V'), SHIFT), (KeyCode::Char('V'), NONE)]
+    ),
+    b!(
+        "c",
+        DETAIL,
+        Action::Channel,
+        "stereo: both channels, the agent's, the caller's",
+        false,
+        [(KeyCode::Char('c'), NONE)]
+    ),
+    b!(
+        "[",
+        DETAIL,
+        Action::PrevTurn,
+        "previous turn (its start when well into one)",
+        false,
+        [(KeyCode::Char('['), NONE)]
+    ),
+    b!(
+        "]",
+        DETAIL,
+        Action::NextTurn,
+        "next turn",
+        false,
+        [(KeyCode::Char(']'), NONE)]
+    ),
+    b!(
+        "f",
+        DETAIL,
+        Action::Follow,
+        "the transcript follows the turn heard, or stays",
+        false,
+        [(KeyCode::Char('f'), NONE)]
+    ),
+    b!(
+        "Enter",
+        DETAIL,
+        Action::PlayTurn,
+        "play from the turn at the top of the pane (or the search match)",
+        false,
+        [(KeyCode::Enter, NONE)]
+    ),
+    b!(
+        "s",
+        DETAIL,
+        Action::SaveRecording,
+        "save the recording to a file",
+        false,
+        [(KeyCode::Char('s'), NONE)]
+    ),
+    b!(
+        "x",
+        DETAIL,
+        Action::StopPlayer,
+        "stop playing and close the player",
+        false,
+        [(KeyCode::Char('x'), NONE)]
     ),
 ];
 

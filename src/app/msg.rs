@@ -7,6 +7,7 @@ use std::time::Duration;
 use crossterm::event::KeyEvent;
 
 use super::state::ReqId;
+use crate::audio::player::{PlayerCmd, PlayerEvent};
 use crate::http::HttpNotice;
 use crate::model::{Call, CallDetail, CallKey, Filter, Page, PageRequest, ProviderId, Scope};
 use crate::providers::ProviderError;
@@ -45,6 +46,11 @@ pub enum Msg {
         provider: ProviderId,
         notice: HttpNotice,
     },
+    /// What the player of playback `session` tells.
+    Player {
+        session: u64,
+        event: PlayerEvent,
+    },
 }
 
 /// One-shot work `update` asks the runtime to do; each answers with a [`Msg`] carrying `req`.
@@ -75,6 +81,11 @@ pub enum Effect {
     },
     /// Leave the alternate screen, stop the process (Ctrl-Z), and come back.
     Suspend,
+    /// Tell the player of playback `session` what the user asked.
+    Player {
+        session: u64,
+        cmd: PlayerCmd,
+    },
 }
 
 /// What a job is for. A new job with the key of a running one replaces it (the older answer
@@ -96,7 +107,7 @@ impl Effect {
             Effect::LoadScopes { provider, .. } => Some(JobKey::Scopes(*provider)),
             Effect::LoadCalls { .. } | Effect::LoadLive { .. } => Some(JobKey::List),
             Effect::LoadDetail { .. } => Some(JobKey::Detail),
-            Effect::Suspend => None,
+            Effect::Suspend | Effect::Player { .. } => None,
         }
     }
 }
@@ -114,20 +125,34 @@ pub enum Subscription {
         round: u64,
         after: Duration,
     },
+    /// The player of the recording of `key`, for playback `session`: downloads, decodes and
+    /// plays it, sending [`Msg::Player`], until dropped.
+    Player {
+        session: u64,
+        key: CallKey,
+        autoplay: bool,
+        /// Commands sent as soon as it runs (a save asked for before playing).
+        first: Vec<PlayerCmd>,
+    },
 }
 
 /// Identifies a subscription: the same key is the same running task.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SubKey {
     LiveTimer { generation: u64, round: u64 },
+    Player { session: u64 },
 }
 
 impl Subscription {
     pub fn key(&self) -> SubKey {
-        match *self {
+        match self {
             Subscription::LiveTimer {
                 generation, round, ..
-            } => SubKey::LiveTimer { generation, round },
+            } => SubKey::LiveTimer {
+                generation: *generation,
+                round: *round,
+            },
+            Subscription::Player { session, .. } => SubKey::Player { session: *session },
         }
     }
 }

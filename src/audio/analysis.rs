@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::buffer::Reader;
 use super::decode::{DecodeError, Decoder};
+use super::turns::Energy;
 
 /// Seconds of recording per waveform level.
 pub const BUCKET_SECS: f64 = 0.1;
@@ -17,7 +18,7 @@ pub const BUCKET_SECS: f64 = 0.1;
 pub const ENERGY_SECS: f64 = 0.01;
 
 /// What the analysis tells.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum AnalysisEvent {
     /// Decoded so far: `frames` of recording from `bytes` of the file; waveform levels from
     /// bucket `from` on, per channel (0–255).
@@ -32,7 +33,7 @@ pub enum AnalysisEvent {
     Done {
         frames: u64,
         sample_rate: u32,
-        energy: Arc<Vec<Vec<f32>>>,
+        energy: Arc<Energy>,
     },
     Failed(DecodeError),
 }
@@ -78,15 +79,11 @@ impl Drop for Analysis {
     }
 }
 
-/// Levels per channel, kept as they are computed.
+/// The energy being measured, and how much of the waveform was sent.
 struct Levels {
+    energy: Energy,
     channels: usize,
-    /// Mean square per energy frame per channel, and the running sums of the frame being filled.
-    energy: Vec<Vec<f32>>,
-    sums: Vec<f64>,
-    in_frame: usize,
-    per_frame: usize,
-    frames: u64,
+    rate: u32,
     /// Waveform levels already sent.
     sent: usize,
 }
@@ -94,79 +91,52 @@ struct Levels {
 impl Levels {
     fn new(rate: u32, channels: usize) -> Levels {
         Levels {
+            energy: Energy::new(),
             channels,
-            energy: vec![Vec::new(); channels],
-            sums: vec![0.0; channels],
-            in_frame: 0,
-            per_frame: ((f64::from(rate) * ENERGY_SECS).round() as usize).max(1),
-            frames: 0,
+            rate,
             sent: 0,
         }
     }
 
     fn push(&mut self, first_frame: u64, samples: &[f32]) {
-        // Chunks come in order from one decoder; a gap (a damaged packet skipped) is silence.
-        while self.frames < first_frame {
-            self.add(&vec![0.0; self.channels]);
-        }
-        for f in samples.chunks_exact(self.channels) {
-            self.add(f);
-        }
+        self.energy
+            .push(first_frame, samples, self.channels, self.rate);
     }
 
-    fn add(&mut self, frame: &[f32]) {
-        for (s, v) in self.sums.iter_mut().zip(frame) {
-            *s += f64::from(*v) * f64::from(*v);
-        }
-        self.in_frame += 1;
-        self.frames += 1;
-        if self.in_frame == self.per_frame {
-            self.close_frame();
-        }
-    }
-
-    fn close_frame(&mut self) {
-        if self.in_frame == 0 {
-            return;
-        }
-        for (c, s) in self.sums.iter_mut().enumerate() {
-            self.energy[c].push((*s / self.in_frame as f64) as f32);
-            *s = 0.0;
-        }
-        self.in_frame = 0;
+    /// Frames of recording decoded.
+    fn frames(&self) -> u64 {
+        (self.energy.secs() * f64::from(self.rate)).round() as u64
     }
 
     /// Waveform levels of the complete buckets not sent yet (all of them when `last`).
     fn take_levels(&mut self, last: bool) -> (usize, Vec<Vec<u8>>) {
         let per_bucket = (BUCKET_SECS / ENERGY_SECS).round() as usize;
-        let have = self.energy.first().map_or(0, Vec::len);
+        let have = self.energy.frames();
         let buckets = if last {
             have.div_ceil(per_bucket)
         } else {
             have / per_bucket
         };
-        let from = self.sent;
+        let from = self.sent.min(buckets);
         let levels = (0..self.channels)
             .map(|c| {
                 (from..buckets)
                     .map(|b| {
-                        let e = &self.energy[c][b * per_bucket..((b + 1) * per_bucket).min(have)];
-                        level(e.iter().copied().fold(0.0, f32::max))
+                        let peak = (b * per_bucket..((b + 1) * per_bucket).min(have))
+                            .filter_map(|k| self.energy.level_db(k, c))
+                            .fold(f32::MIN, f32::max);
+                        level(peak)
                     })
                     .collect()
             })
             .collect();
-        self.sent = buckets.max(from);
+        self.sent = buckets;
         (from, levels)
     }
 }
 
-/// A mean square as a level 0–255 on a 60 dB scale.
-pub fn level(mean_square: f32) -> u8 {
-    if mean_square <= 1e-9 {
-        return 0;
-    }
-    let db = 10.0 * mean_square.log10();
+/// A level in dBFS as 0–255 on a 60 dB scale.
+pub fn level(db: f32) -> u8 {
     (((db + 60.0) / 60.0).clamp(0.0, 1.0) * 255.0).round() as u8
 }
 
@@ -187,7 +157,7 @@ fn run(
     let progress = |levels: &mut Levels, last: bool| {
         let (from, l) = levels.take_levels(last);
         tell(AnalysisEvent::Progress {
-            frames: levels.frames,
+            frames: levels.frames(),
             bytes: furthest.load(Ordering::Acquire),
             sample_rate: rate,
             from,
@@ -204,10 +174,9 @@ fn run(
                 }
             }
             Ok(None) => {
-                levels.close_frame();
                 progress(&mut levels, true);
                 return tell(AnalysisEvent::Done {
-                    frames: levels.frames,
+                    frames: levels.frames(),
                     sample_rate: rate,
                     energy: Arc::new(std::mem::take(&mut levels.energy)),
                 });
@@ -226,19 +195,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn levels_cover_every_bucket_and_a_gap_is_silence() {
+    fn levels_cover_every_bucket_and_a_gap_is_not_decoded() {
         let mut l = Levels::new(1000, 2);
         l.push(0, &[0.5f32; 2 * 150]);
         l.push(250, &[0.5f32; 2 * 50]);
-        l.close_frame();
         let (from, levels) = l.take_levels(true);
         assert_eq!(from, 0);
         assert_eq!(levels.len(), 2);
         assert_eq!(levels[0].len(), 3);
-        assert!(levels[0][0] > 200);
-        assert!(levels[0][2] > 200);
-        assert_eq!(l.frames, 300);
-        assert_eq!(level(0.0), 0);
-        assert_eq!(level(1.0), 255);
+        assert!(levels[0][0] > 200, "{levels:?}");
+        assert!(levels[0][2] > 200, "{levels:?}");
+        assert_eq!(l.frames(), 300);
+        assert_eq!(level(-100.0), 0);
+        assert_eq!(level(0.0), 255);
+        // Nothing new: nothing sent again.
+        assert!(l.take_levels(true).1.iter().all(Vec::is_empty));
     }
 }

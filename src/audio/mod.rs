@@ -9,6 +9,7 @@ pub mod download;
 pub mod engine;
 pub mod output;
 pub mod player;
+pub mod turns;
 
 use std::io::Write;
 use std::path::Path;
@@ -65,4 +66,56 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = options.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// A file name (without extension) for a recording: the provider's name and the call id, kept to
+/// characters every file system takes.
+pub fn file_stem(provider: &str, call_id: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(80)
+            .collect()
+    };
+    format!("{}-{}", clean(provider), clean(call_id))
+}
+
+/// Where the program saves recordings: the user's download folder, else the current one.
+pub fn save_dir() -> std::path::PathBuf {
+    directories::UserDirs::new()
+        .and_then(|u| u.download_dir().map(Path::to_path_buf))
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+}
+
+/// Saves `bytes` as `stem.ext`, or `stem-2.ext`, `stem-3.ext`, … when that file exists (an
+/// existing file is never replaced). Returns the path written.
+pub fn save_new(stem: &Path, ext: &str, bytes: &[u8]) -> std::io::Result<std::path::PathBuf> {
+    let name = stem
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "recording".into());
+    for n in 1..1000 {
+        let file = if n == 1 {
+            format!("{name}.{ext}")
+        } else {
+            format!("{name}-{n}.{ext}")
+        };
+        let path = stem.with_file_name(file);
+        match write_private(&path, bytes) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "a thousand files of that name exist already",
+    ))
 }

@@ -469,7 +469,11 @@ mod tests {
         for f in frames(100, 0, 0) {
             tx.push(f).ok();
         }
-        assert_eq!((src.next(), src.next()), (Some(0.0), Some(0.0)), "not 250 ms yet");
+        assert_eq!(
+            (src.next(), src.next()),
+            (Some(0.0), Some(0.0)),
+            "not 250 ms yet"
+        );
         assert!(shared.starved());
         for f in frames(2000, 0, 100) {
             tx.push(f).ok();

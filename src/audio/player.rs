@@ -15,6 +15,7 @@ use super::decode::Format;
 use super::download::{DownloadEvent, Source, download};
 use super::engine::{DecodeCmd, DecodeEvent, DecodeThread};
 use super::output::{self, ChannelMode, Output, RingSource, Shared};
+use super::turns::Energy;
 
 /// The speeds offered, slowest first.
 pub const SPEEDS: [f32; 8] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5];
@@ -25,6 +26,8 @@ pub const BACKTRACK_SECS: f64 = 2.0;
 #[derive(Clone, Debug, PartialEq)]
 pub enum PlayerCmd {
     TogglePause,
+    /// Play on (from where it is, without going back).
+    Resume,
     /// Seek by seconds (negative: back).
     SeekBy(f64),
     /// Seek to a second of the recording.
@@ -115,7 +118,7 @@ impl Default for Status {
 }
 
 /// What the player tells.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum PlayerEvent {
     Status(Status),
     /// Waveform levels (0–255) per channel from bucket `from` on (see `analysis::BUCKET_SECS`).
@@ -125,8 +128,7 @@ pub enum PlayerEvent {
     },
     /// The whole recording is analysed: speech energy per channel every 10 ms.
     Analysed {
-        energy: Arc<Vec<Vec<f32>>>,
-        sample_rate: u32,
+        energy: Arc<Energy>,
     },
     Saved {
         path: PathBuf,
@@ -518,10 +520,7 @@ impl Actor {
                         clock(declared as f64 / f64::from(sample_rate.max(1)))
                     ));
                 }
-                tell(PlayerEvent::Analysed {
-                    energy,
-                    sample_rate,
-                });
+                tell(PlayerEvent::Analysed { energy });
             }
             AnalysisEvent::Failed(e) => {
                 tracing::info!("analysis of the recording stopped: {e}");
@@ -547,6 +546,14 @@ impl Actor {
     fn command(&mut self, cmd: PlayerCmd, tell: &dyn Fn(PlayerEvent)) {
         match cmd {
             PlayerCmd::TogglePause => self.toggle_pause(),
+            PlayerCmd::Resume => {
+                if self.paused {
+                    self.paused = false;
+                    if let Some(s) = &self.shared {
+                        s.set_paused(false);
+                    }
+                }
+            }
             PlayerCmd::SeekBy(d) => self.seek(self.position() + d),
             PlayerCmd::SeekTo(t) => self.seek(t),
             PlayerCmd::SeekFraction(f) => {
@@ -649,17 +656,14 @@ impl Actor {
 
     fn save(&mut self, path: PathBuf, tell: &dyn Fn(PlayerEvent)) {
         let bytes = self.rec.snapshot();
-        let path = path.with_extension(super::extension_of(
-            self.status.content_type.as_deref(),
-            &bytes,
-        ));
-        match super::write_private(&path, &bytes) {
-            Ok(()) => tell(PlayerEvent::Saved {
+        let ext = super::extension_of(self.status.content_type.as_deref(), &bytes);
+        match super::save_new(&path, ext, &bytes) {
+            Ok(path) => tell(PlayerEvent::Saved {
                 path,
                 bytes: bytes.len() as u64,
             }),
             Err(e) => tell(PlayerEvent::SaveFailed {
-                path,
+                path: path.with_extension(ext),
                 reason: e.to_string(),
             }),
         }

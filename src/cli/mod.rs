@@ -294,6 +294,7 @@ async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<(
     state.page_size = cfg.http.page_size;
     state.max_list_calls = cfg.ui.max_list_calls;
     state.config_path = screen.config_path;
+    state.save_dir = crate::audio::save_dir();
     let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
     let stderr = crate::logging::StderrToLog::redirect(&log_path());
     let result = crate::tui::run(&mut state, adapters, tx, &mut rx, started, trace).await;

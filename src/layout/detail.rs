@@ -22,6 +22,8 @@ pub struct DetailLayout {
     pub matches: Vec<MatchPos>,
     /// The line where the transcript starts.
     pub transcript_line: usize,
+    /// Lines of each transcript turn (`start..end`), for the turn being heard.
+    pub turn_lines: Vec<(usize, usize)>,
 }
 
 fn heading(out: &mut Vec<Line<'static>>, title: String, width: u16) {
@@ -71,7 +73,8 @@ pub fn build(r: Request<'_>) -> DetailLayout {
     let mut matches = Vec::new();
     header(&mut out, d, tz);
     summaries(&mut out, d, width);
-    let transcript_line = transcript_section(&mut out, &mut matches, d, &provider, width, query);
+    let (transcript_line, turn_lines) =
+        transcript_section(&mut out, &mut matches, d, &provider, width, query);
     recording(&mut out, &d.recording, &provider, width);
     fields(&mut out, &d.call.fields, width, tz);
     DetailLayout {
@@ -81,6 +84,7 @@ pub fn build(r: Request<'_>) -> DetailLayout {
         lines: out,
         matches,
         transcript_line,
+        turn_lines,
     }
 }
 
@@ -167,13 +171,13 @@ fn transcript_section(
     provider: &str,
     width: u16,
     query: &str,
-) -> usize {
-    match &d.transcript {
+) -> (usize, Vec<(usize, usize)>) {
+    let first = match &d.transcript {
         Transcript::Turns(turns) => {
             heading(out, format!("Transcript · {} turns", turns.len()), width);
             let first = out.len();
-            transcript::layout(turns, width, query, out, matches);
-            first
+            let lines = transcript::layout(turns, width, query, out, matches);
+            return (first, lines);
         }
         Transcript::Unparsed { raw, .. } => {
             heading(
@@ -203,7 +207,8 @@ fn transcript_section(
             out.push(Line::styled(msg, theme::dim()));
             first
         }
-    }
+    };
+    (first, Vec::new())
 }
 
 fn recording(out: &mut Vec<Line<'static>>, rec: &RecordingRef, provider: &str, width: u16) {

@@ -66,3 +66,13 @@ pub fn matched(current: bool) -> Style {
         Style::new().bg(Color::Rgb(90, 80, 0)).fg(Color::White)
     }
 }
+
+/// The part of the waveform already played.
+pub fn played() -> Style {
+    Style::new().fg(Color::Cyan)
+}
+
+/// The transcript turn being heard.
+pub fn heard() -> Style {
+    Style::new().bg(Color::Indexed(236))
+}

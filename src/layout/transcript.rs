@@ -98,19 +98,22 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Appends the transcript's lines to `out`, and the positions of search matches to `matches`.
+/// Returns the lines of each turn (`start..end` in `out`).
 pub fn layout(
     turns: &[Turn],
     width: u16,
     query: &str,
     out: &mut Vec<Line<'static>>,
     matches: &mut Vec<MatchPos>,
-) {
+) -> Vec<(usize, usize)> {
     let query = query.to_lowercase();
+    let mut turn_lines = Vec::with_capacity(turns.len());
     if width >= BUBBLE_MIN_WIDTH {
-        bubbles(turns, width as usize, &query, out, matches);
+        bubbles(turns, width as usize, &query, out, matches, &mut turn_lines);
     } else {
-        gutter(turns, width as usize, &query, out, matches);
+        gutter(turns, width as usize, &query, out, matches, &mut turn_lines);
     }
+    turn_lines
 }
 
 fn push_line(
@@ -137,10 +140,12 @@ fn bubbles(
     query: &str,
     out: &mut Vec<Line<'static>>,
     matches: &mut Vec<MatchPos>,
+    turn_lines: &mut Vec<(usize, usize)>,
 ) {
     let max_inner = (width * 3 / 4).saturating_sub(4).max(10);
     let mut prev: Option<&Speaker> = None;
     for turn in turns {
+        let start = out.len();
         let right = turn.speaker == Speaker::Caller;
         let color = speaker_color(&turn.speaker);
         let border = Style::new().fg(color);
@@ -188,6 +193,7 @@ fn bubbles(
             Span::raw(indent),
             Span::styled(format!("╰{}╯", "─".repeat(inner + 2)), border),
         ]));
+        turn_lines.push((start, out.len()));
     }
 }
 
@@ -197,6 +203,7 @@ fn gutter(
     query: &str,
     out: &mut Vec<Line<'static>>,
     matches: &mut Vec<MatchPos>,
+    turn_lines: &mut Vec<(usize, usize)>,
 ) {
     let labels: Vec<String> = turns
         .iter()
@@ -211,6 +218,7 @@ fn gutter(
     let text_w = width.saturating_sub(gw + 3).max(8);
     let mut prev: Option<&Speaker> = None;
     for (turn, label) in turns.iter().zip(&labels) {
+        let start = out.len();
         let color = speaker_color(&turn.speaker);
         let new_speaker = prev != Some(&turn.speaker);
         prev = Some(&turn.speaker);
@@ -237,6 +245,7 @@ fn gutter(
                 Vec::new(),
             );
         }
+        turn_lines.push((start, out.len()));
     }
 }
 

@@ -36,8 +36,21 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
         .title(Line::from(title));
-    let inner = block.inner(area);
+    let mut inner = block.inner(area);
     f.render_widget(block, area);
+    if let Some(p) = state.shown_player() {
+        let rows = (p.rows() as u16).min(inner.height.saturating_sub(1));
+        super::player::draw(
+            f,
+            Rect {
+                height: rows,
+                ..inner
+            },
+            p,
+        );
+        inner.y += rows;
+        inner.height -= rows;
+    }
 
     if let Some(err) = &d.error {
         // Wrapped here, not by ratatui's word wrap: that can end a line with a wide character
@@ -71,6 +84,17 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     {
         s.style = theme::matched(true);
     }
+    // The turn being heard.
+    if let Some((from, to)) = state
+        .shown_player()
+        .and_then(|p| p.heard)
+        .and_then(|i| layout.turn_lines.get(i).copied())
+    {
+        for line in from.max(start)..to.min(end) {
+            let l = std::mem::take(&mut visible[line - start]);
+            visible[line - start] = l.patch_style(theme::heard());
+        }
+    }
     let text_area = Rect {
         width: inner.width.saturating_sub(1),
         ..inner
@@ -82,10 +106,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             Scrollbar::new(ScrollbarOrientation::VerticalRight)
                 .begin_symbol(None)
                 .end_symbol(None),
-            area.inner(ratatui::layout::Margin {
-                vertical: 1,
-                horizontal: 0,
-            }),
+            Rect {
+                y: inner.y,
+                height: inner.height,
+                ..area.inner(ratatui::layout::Margin {
+                    vertical: 1,
+                    horizontal: 0,
+                })
+            },
             &mut sb,
         );
     }

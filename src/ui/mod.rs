@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod list;
+pub mod player;
 pub mod sidebar;
 
 use ratatui::Frame;

@@ -59,7 +59,9 @@ impl Harness {
     }
 
     pub fn provider(&self, vendor: Vendor) -> Arc<dyn Provider> {
-        self.providers[vendor.index()].clone().expect("provider built")
+        self.providers[vendor.index()]
+            .clone()
+            .expect("provider built")
     }
 
     /// (scope, id) of a call of `vendor` with a recording.
@@ -278,10 +280,10 @@ pub fn strongest(samples: &[f32], rate: u32, candidates: impl Iterator<Item = f6
 
 /// The dominant frequency of `samples` between 50 Hz and the Nyquist frequency, to 1 Hz.
 pub fn dominant_hz(samples: &[f32], rate: u32) -> f64 {
-    let coarse = strongest(
+    let coarse = strongest(samples, rate, (50..rate / 2).step_by(10).map(f64::from));
+    strongest(
         samples,
         rate,
-        (50..rate / 2).step_by(10).map(f64::from),
-    );
-    strongest(samples, rate, (0..=20).map(|i| coarse - 10.0 + f64::from(i)))
+        (0..=20).map(|i| coarse - 10.0 + f64::from(i)),
+    )
 }

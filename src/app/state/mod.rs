@@ -3,10 +3,12 @@
 
 pub mod detail;
 pub mod list;
+pub mod player;
 pub mod providers;
 
 pub use detail::{DetailPane, Search};
 pub use list::{CallList, ListFilter, LiveMode, Paging, Rows, Source, Viewport};
+pub use player::PlayerPane;
 pub use providers::{ProviderEntry, Scopes, SidebarRow};
 
 use chrono::{DateTime, Utc};
@@ -77,6 +79,12 @@ pub struct State {
     pub opening: Option<ProviderId>,
     pub list: CallList,
     pub detail: DetailPane,
+    /// The recording playing (or paused), if any.
+    pub player: Option<PlayerPane>,
+    /// The last playback session started.
+    pub player_sessions: u64,
+    /// Where `s` saves recordings.
+    pub save_dir: std::path::PathBuf,
     pub focus: Focus,
     pub input: Option<(InputKind, Input)>,
     pub help: bool,
@@ -108,6 +116,9 @@ impl State {
             opening: None,
             list: CallList::default(),
             detail: DetailPane::default(),
+            player: None,
+            player_sessions: 0,
+            save_dir: std::path::PathBuf::from("."),
             focus: Focus::List,
             input: None,
             help: false,
@@ -157,6 +168,19 @@ impl State {
     /// Where the panes are now.
     pub fn areas(&self) -> Areas {
         areas(self.screen())
+    }
+
+    /// The player shown in the detail pane: the one of the open call.
+    pub fn shown_player(&self) -> Option<&PlayerPane> {
+        self.player
+            .as_ref()
+            .filter(|p| self.detail.key.as_ref() == Some(&p.key))
+    }
+
+    /// Lines of text the detail pane shows under the player bar; at least 1.
+    pub fn detail_text_rows(&self) -> usize {
+        let bar = self.shown_player().map_or(0, PlayerPane::rows);
+        self.areas().detail_rows().saturating_sub(bar).max(1)
     }
 
     /// The sidebar's rows in order.

@@ -18,6 +18,10 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     };
     let key = call.key(source.provider);
+    // Another call: its recording is not the one playing.
+    if state.player.as_ref().is_some_and(|p| p.key != key) {
+        state.player = None;
+    }
     state.focus = Focus::Detail;
     state.dirty = true;
     let d = &mut state.detail;
@@ -119,7 +123,7 @@ pub fn relayout_detail(state: &mut State) {
 }
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
-    let h = state.areas().detail_rows() as isize;
+    let h = state.detail_text_rows() as isize;
     match action {
         Action::Up => scroll(state, -1),
         Action::Down => scroll(state, 1),
@@ -145,9 +149,9 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-fn scroll(state: &mut State, delta: isize) {
+pub(super) fn scroll(state: &mut State, delta: isize) {
     let total = state.detail.layout.as_ref().map_or(0, |l| l.lines.len());
-    let max = total.saturating_sub(state.areas().detail_rows());
+    let max = total.saturating_sub(state.detail_text_rows());
     let s = state.detail.scroll as isize + delta;
     let clamped = s.clamp(0, max as isize) as usize;
     if clamped != state.detail.scroll || delta != 0 {
@@ -212,7 +216,7 @@ fn goto_match(state: &mut State, i: usize) {
         return;
     };
     state.detail.search.current = Some(i);
-    let h = state.areas().detail_rows();
+    let h = state.detail_text_rows();
     if line < state.detail.scroll || line >= state.detail.scroll + h {
         state.detail.scroll = line.saturating_sub(h / 3);
         scroll(state, 0);

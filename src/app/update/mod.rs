@@ -6,6 +6,7 @@ mod detail;
 mod input;
 mod list;
 mod live;
+mod player;
 mod sidebar;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -63,13 +64,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_http(state, provider, notice);
             Vec::new()
         }
+        Msg::Player { session, event } => player::on_event(state, session, event),
     }
 }
 
 /// The long-lived tasks the state wants running now (the runtime starts and drops them to
 /// match): the Live view's next refresh while it is on screen.
 pub fn subscriptions(state: &State) -> Vec<Subscription> {
-    live::timer(state).into_iter().collect()
+    live::timer(state)
+        .into_iter()
+        .chain(player::subscription(state))
+        .collect()
 }
 
 /// What the HTTP layer tells while it works: a rate limit being waited for, a retry.
@@ -159,9 +164,33 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         _ => match state.focus {
             Focus::Sidebar => sidebar::action(state, action),
             Focus::List => list::action(state, action),
+            Focus::Detail if is_player_action(action) => player::action(state, action, &key),
             Focus::Detail => detail::action(state, action),
         },
     }
+}
+
+fn is_player_action(a: Action) -> bool {
+    matches!(
+        a,
+        Action::PlayPause
+            | Action::SeekBack
+            | Action::SeekForward
+            | Action::SeekBackLong
+            | Action::SeekForwardLong
+            | Action::JumpPercent
+            | Action::Slower
+            | Action::Faster
+            | Action::VolumeDown
+            | Action::VolumeUp
+            | Action::Channel
+            | Action::PrevTurn
+            | Action::NextTurn
+            | Action::Follow
+            | Action::PlayTurn
+            | Action::SaveRecording
+            | Action::StopPlayer
+    )
 }
 
 /// In the help: the moving keys scroll it (when it is taller than the screen), `q` quits, any
