@@ -103,6 +103,23 @@ impl StderrToLog {
     }
 }
 
+impl StderrToLog {
+    /// The standard error from before the redirection (the terminal), for the program's own
+    /// lines; `None` when it was not redirected.
+    pub fn original(&self) -> Option<std::fs::File> {
+        #[cfg(unix)]
+        {
+            use std::os::fd::FromRawFd;
+            let saved = self.saved?;
+            // SAFETY: dup of a descriptor this guard owns; the new one is owned by the File.
+            let fd = unsafe { libc::dup(saved) };
+            (fd >= 0).then(|| unsafe { std::fs::File::from_raw_fd(fd) })
+        }
+        #[cfg(not(unix))]
+        None
+    }
+}
+
 impl Drop for StderrToLog {
     fn drop(&mut self) {
         #[cfg(unix)]

@@ -119,3 +119,24 @@ pub fn save_new(stem: &Path, ext: &str, bytes: &[u8]) -> std::io::Result<std::pa
         "a thousand files of that name exist already",
     ))
 }
+
+/// What the turn alignment needs of a transcript: each turn's speaker and the length of its text.
+pub fn turn_infos(transcript: &[crate::model::Turn]) -> Vec<turns::TurnInfo> {
+    use crate::model::Speaker;
+    transcript
+        .iter()
+        .map(|t| turns::TurnInfo {
+            speaker: match t.speaker {
+                Speaker::Agent => turns::Speaker::Agent,
+                Speaker::Caller => turns::Speaker::Caller,
+                Speaker::Other(_) => turns::Speaker::Unknown,
+            },
+            chars: t
+                .text
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .count()
+                .max(1),
+        })
+        .collect()
+}

@@ -6,6 +6,8 @@ mod check;
 mod demo;
 mod list;
 mod out;
+mod play;
+mod recording;
 mod show;
 
 pub use out::{Closed, Usage};
@@ -79,6 +81,12 @@ pub enum Command {
     List(ListArgs),
     /// Show one call with its transcript and every field.
     Show(ShowArgs),
+    /// Save a call's recording to a file with its real extension (`-o -`: to standard output).
+    Recording(RecordingArgs),
+    /// Play a call's recording, with a progress line and the player keys (Space pauses, , and .
+    /// seek 5 s, < and > 30 s, 0–9 jump, - and + change the speed, v and V the volume, c the
+    /// channel, [ and ] the turns, s saves, q quits).
+    Play(PlayArgs),
     /// Configuration file helpers.
     Config {
         #[command(subcommand)]
@@ -149,6 +157,37 @@ pub struct ShowArgs {
     pub scope: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordingArgs {
+    /// The call's id.
+    pub id: String,
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The call's parent (a TalkPilot agent id); searched when not given.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The file to write (default: PROVIDER-ID.EXT here); `-` writes to standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlayArgs {
+    /// The call's id.
+    pub id: String,
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The call's parent (a TalkPilot agent id); searched when not given.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// Do not open the audio device: play silently (the timeline, turns and saving still work).
+    #[arg(long)]
+    pub no_audio: bool,
 }
 
 /// Where logs go; shown by `--help` and `--version`.
@@ -253,6 +292,23 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         Some(Command::Show(args)) => {
             demo_note("showing demo data from the built-in emulators");
             show::show(&cfg, args, tz).await
+        }
+        Some(Command::Recording(args)) => {
+            demo_note("saving a recording from the built-in emulators");
+            recording::recording(&cfg, args).await
+        }
+        Some(Command::Play(args)) => {
+            demo_note("playing a recording from the built-in emulators");
+            // ALSA and JACK write to fd 2 when the device opens: to the log, not over the
+            // progress line, which goes to the terminal's own descriptor.
+            let stderr = crate::logging::StderrToLog::redirect(&log_path());
+            let term: Box<dyn std::io::Write + Send> = match stderr.original() {
+                Some(f) => Box::new(f),
+                None => Box::new(std::io::stderr()),
+            };
+            let r = play::play(&cfg, args, term).await;
+            drop(stderr);
+            r
         }
         Some(Command::Providers(args)) => {
             demo_note("checking the built-in emulators");

@@ -12,7 +12,7 @@ use super::super::msg::{Effect, Subscription};
 use super::super::state::{PlayerPane, State};
 use crate::audio::player::{OutputKind, PlayState, PlayerCmd, PlayerEvent};
 use crate::audio::turns::{self, Energy, TurnInfo};
-use crate::model::{RecordingRef, Speaker, Transcript};
+use crate::model::{RecordingRef, Transcript};
 
 /// The player subscription the state wants: the one of the playback in progress.
 pub(super) fn subscription(state: &State) -> Option<Subscription> {
@@ -294,22 +294,7 @@ pub(super) fn on_event(state: &mut State, session: u64, event: PlayerEvent) -> V
 /// turns get their (estimated) times — by speaker on stereo, by text length on mono.
 fn analysed(state: &mut State, energy: &Arc<Energy>) {
     let infos: Vec<TurnInfo> = match state.detail.detail.as_ref().map(|d| &d.transcript) {
-        Some(Transcript::Turns(t)) => t
-            .iter()
-            .map(|t| TurnInfo {
-                speaker: match t.speaker {
-                    Speaker::Agent => turns::Speaker::Agent,
-                    Speaker::Caller => turns::Speaker::Caller,
-                    Speaker::Other(_) => turns::Speaker::Unknown,
-                },
-                chars: t
-                    .text
-                    .chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .count()
-                    .max(1),
-            })
-            .collect(),
+        Some(Transcript::Turns(t)) => crate::audio::turn_infos(t),
         _ => Vec::new(),
     };
     let same_call = state.detail.key.as_ref() == state.player.as_ref().map(|p| &p.key);
