@@ -145,12 +145,7 @@ async fn a_call_without_a_recording_is_one_sentence() {
     ];
     let (run, _) = run_in(dir.path(), &cfg, &args).await;
     assert_eq!(run.code, Some(1));
-    assert_eq!(
-        run.err.lines().count(),
-        2,
-        "the demo note and one sentence: {}",
-        run.err
-    );
+    assert_eq!(run.err.lines().count(), 1, "one sentence: {}", run.err);
     assert!(run.err.contains("has no recording"), "{}", run.err);
 }
 
