@@ -200,6 +200,8 @@ pub struct MemoryProvider {
     pub scope_searches: Arc<std::sync::Mutex<Vec<Option<String>>>>,
     /// A parent pinned as configuration pins one (then no parent list is offered).
     pub pinned: Option<Scope>,
+    /// Its calls have no recording.
+    pub no_recording: bool,
 }
 
 impl MemoryProvider {
@@ -224,6 +226,7 @@ impl MemoryProvider {
             live: Arc::default(),
             scope_searches: Arc::default(),
             pinned: None,
+            no_recording: false,
         }
     }
 
@@ -303,7 +306,13 @@ impl Provider for MemoryProvider {
     }
     async fn get_call(&self, _: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
         match self.calls.iter().find(|c| c.id == id) {
-            Some(c) => Ok(detail(c.clone(), self.turns)),
+            Some(c) => {
+                let mut d = detail(c.clone(), self.turns);
+                if self.no_recording {
+                    d.recording = RecordingRef::Missing;
+                }
+                Ok(d)
+            }
             None => Err(ProviderError::NotFound {
                 provider: "TalkPilot".into(),
                 message: "Call not found".into(),

@@ -303,7 +303,7 @@ pub static BINDINGS: &[Binding] = &[
         DETAIL,
         Action::PlayPause,
         "play or pause the recording (resumes 2 s back)",
-        true,
+        false,
         [(KeyCode::Char(' '), NONE), (KeyCode::Char('p'), NONE)]
     ),
     b!(

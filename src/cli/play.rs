@@ -79,10 +79,93 @@ fn progress_line(s: &Status, turn: Option<(usize, usize)>) -> String {
 }
 
 /// Plays; the progress line and notes go to `err` (the terminal's standard error).
+/// What the command has seen of the player.
+struct Session {
+    err: Box<dyn Write + Send>,
+    transcript: Vec<crate::audio::turns::TurnInfo>,
+    status: Status,
+    turns: Vec<TurnTime>,
+    told_device: bool,
+    /// A save was asked for and has not answered yet.
+    saving: bool,
+    /// The user asked to quit (waiting for the save).
+    quitting: bool,
+    /// How playback ended (the command ends once no save is pending).
+    ended: Option<Result<(), String>>,
+}
+
+impl Session {
+    fn on_event(&mut self, e: PlayerEvent) {
+        match e {
+            PlayerEvent::Status(s) => {
+                if let (OutputKind::Null(why), false) = (&s.output, self.told_device) {
+                    self.told_device = true;
+                    say(&mut *self.err, why);
+                }
+                self.status = s;
+                match &self.status.state {
+                    PlayState::Finished => self.ended = Some(Ok(())),
+                    PlayState::Failed(why) => self.ended = Some(Err(why.clone())),
+                    _ => {}
+                }
+            }
+            PlayerEvent::Analysed { energy } if !self.transcript.is_empty() => {
+                let segs = turns::speech_segments(&energy);
+                self.turns = turns::align_segments(&segs, energy.secs(), &self.transcript);
+            }
+            PlayerEvent::Saved { path, bytes } => {
+                self.saving = false;
+                let text = format!("saved {} ({} KB)", path.display(), bytes.div_ceil(1000));
+                say(&mut *self.err, text);
+            }
+            PlayerEvent::SaveFailed { path, reason } => {
+                self.saving = false;
+                say(
+                    &mut *self.err,
+                    format!("could not save {}: {reason}", path.display()),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// `q`: ends now, or once the save asked for is written (it waits for the download).
+    fn quit(&mut self) {
+        if self.saving {
+            self.quitting = true;
+            say(
+                &mut *self.err,
+                "finishing the save first (Ctrl-C quits now)",
+            );
+        } else {
+            self.ended = Some(Ok(()));
+        }
+    }
+
+    /// How the command ends, once it does.
+    fn end(&mut self) -> Option<anyhow::Result<()>> {
+        if self.saving {
+            return None;
+        }
+        if self.quitting {
+            return Some(Ok(()));
+        }
+        self.ended
+            .take()
+            .map(|r| r.map_err(|why| anyhow::anyhow!(why)))
+    }
+
+    fn progress(&mut self) {
+        let turn = turns::turn_at(&self.turns, self.status.position).map(|i| (i, self.turns.len()));
+        let _ = write!(self.err, "\r{}\x1b[K", progress_line(&self.status, turn));
+        let _ = self.err.flush();
+    }
+}
+
 pub(super) async fn play(
     cfg: &Config,
     args: PlayArgs,
-    mut err: Box<dyn Write + Send>,
+    err: Box<dyn Write + Send>,
 ) -> anyhow::Result<ExitCode> {
     let p = super::provider(cfg, args.provider.as_deref()).await?;
     let (scope, detail) =
@@ -116,10 +199,16 @@ pub(super) async fn play(
     let raw = if keys_on { RawMode::take() } else { None };
     let mut keys = raw.as_ref().map(|_| EventStream::new());
     let save_stem = std::path::PathBuf::from(crate::audio::file_stem(p.name(), &args.id));
-    let mut status = Status::default();
-    let mut turns: Vec<TurnTime> = Vec::new();
-    let mut told_device = false;
-    let (mut saving, mut quitting) = (false, false);
+    let mut session = Session {
+        err,
+        transcript,
+        status: Status::default(),
+        turns: Vec::new(),
+        told_device: false,
+        saving: false,
+        quitting: false,
+        ended: None,
+    };
     let result = loop {
         let key = async {
             match keys.as_mut() {
@@ -129,55 +218,20 @@ pub(super) async fn play(
         };
         tokio::select! {
             e = rx.recv() => match e {
-                Some(PlayerEvent::Status(s)) => {
-                    if let (OutputKind::Null(why), false) = (&s.output, told_device) {
-                        told_device = true;
-                        say(&mut *err, why);
-                    }
-                    status = s;
-                    match &status.state {
-                        PlayState::Finished => break Ok(()),
-                        PlayState::Failed(why) => break Err(anyhow::anyhow!(why.clone())),
-                        _ => {}
-                    }
-                }
-                Some(PlayerEvent::Analysed { energy }) if !transcript.is_empty() => {
-                    let segs = turns::speech_segments(&energy);
-                    turns = turns::align_segments(&segs, energy.secs(), &transcript);
-                }
-                Some(PlayerEvent::Saved { path, bytes }) => {
-                    saving = false;
-                    say(&mut *err, format!("saved {} ({} KB)", path.display(), bytes.div_ceil(1000)));
-                    if quitting {
-                        break Ok(());
-                    }
-                }
-                Some(PlayerEvent::SaveFailed { path, reason }) => {
-                    saving = false;
-                    say(&mut *err, format!("could not save {}: {reason}", path.display()));
-                    if quitting {
-                        break Ok(());
-                    }
-                }
-                Some(_) => {}
+                Some(e) => session.on_event(e),
                 None => break Err(anyhow::anyhow!("the player stopped")),
             },
             k = key => match k {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     if key.code == KeyCode::Char('s') {
-                        saving = true;
+                        session.saving = true;
                         player.send(PlayerCmd::Save(save_stem.clone()));
-                        continue;
-                    }
-                    match command_for(&key, &status, &turns) {
-                        Some(Some(cmd)) => player.send(cmd),
-                        // A save asked for is finished first (it waits for the download).
-                        Some(None) if saving => {
-                            quitting = true;
-                            say(&mut *err, "finishing the save first (Ctrl-C quits now)");
+                    } else {
+                        match command_for(&key, &session.status, &session.turns) {
+                            Some(Some(cmd)) => player.send(cmd),
+                            Some(None) => session.quit(),
+                            None => {}
                         }
-                        Some(None) => break Ok(()),
-                        None => {}
                     }
                 }
                 Some(Ok(_)) => {}
@@ -185,10 +239,12 @@ pub(super) async fn play(
             },
             _ = tokio::signal::ctrl_c() => break Ok(()),
         }
-        let turn = turns::turn_at(&turns, status.position).map(|i| (i, turns.len()));
-        let _ = write!(err, "\r{}\x1b[K", progress_line(&status, turn));
-        let _ = err.flush();
+        if let Some(end) = session.end() {
+            break end;
+        }
+        session.progress();
     };
+    let mut err = session.err;
     let _ = write!(err, "\r\x1b[K");
     drop(raw);
     drop(player);

@@ -215,9 +215,12 @@ fn recording(out: &mut Vec<Line<'static>>, rec: &RecordingRef, provider: &str, w
     heading(out, "Recording".into(), width);
     let text = match rec {
         RecordingRef::SignedUrl { .. } => {
-            "Available (a signed link, fetched without credentials).".to_string()
+            "Available (a signed link, fetched without credentials): Space plays it, s saves it."
+                .to_string()
         }
-        RecordingRef::Endpoint { .. } => "Available from the provider.".to_string(),
+        RecordingRef::Endpoint { .. } => {
+            "Available from the provider: Space plays it, s saves it.".to_string()
+        }
         RecordingRef::Purged => "Purged by the provider.".to_string(),
         RecordingRef::Missing => "This call has no recording.".to_string(),
         RecordingRef::NotOffered => format!("{provider} does not offer recordings."),
