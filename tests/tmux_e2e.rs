@@ -3,65 +3,10 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
+mod tmux_support;
 
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux must be installed (apt-get install tmux) for this test");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        self.keys_to("e2e", keys);
-    }
-
-    fn keys_to(&self, target: &str, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", target, k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screen_of(&self, target: &str) -> String {
-        self.run(&["capture-pane", "-p", "-t", target])
-    }
-
-    /// Waits until the screen satisfies `ok`, or fails with the screen.
-    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        self.wait_on("e2e", what, ok)
-    }
-
-    fn wait_on(&self, target: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen_of(target);
-            if ok(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(30) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
+use tmux_support::Tmux;
 
 #[test]
 fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
