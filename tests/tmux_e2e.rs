@@ -13,21 +13,7 @@ fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
     let bin = env!("CARGO_BIN_EXE_callbrowser");
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().display().to_string();
-    let t = Tmux {
-        socket: format!("cb-e2e-{}", std::process::id()),
-    };
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "bash --norc --noprofile",
-    ]);
-    t.wait("the shell", |s| s.contains('$') || s.contains('#'));
+    let t = Tmux::shell(format!("cb-e2e-{}", std::process::id()), 120, 40);
     let cmd = format!(
         "env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC {bin}; echo EXIT=$?"
     );

@@ -23,21 +23,7 @@ fn play_seek_change_speed_jump_turns_and_save_in_tmux() {
     let bin = env!("CARGO_BIN_EXE_callbrowser");
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().display().to_string();
-    let t = Tmux {
-        socket: format!("cb-play-{}", std::process::id()),
-    };
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "150",
-        "-y",
-        "45",
-        "bash --norc --noprofile",
-    ]);
-    t.wait("the shell", |s| s.contains('$') || s.contains('#'));
+    let t = Tmux::shell(format!("cb-play-{}", std::process::id()), 150, 45);
     // No Downloads folder in this HOME: recordings are saved in the current folder.
     let cmd = format!(
         "cd {dir} && env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC {bin}; echo EXIT=$?"

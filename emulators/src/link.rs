@@ -249,18 +249,19 @@ impl TestRecording {
     }
 }
 
-/// Bytes in memory as a [`ByteSource`].
-pub struct SharedBytes(pub Arc<[u8]>);
+/// Bytes in memory as a [`ByteSource`]: shared (`Arc<[u8]>`), owned (`Vec<u8>`) or static.
+pub struct SharedBytes<T = Arc<[u8]>>(pub T);
 
-impl ByteSource for SharedBytes {
+impl<T: AsRef<[u8]> + Send + Sync + 'static> ByteSource for SharedBytes<T> {
     fn byte_len(&self) -> u64 {
-        self.0.len() as u64
+        self.0.as_ref().len() as u64
     }
 
     fn read_at(&self, offset: u64, out: &mut [u8]) {
-        let start = (offset as usize).min(self.0.len());
-        let end = (start + out.len()).min(self.0.len());
-        out[..end - start].copy_from_slice(&self.0[start..end]);
+        let bytes = self.0.as_ref();
+        let start = (offset as usize).min(bytes.len());
+        let end = (start + out.len()).min(bytes.len());
+        out[..end - start].copy_from_slice(&bytes[start..end]);
     }
 }
 

@@ -9,6 +9,26 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// A tmux server of its own (`socket`) with session `e2e` running a plain bash of
+    /// `width`×`height`, once its prompt shows.
+    pub fn shell(socket: String, width: u16, height: u16) -> Tmux {
+        let t = Tmux { socket };
+        let (w, h) = (width.to_string(), height.to_string());
+        t.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "bash --norc --noprofile",
+        ]);
+        t.wait("the shell", |s| s.contains('$') || s.contains('#'));
+        t
+    }
+
     pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")

@@ -302,20 +302,6 @@ async fn other_object(
     st.refused(&uri, &headers).unwrap_or_else(no_such_key)
 }
 
-struct TextBytes(Vec<u8>);
-
-impl ByteSource for TextBytes {
-    fn byte_len(&self) -> u64 {
-        self.0.len() as u64
-    }
-
-    fn read_at(&self, offset: u64, out: &mut [u8]) {
-        let start = (offset as usize).min(self.0.len());
-        let end = (start + out.len()).min(self.0.len());
-        out[..end - start].copy_from_slice(&self.0[start..end]);
-    }
-}
-
 async fn object(
     State(st): State<Arc<Shared>>,
     method: Method,
@@ -367,7 +353,7 @@ fn serve_object(
         ("transcripts", "txt") if c.has_transcript => {
             let text = st.transcript(c);
             serve_bytes(
-                Arc::new(TextBytes(text.into_bytes())),
+                Arc::new(SharedBytes(text.into_bytes())),
                 "text/plain; charset=utf-8",
                 etag,
                 range,
