@@ -5,3 +5,4 @@
 pub mod buffer;
 pub mod decode;
 pub mod download;
+pub mod turns;
