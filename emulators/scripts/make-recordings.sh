@@ -12,6 +12,14 @@
 #   NAME-ulaw.wav    WAV, µ-law, 8 kHz mono (telephony)
 #   NAME-stereo.wav  WAV, 16-bit PCM, 8 kHz, agent on the left channel, caller on the right
 #                    (only en-appointment, to keep the assets small)
+#   NAME.turns.tsv   the turns' times (ground truth for the turn alignment): one line per turn,
+#                    SPEAKER<TAB>START<TAB>END<TAB>TEXT, speaker A (agent) or C (caller), seconds
+#                    from the start of the recording (each turn is its espeak clip, then 0.25 s of
+#                    silence; the clip's own leading and trailing silence is inside START..END)
+#
+#   MANIFESTS_ONLY=1 emulators/scripts/make-recordings.sh
+#                    writes only the manifests and checks that their total length matches the
+#                    committed pcm16 WAV (the audio files are left as they are)
 # The files are committed; rerun only to change them (the output is deterministic for a given
 # espeak-ng/sox/lame version).
 set -euo pipefail
@@ -24,7 +32,8 @@ mkdir -p "$out"
 # NAME  AGENT_VOICE  CALLER_VOICE  then lines "A|text" or "C|text" on stdin.
 conversation() {
     local name=$1 agent=$2 caller=$3
-    local n=0 parts_mono=() parts_left=() parts_right=()
+    local n=0 parts_mono=() parts_left=() parts_right=() at=0 len
+    : >"$work/$name.turns.tsv"
     sox -n -r 16000 -c 1 -b 16 "$work/gap.wav" trim 0 0.25
     while IFS='|' read -r who text; do
         [ -z "$who" ] && continue
@@ -34,6 +43,10 @@ conversation() {
         espeak-ng -v "$voice" -s 175 -w "$work/raw-$n.wav" "$text"
         sox "$work/raw-$n.wav" -r 16000 -c 1 -b 16 "$work/t-$n.wav" norm -3
         sox "$work/t-$n.wav" "$work/s-$n.wav" vol 0
+        len=$(soxi -D "$work/t-$n.wav")
+        awk -v w="$who" -v at="$at" -v len="$len" -v text="$text" \
+            'BEGIN { printf "%s\t%.4f\t%.4f\t%s\n", w, at, at + len, text }' >>"$work/$name.turns.tsv"
+        at=$(awk -v at="$at" -v len="$len" 'BEGIN { printf "%.6f", at + len + 0.25 }')
         parts_mono+=("$work/t-$n.wav" "$work/gap.wav")
         if [ "$who" = A ]; then
             parts_left+=("$work/t-$n.wav" "$work/gap.wav")
@@ -43,6 +56,20 @@ conversation() {
             parts_right+=("$work/t-$n.wav" "$work/gap.wav")
         fi
     done
+    if [ "${MANIFESTS_ONLY:-}" = 1 ]; then
+        # The manifest must describe the committed audio: same total length (to a sample at 8 kHz).
+        local committed
+        committed=$(soxi -D "$out/$name-pcm16.wav")
+        if ! awk -v a="$at" -v b="$committed" 'BEGIN { d = a - b; exit !(d < 0.0002 && d > -0.0002) }'; then
+            echo "$name: the turns add up to $at s but $out/$name-pcm16.wav is $committed s;" \
+                "this espeak-ng/sox differs from the one that made the audio: manifest not written" >&2
+            return 1
+        fi
+        cp "$work/$name.turns.tsv" "$out/$name.turns.tsv"
+        echo "$name: manifest of $n turns, $at s (matches the committed audio)"
+        return 0
+    fi
+    cp "$work/$name.turns.tsv" "$out/$name.turns.tsv"
     sox "${parts_mono[@]}" "$work/$name.wav"
     sox "${parts_left[@]}" "$work/$name-l.wav"
     sox "${parts_right[@]}" "$work/$name-r.wav"

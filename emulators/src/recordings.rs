@@ -117,6 +117,65 @@ pub fn pick(format: AudioFormat, language: Option<&str>, index: u64) -> &'static
     pool[(index % pool.len() as u64) as usize]
 }
 
+/// One turn of a recorded conversation and when it is heard (from `NAME.turns.tsv`, written by
+/// `scripts/make-recordings.sh` from the clips it joined: ground truth for turn alignment).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TurnTiming {
+    /// 0 = agent (left channel in stereo), 1 = caller (right channel), as in [`super::wav::Segment`].
+    pub speaker: usize,
+    /// Seconds from the start of the recording: the turn's clip, its own leading and trailing
+    /// silence included (every format but MP3, which may start up to ~140 ms later).
+    pub start: f64,
+    pub end: f64,
+    pub text: &'static str,
+}
+
+static MANIFESTS: &[(&str, &str)] = &[
+    (
+        "en-appointment",
+        include_str!("../assets/recordings/en-appointment.turns.tsv"),
+    ),
+    (
+        "de-rezept",
+        include_str!("../assets/recordings/de-rezept.turns.tsv"),
+    ),
+    (
+        "fr-annulation",
+        include_str!("../assets/recordings/fr-annulation.turns.tsv"),
+    ),
+];
+
+/// The turns of the conversation `name` (`en-appointment`, …) with their times, in order; empty
+/// for an unknown name.
+pub fn turn_times(name: &str) -> Vec<TurnTiming> {
+    MANIFESTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or_else(Vec::new, |(_, tsv)| parse_turns(tsv))
+}
+
+/// Parses `SPEAKER<TAB>START<TAB>END<TAB>TEXT` lines; a malformed line is skipped.
+fn parse_turns(tsv: &'static str) -> Vec<TurnTiming> {
+    tsv.lines()
+        .filter_map(|line| {
+            let mut f = line.splitn(4, '\t');
+            let speaker = match f.next()? {
+                "A" => 0,
+                "C" => 1,
+                _ => return None,
+            };
+            let start = f.next()?.parse().ok()?;
+            let end = f.next()?.parse().ok()?;
+            Some(TurnTiming {
+                speaker,
+                start,
+                end,
+                text: f.next()?,
+            })
+        })
+        .collect()
+}
+
 /// A clip as a [`ByteSource`] for [`super::net::serve_bytes`] and [`super::net::ranged_body`].
 pub fn source(clip: &'static Clip) -> Arc<dyn ByteSource> {
     Arc::new(StaticBytes(clip.bytes))
@@ -166,6 +225,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_conversation_has_its_turn_times() {
+        for name in ["en-appointment", "de-rezept", "fr-annulation"] {
+            let turns = turn_times(name);
+            assert!(turns.len() >= 6, "{name}");
+            assert_eq!(turns[0].speaker, 0, "{name}");
+            assert_eq!(turns[0].start, 0.0, "{name}");
+            for w in turns.windows(2) {
+                assert!(w[0].start < w[0].end, "{name}");
+                // Each turn is followed by 0.25 s of silence.
+                assert!((w[1].start - w[0].end - 0.25).abs() < 0.001, "{name}");
+                assert_ne!(w[0].speaker, w[1].speaker, "{name}");
+            }
+            assert!(turns.iter().all(|t| !t.text.is_empty()), "{name}");
+            // The last turn and its gap end where the recording does.
+            let clip = all()
+                .iter()
+                .find(|c| c.name == name && c.format == AudioFormat::WavPcm16)
+                .map(|c| (c.bytes.len() - 44) as f64 / 16000.0);
+            let last = turns.last().map(|t| t.end + 0.25);
+            assert!(
+                matches!((clip, last), (Some(c), Some(l)) if (c - l).abs() < 0.001),
+                "{name}: {clip:?} {last:?}"
+            );
+        }
+        assert!(turn_times("nope").is_empty());
     }
 
     #[test]

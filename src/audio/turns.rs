@@ -11,8 +11,8 @@ pub const FRAME_SECS: f64 = 0.01;
 const FRAMES_PER_SEC: u64 = 100;
 /// The level of digital silence (and of a frame nothing was decoded in), dBFS.
 const SILENCE_DB: f32 = -100.0;
-/// A chunk placed beyond a day of audio has a garbage position: it is ignored.
-const MAX_FRAMES: u64 = 24 * 3600 * FRAMES_PER_SEC;
+/// Audio placed beyond 12 hours has a garbage position: it is ignored (and allocates nothing).
+const MAX_FRAMES: u64 = 12 * 3600 * FRAMES_PER_SEC;
 
 /// The mean square of every 10 ms frame of every channel, filled as decoded chunks arrive.
 #[derive(Clone, Debug, Default)]
@@ -37,9 +37,9 @@ impl Energy {
         Energy::default()
     }
 
-    /// Adds decoded audio: `interleaved` samples of `channels` channels whose first frame is
-    /// recording frame `first_frame`. Chunks may come in any order and overlap (a seek decodes
-    /// some frames again): a frame is counted once. A different channel count or rate starts over.
+    /// Adds decoded audio: `interleaved` samples of `channels` channels from recording frame
+    /// `first_frame`. Chunks may come in any order and overlap (decoded again after a seek): a
+    /// frame is counted once. Another channel count or rate starts over.
     pub fn push(
         &mut self,
         first_frame: u64,
@@ -107,11 +107,7 @@ impl Energy {
 
     /// Seconds of audio up to the last sample seen.
     pub fn secs(&self) -> f64 {
-        if self.sample_rate == 0 {
-            0.0
-        } else {
-            self.end as f64 / f64::from(self.sample_rate)
-        }
+        self.end as f64 / f64::from(self.sample_rate.max(1))
     }
 
     pub fn channels(&self) -> usize {
@@ -167,11 +163,11 @@ pub fn speech_segments(energy: &Energy) -> Vec<Segment> {
         .collect();
     let thresholds: Vec<Option<f32>> = levels.iter().map(|l| threshold(l, &known)).collect();
     if levels.len() < 2 || same_sound(&levels, &thresholds) {
-        let mono = mix(&levels);
-        let Some(thr) = threshold(&mono, &known) else {
+        // The same sound on both channels: the first one is enough.
+        let Some(thr) = thresholds.first().copied().flatten() else {
             return Vec::new();
         };
-        let active: Vec<bool> = mono
+        let active: Vec<bool> = levels[0]
             .iter()
             .zip(&known)
             .map(|(&l, &k)| k && l > thr)
@@ -207,8 +203,7 @@ fn threshold(levels: &[f32], known: &[bool]) -> Option<f32> {
     let mut sorted: Vec<f32> = levels
         .iter()
         .zip(known)
-        .filter(|(_, k)| **k)
-        .map(|(l, _)| *l)
+        .filter_map(|(l, k)| k.then_some(*l))
         .collect();
     if sorted.is_empty() {
         return None;
@@ -235,20 +230,6 @@ fn same_sound(levels: &[Vec<f32>], thresholds: &[Option<f32>]) -> bool {
         .collect();
     let alike = loud.iter().filter(|(a, b)| (a - b).abs() < 3.0).count();
     !loud.is_empty() && alike * 10 >= loud.len() * 8
-}
-
-/// The channels' mean power in dB, frame by frame.
-fn mix(levels: &[Vec<f32>]) -> Vec<f32> {
-    let n = levels.first().map_or(0, Vec::len);
-    (0..n)
-        .map(|k| {
-            let p: f64 = levels
-                .iter()
-                .map(|l| 10f64.powf(f64::from(l[k]) / 10.0))
-                .sum();
-            (10.0 * (p / levels.len() as f64).log10()) as f32
-        })
-        .collect()
 }
 
 /// Frames of speech → segments: short pauses bridged, short bursts dropped.
@@ -279,18 +260,13 @@ fn to_segments(active: &[bool], channel: Option<usize>) -> Vec<Segment> {
         .collect()
 }
 
-/// Where to jump in a call without a transcript: the starts of speech (those closer than half a
-/// second to the previous one left out).
+/// Where to jump in a call without a transcript: the starts of speech (less than 0.5 s after
+/// the previous one: left out).
 pub fn jump_points(segments: &[Segment]) -> Vec<f64> {
     let mut starts: Vec<f64> = segments.iter().map(|s| s.start).collect();
     starts.sort_by(f64::total_cmp);
-    let mut out: Vec<f64> = Vec::with_capacity(starts.len());
-    for s in starts {
-        if out.last().is_none_or(|&l| s - l >= 0.5) {
-            out.push(s);
-        }
-    }
-    out
+    starts.dedup_by(|later, kept| *later - *kept < 0.5);
+    starts
 }
 
 /// Who said a turn, as far as the alignment cares.
@@ -330,10 +306,10 @@ pub fn align(energy: &Energy, turns: &[TurnInfo]) -> Vec<TurnTime> {
 
 /// [`align`] on segments found already, in a recording of `duration` seconds.
 pub fn align_segments(segments: &[Segment], duration: f64, turns: &[TurnInfo]) -> Vec<TurnTime> {
-    let duration = if duration.is_finite() {
-        duration.max(0.0)
-    } else {
+    let duration = if duration.is_nan() {
         0.0
+    } else {
+        duration.clamp(0.0, 1e9)
     };
     let mut segs: Vec<Segment> = segments
         .iter()
@@ -395,6 +371,8 @@ fn spk(t: &TurnInfo) -> usize {
 /// Prefix sums over turns and segments, so that the cost of any group of them is O(1).
 struct Costs {
     stereo: bool,
+    /// The cost of a segment not in the transcript (a backchannel on stereo, rarer on mono).
+    skip_base: f64,
     /// `chars[i][s]`: weight of speaker `s`'s text in turns `..i`.
     chars: Vec<[f64; 3]>,
     /// `count[i][s]`: turns of speaker `s` in `..i`.
@@ -443,19 +421,18 @@ impl Costs {
         let (c, d) = (chars[turns.len()], dur[segs.len()]);
         let all = (d[0] + d[1] + d[2]) / (c[0] + c[1] + c[2]).max(1.0);
         let rate = if stereo {
-            let own = |s: usize| {
-                if c[s] > 0.0 && d[s] > 0.0 {
-                    d[s] / c[s]
-                } else {
-                    all
-                }
-            };
+            let own = |s: usize| Some(d[s] / c[s]).filter(|r| *r > 0.0).unwrap_or(all);
             [own(0), own(1), all]
         } else {
             [all; 3]
         };
         Costs {
             stereo,
+            skip_base: if stereo {
+                SKIP_SEGMENT_STEREO
+            } else {
+                SKIP_SEGMENT
+            },
             chars,
             count,
             dur,
@@ -475,6 +452,11 @@ impl Costs {
         }
     }
 
+    /// Whether turns `a..b` may share speech: on stereo only turns of one speaker.
+    fn may_share(&self, a: usize, b: usize) -> bool {
+        !self.stereo || diff(&self.count, a, b).contains(&((b - a) as u32))
+    }
+
     /// Seconds of speech the text of turns `a..b` should take.
     fn expected(&self, a: usize, b: usize) -> f64 {
         let c = diff(&self.chars, a, b);
@@ -483,12 +465,7 @@ impl Costs {
 
     fn skip(&self, j: usize) -> f64 {
         let d = diff(&self.dur, j, j + 1);
-        let base = if self.stereo {
-            SKIP_SEGMENT_STEREO
-        } else {
-            SKIP_SEGMENT
-        };
-        base + SKIP_PER_SEC * (d[0] + d[1] + d[2])
+        self.skip_base + SKIP_PER_SEC * (d[0] + d[1] + d[2])
     }
 
     fn miss(&self, i: usize) -> f64 {
@@ -502,16 +479,11 @@ impl Costs {
         let e = self.expected(a, b);
         let mut heard = 0.0;
         let mut cost = SPLIT_SPEECH * (b - a - 1) as f64 + self.pause[q] - self.pause[p + 1];
-        let base = if self.stereo {
-            SKIP_SEGMENT_STEREO
-        } else {
-            SKIP_SEGMENT
-        };
         for c in 0..3 {
             if on[c] {
                 heard += d[c];
             } else {
-                cost += base * f64::from(n[c]) + SKIP_PER_SEC * d[c];
+                cost += self.skip_base * f64::from(n[c]) + SKIP_PER_SEC * d[c];
             }
         }
         if self.stereo {
@@ -575,6 +547,9 @@ fn plan(costs: &Costs, n: usize, m: usize) -> Vec<Step> {
                 }
             }
             for k in 2..=max_shared.min(n - i) {
+                if !costs.may_share(i, i + k) {
+                    break;
+                }
                 for s in 1..=3.min(m - j) {
                     relax(k, s, costs.group(i, i + k, j, j + s).0);
                 }
@@ -603,16 +578,10 @@ fn place(costs: &Costs, segs: &[Segment], steps: &[Step], times: &mut [Option<Tu
         let (k, s) = (st.turns as usize, st.segs as usize);
         if k > 0 && s > 0 {
             let on = costs.heard_on(i, i + k);
-            let heard: Vec<Segment> = segs[j..j + s]
-                .iter()
-                .filter(|g| on[chan(g)])
-                .copied()
-                .collect();
-            let heard = if heard.is_empty() {
-                segs[j..j + s].to_vec()
-            } else {
-                heard
-            };
+            let mut heard: Vec<Segment> = segs[j..j + s].to_vec();
+            if heard.iter().any(|g| on[chan(g)]) {
+                heard.retain(|g| on[chan(g)]);
+            }
             let weights: Vec<f64> = (i..i + k)
                 .map(|t| costs.expected(t, t + 1).max(1e-6))
                 .collect();
@@ -758,5 +727,121 @@ pub fn prev_turn(turns: &[TurnTime], t: f64) -> Option<usize> {
         Some(i)
     } else {
         Some(i.saturating_sub(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 8 kHz of faint noise with "speech" (0.2 s syllables, 0.1 s pauses) of the given
+    /// amplitude at (start, end, channel).
+    fn signal(secs: f64, channels: usize, speech: &[(f64, f64, usize, f32)]) -> Vec<f32> {
+        let mut rng = fastrand::Rng::with_seed(1);
+        (0..(secs * 8000.0) as usize * channels)
+            .map(|i| {
+                let (t, c) = ((i / channels) as f64 / 8000.0, i % channels);
+                let on = |s: &&(f64, f64, usize, f32)| {
+                    s.2 == c && (s.0..s.1).contains(&t) && (t - s.0) % 0.3 < 0.2
+                };
+                let amp: f32 = speech.iter().filter(on).map(|s| s.3).sum();
+                (rng.f32() * 2.0 - 1.0) * (0.002 + amp)
+            })
+            .collect()
+    }
+
+    fn energy(sig: &[f32], channels: usize) -> Energy {
+        let mut e = Energy::new();
+        for (k, chunk) in sig.chunks(1152 * channels).enumerate() {
+            e.push(k as u64 * 1152, chunk, channels, 8000);
+        }
+        e
+    }
+
+    fn starts(segs: &[Segment]) -> Vec<(f64, Option<usize>)> {
+        let r = |x: f64| (x * 100.0).round() / 100.0;
+        segs.iter().map(|s| (r(s.start), s.channel)).collect()
+    }
+
+    #[test]
+    fn energy_is_per_frame_and_channel_in_any_order() {
+        // Left ±0.5 (−6 dB), right silent; chunks in reverse, one decoded twice, odd sizes.
+        let sig: Vec<f32> = (0..8000)
+            .flat_map(|i| [if i % 2 == 0 { 0.5 } else { -0.5 }, 0.0])
+            .collect();
+        let mut e = Energy::new();
+        for (k, chunk) in sig.chunks(2 * 333).enumerate().rev() {
+            e.push(k as u64 * 333, chunk, 2, 8000);
+        }
+        e.push(100, &sig[200..2000], 2, 8000);
+        assert_eq!((e.frames(), e.secs(), e.channels()), (100, 1.0, 2));
+        for k in 0..100 {
+            assert!((e.level_db(k, 0).unwrap_or(0.0) + 6.02).abs() < 0.01, "{k}");
+            assert_eq!(e.level_db(k, 1), Some(SILENCE_DB));
+        }
+        assert_eq!(e.level_db(100, 0), None);
+    }
+
+    #[test]
+    fn speech_is_found_pauses_bridged_clicks_dropped() {
+        let speech = [(1.0, 3.0, 0, 0.3), (3.4, 5.0, 0, 0.3), (6.0, 6.04, 0, 0.5)];
+        let segs = speech_segments(&energy(&signal(7.0, 1, &speech), 1));
+        assert_eq!(starts(&segs), vec![(1.0, None), (3.4, None)]);
+        assert_eq!(jump_points(&segs), vec![segs[0].start, segs[1].start]);
+        assert!(speech_segments(&energy(&vec![0.0; 80000], 1)).is_empty());
+    }
+
+    #[test]
+    fn stereo_speech_belongs_to_the_louder_channel() {
+        // Each speaker leaks into the other channel 30 dB down.
+        let speech = [
+            (1.0, 3.0, 0, 0.3),
+            (1.0, 3.0, 1, 0.01),
+            (3.5, 5.0, 1, 0.2),
+            (3.5, 5.0, 0, 0.006),
+        ];
+        let segs = speech_segments(&energy(&signal(6.0, 2, &speech), 2));
+        assert_eq!(starts(&segs), vec![(1.0, Some(0)), (3.5, Some(1))]);
+    }
+
+    fn at(times: &[TurnTime]) -> Vec<(f64, bool)> {
+        let r = |x: f64| (x * 100.0).round() / 100.0;
+        times.iter().map(|t| (r(t.start), t.estimated)).collect()
+    }
+
+    #[test]
+    fn mono_turns_follow_speech_by_their_text() {
+        let u = |chars| TurnInfo {
+            speaker: Speaker::Unknown,
+            chars,
+        };
+        let speech = [(1.0, 3.0, 0, 0.3), (3.5, 4.0, 0, 0.3), (4.5, 8.5, 0, 0.3)];
+        let e = energy(&signal(9.0, 1, &speech), 1);
+        let t = align(&e, &[u(40), u(8), u(80)]);
+        assert_eq!(at(&t), vec![(1.0, false), (3.5, false), (4.5, false)]);
+        // One long turn takes all the speech.
+        let t = align(&e, &[u(200)]);
+        assert_eq!((at(&t), t[0].end), (vec![(1.0, false)], 8.5));
+    }
+
+    #[test]
+    fn stereo_turns_follow_their_speaker() {
+        let [a, c] = [Speaker::Agent, Speaker::Caller]
+            .map(|speaker| move |chars| TurnInfo { speaker, chars });
+        // The caller's "mm-hm" at 5 s is not in the transcript.
+        let speech = [
+            (1.0, 3.0, 0, 0.3),
+            (3.3, 4.0, 1, 0.2),
+            (4.3, 6.0, 0, 0.3),
+            (5.0, 5.4, 1, 0.2),
+            (6.5, 8.0, 0, 0.3),
+        ];
+        let e = energy(&signal(9.0, 2, &speech), 2);
+        let t = align(&e, &[a(40), c(10), a(30), a(30)]);
+        assert_eq!(
+            at(&t),
+            vec![(1.0, false), (3.3, false), (4.3, false), (6.5, false)]
+        );
+        assert!(t.windows(2).all(|w| w[0].end <= w[1].start));
     }
 }
