@@ -16,5 +16,6 @@ pub mod output;
 pub mod providers;
 pub mod settings;
 pub mod setup;
+pub mod store;
 pub mod tui;
 pub mod ui;

@@ -1,0 +1,455 @@
+//! The triage store in SQLite: a private file (0600 in a 0700 folder), WAL with
+//! `synchronous=FULL` (a change the caller was told is saved survives a crash or a power cut),
+//! one `BEGIN IMMEDIATE` transaction per change with its history rows, migrations in one
+//! transaction after a backup copy, and a database from a newer version refused untouched.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use super::schema::{MIGRATIONS, VERSION};
+use super::{AccessRow, Change, Entry, HistoryRow, Mark, StoreError, clean_tag};
+use crate::model::{Call, CallRef};
+
+/// How long a change waits for another writer before it says the store is locked.
+const BUSY: Duration = Duration::from_secs(2);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    who: String,
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// The key a call is stored under: its reference as canonical JSON.
+pub fn call_key(call: &CallRef) -> String {
+    serde_json::to_string(call).unwrap_or_else(|_| call.to_string())
+}
+
+impl Store {
+    /// Opens (creating it if needed) the store at `path`; changes are recorded as `who`.
+    pub fn open(path: &Path, who: &str) -> Result<Store, StoreError> {
+        let err = |e: rusqlite::Error| map_error(e, path);
+        prepare_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(err)?;
+        conn.busy_timeout(BUSY).map_err(err)?;
+        // Read the version before anything writes to the file: a newer database stays as it is.
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if found > VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found,
+                known: VERSION,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            who: who.to_string(),
+        };
+        store.migrate(found)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn who(&self) -> &str {
+        &self.who
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        map_error(e, &self.path)
+    }
+
+    /// Brings a database of version `from` to [`VERSION`]: a backup copy first (for an existing
+    /// database), then every migration in one transaction.
+    fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
+        if from == VERSION {
+            return Ok(());
+        }
+        if from > 0 {
+            let backup = self.path.with_extension(format!(
+                "sqlite.v{from}-{}.bak",
+                now().format("%Y%m%dT%H%M%S")
+            ));
+            let _ = std::fs::remove_file(&backup);
+            self.conn
+                .execute("VACUUM INTO ?1", params![backup.to_string_lossy()])
+                .map_err(|e| self.err(e))?;
+            set_private(&backup);
+        }
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| map_error(e, &path))?;
+        // Another instance may have migrated meanwhile.
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| map_error(e, &path))?;
+        for sql in MIGRATIONS
+            .iter()
+            .skip(usize::try_from(current).unwrap_or(0))
+        {
+            tx.execute_batch(sql).map_err(|e| map_error(e, &path))?;
+        }
+        tx.pragma_update(None, "user_version", VERSION)
+            .map_err(|e| map_error(e, &path))?;
+        tx.commit().map_err(|e| map_error(e, &path))
+    }
+
+    /// Changes once another connection commits (the other instance's marks and notes).
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Applies `change` to `call` in one transaction with its history; `snapshot` (the call's
+    /// list fields) is kept for the Follow-ups queue. Returns the entry as saved.
+    pub fn apply(
+        &mut self,
+        call: &CallRef,
+        snapshot: Option<&Call>,
+        change: Change,
+    ) -> Result<Entry, StoreError> {
+        let path = self.path.clone();
+        let who = self.who.clone();
+        let e = |e: rusqlite::Error| map_error(e, &path);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let key = call_key(call);
+        let at = now();
+        let before = read_entry(&tx, &key).map_err(e)?;
+        let mut entry = before.clone().unwrap_or_else(|| Entry {
+            call: call.clone(),
+            mark: Mark::None,
+            note: String::new(),
+            tags: Vec::new(),
+            version: 0,
+            created_at: at,
+            updated_at: at,
+            updated_by: who.clone(),
+            snapshot: None,
+        });
+        let mut history: Vec<(&str, String, String)> = Vec::new();
+        match change {
+            Change::Mark(m) if m != entry.mark => {
+                history.push(("mark", entry.mark.as_str().into(), m.as_str().into()));
+                entry.mark = m;
+            }
+            Change::Mark(_) => {}
+            Change::Note { text, base } => {
+                if base != entry.version && before.is_some() && text != entry.note {
+                    return Err(StoreError::Conflict {
+                        who: entry.updated_by.clone(),
+                        at: ts(entry.updated_at),
+                        theirs: Box::new(entry),
+                        mine: text,
+                    });
+                }
+                if text != entry.note {
+                    history.push(("note", entry.note.clone(), text.clone()));
+                    entry.note = text;
+                }
+                tx.execute("DELETE FROM drafts WHERE call_key = ?1", params![key])
+                    .map_err(e)?;
+            }
+            Change::AddTag(t) => {
+                let t = clean_tag(&t).ok_or(StoreError::BadTag(t))?;
+                if !entry.tags.contains(&t) {
+                    let old = entry.tags.join(" ");
+                    entry.tags.push(t);
+                    entry.tags.sort();
+                    history.push(("tags", old, entry.tags.join(" ")));
+                }
+            }
+            Change::RemoveTag(t) => {
+                let t = clean_tag(&t).unwrap_or(t);
+                if let Some(i) = entry.tags.iter().position(|x| *x == t) {
+                    let old = entry.tags.join(" ");
+                    entry.tags.remove(i);
+                    history.push(("tags", old, entry.tags.join(" ")));
+                }
+            }
+        }
+        if let Some(s) = snapshot {
+            entry.snapshot = Some(s.clone());
+        }
+        if history.is_empty() && snapshot.is_none() {
+            tx.commit().map_err(e)?;
+            return Ok(entry);
+        }
+        if !history.is_empty() {
+            entry.version += 1;
+            entry.updated_at = at;
+            entry.updated_by = who.clone();
+        }
+        write_entry(&tx, &key, &entry).map_err(e)?;
+        for (field, old, new) in history {
+            tx.execute(
+                "INSERT INTO history (call_key, at, who, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key, ts(at), who, field, old, new],
+            )
+            .map_err(e)?;
+        }
+        tx.commit().map_err(e)?;
+        Ok(entry)
+    }
+
+    pub fn get(&self, call: &CallRef) -> Result<Option<Entry>, StoreError> {
+        read_entry(&self.conn, &call_key(call)).map_err(|e| self.err(e))
+    }
+
+    /// Every triaged call, oldest first.
+    pub fn entries(&self) -> Result<Vec<Entry>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} ORDER BY created_at, call_key"))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], row_to_entry).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// A call's history, oldest first.
+    pub fn history(&self, call: &CallRef) -> Result<Vec<HistoryRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, who, field, old, new FROM history WHERE call_key = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![call_key(call)], |r| {
+                Ok(HistoryRow {
+                    at: parse_ts(&r.get::<_, String>(0)?),
+                    who: r.get(1)?,
+                    field: r.get(2)?,
+                    old: r.get(3)?,
+                    new: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Keeps the note being typed (over version `base`), so a crash loses nothing.
+    pub fn save_draft(&mut self, call: &CallRef, text: &str, base: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO drafts (call_key, text, base, at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (call_key) DO UPDATE SET text = ?2, base = ?3, at = ?4",
+                params![call_key(call), text, base, ts(now())],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The draft left for `call` (its text and the version it was typed over).
+    pub fn draft(&self, call: &CallRef) -> Result<Option<(String, i64)>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT text, base FROM drafts WHERE call_key = ?1",
+                params![call_key(call)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn drop_draft(&mut self, call: &CallRef) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM drafts WHERE call_key = ?1",
+                params![call_key(call)],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records that `call` (or, for `None`, a list) was `action`ed by this user.
+    pub fn log_access(
+        &mut self,
+        call: Option<&CallRef>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO access_log (at, who, action, call_key, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ts(now()), self.who, action, call.map(call_key), detail],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The access log, oldest first.
+    pub fn audit(&self) -> Result<Vec<AccessRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT at, who, action, call_key, detail FROM access_log ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let key: Option<String> = r.get(3)?;
+                Ok(AccessRow {
+                    at: parse_ts(&r.get::<_, String>(0)?),
+                    who: r.get(1)?,
+                    action: r.get(2)?,
+                    call: key.and_then(|k| serde_json::from_str(&k).ok()),
+                    detail: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA integrity_check`: `ok`, or what is wrong.
+    pub fn integrity(&self) -> Result<String, StoreError> {
+        self.conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+const SELECT: &str = "SELECT call_key, kind, host, account, call_id, mark, note, tags, version, \
+                      created_at, updated_at, updated_by, snapshot FROM triage";
+
+fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let key: String = r.get(0)?;
+    let call: CallRef = serde_json::from_str(&key).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let tags: String = r.get(7)?;
+    let snapshot: Option<String> = r.get(12)?;
+    Ok(Entry {
+        call,
+        mark: Mark::parse(&r.get::<_, String>(5)?).unwrap_or_default(),
+        note: r.get(6)?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        version: r.get(8)?,
+        created_at: parse_ts(&r.get::<_, String>(9)?),
+        updated_at: parse_ts(&r.get::<_, String>(10)?),
+        updated_by: r.get(11)?,
+        snapshot: snapshot.and_then(|s| serde_json::from_str::<Call>(&s).ok()),
+    })
+}
+
+fn read_entry(conn: &Connection, key: &str) -> rusqlite::Result<Option<Entry>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE call_key = ?1"))?
+        .query_row(params![key], row_to_entry)
+        .optional()
+}
+
+fn write_entry(conn: &Connection, key: &str, e: &Entry) -> rusqlite::Result<()> {
+    let snapshot = e
+        .snapshot
+        .as_ref()
+        .and_then(|s| serde_json::to_string(s).ok());
+    conn.execute(
+        "INSERT INTO triage (call_key, kind, host, account, call_id, mark, note, tags, version,
+                             created_at, updated_at, updated_by, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (call_key) DO UPDATE SET mark = ?6, note = ?7, tags = ?8, version = ?9,
+             updated_at = ?11, updated_by = ?12, snapshot = ?13",
+        params![
+            key,
+            e.call.account.kind.as_str(),
+            e.call.account.host,
+            e.call.account.id,
+            e.call.id,
+            e.mark.as_str(),
+            e.note,
+            serde_json::to_string(&e.tags).unwrap_or_else(|_| "[]".into()),
+            e.version,
+            ts(e.created_at),
+            ts(e.updated_at),
+            e.updated_by,
+            snapshot,
+        ],
+    )
+    .map(|_| ())
+}
+
+/// The folder (0700 when made here) and the file (0600) before SQLite opens it.
+fn prepare_file(path: &Path) -> Result<(), StoreError> {
+    let read_only = || StoreError::ReadOnly {
+        path: path.to_path_buf(),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir).map_err(|_| read_only())?;
+    }
+    if !path.exists() {
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        match o.open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => return Err(StoreError::Full),
+            Err(_) => return Err(read_only()),
+        }
+    }
+    Ok(())
+}
+
+fn set_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// A SQLite error as one of the store's sentences.
+fn map_error(e: rusqlite::Error, path: &Path) -> StoreError {
+    tracing::warn!("triage store {}: {e}", path.display());
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            }
+        }
+        Some(ErrorCode::DiskFull) => StoreError::Full,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked,
+        _ => StoreError::Other(e.to_string()),
+    }
+}
