@@ -77,7 +77,8 @@ fn transcript_300_turns_80x24() {
 
 #[test]
 fn help_is_generated_from_the_keymap() {
-    let mut s = loaded(20, (80, 24));
+    // Tall enough for every key of the list at once (a small screen scrolls: tested below).
+    let mut s = loaded(20, (80, 50));
     press(&mut s, KeyCode::Char('?'));
     let screen = render(&s);
     for b in callbrowser::app::keymap::bindings_for(s.focus) {

@@ -13,6 +13,7 @@ use crate::audio::download::Source;
 use crate::audio::player::{Options, Player};
 use crate::model::ProviderId;
 use crate::providers::Provider;
+use crate::store::actor::StoreActor;
 
 /// A task that is aborted when this handle is dropped.
 struct Task(JoinHandle<()>);
@@ -27,6 +28,7 @@ impl Drop for Task {
 enum Running {
     Task(#[allow(dead_code)] Task),
     Player(Player),
+    Store(StoreActor),
 }
 
 /// Runs effects and subscriptions. It owns the provider objects: state and views only hold
@@ -77,6 +79,12 @@ impl Jobs {
         if let Effect::Player { session, cmd } = effect {
             if let Some(Running::Player(p)) = self.subscriptions.get(&SubKey::Player { session }) {
                 p.send(cmd);
+            }
+            return;
+        }
+        if let Effect::Store(cmd) = effect {
+            if let Some(Running::Store(s)) = self.subscriptions.get(&SubKey::Store) {
+                s.send(cmd);
             }
             return;
         }
@@ -141,7 +149,7 @@ impl Jobs {
                     let _ = tx.send(Msg::Live { req, result });
                 })
             }
-            Effect::Suspend | Effect::Player { .. } => return None,
+            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => return None,
         };
         Some(task)
     }
@@ -193,6 +201,11 @@ impl Jobs {
                     player.send(cmd);
                 }
                 Some(Running::Player(player))
+            }
+            Subscription::Store { path, who } => {
+                Some(Running::Store(StoreActor::start(path, who, move |event| {
+                    let _ = tx.send(Msg::Store(event));
+                })))
             }
         }
     }

@@ -47,6 +47,13 @@ pub enum Action {
     PlayTurn,
     SaveRecording,
     StopPlayer,
+    MarkFollowUp,
+    MarkDone,
+    ClearMark,
+    EditNote,
+    Tags,
+    Select,
+    NextFollowUp,
 }
 
 /// Where a binding applies.
@@ -299,6 +306,62 @@ pub static BINDINGS: &[Binding] = &[
         ]
     ),
     b!(
+        "m",
+        Context::Global,
+        Action::MarkFollowUp,
+        "mark for follow-up (the selected rows, or the call)",
+        true,
+        [(KeyCode::Char('m'), NONE)]
+    ),
+    b!(
+        "d",
+        Context::Global,
+        Action::MarkDone,
+        "mark done",
+        false,
+        [(KeyCode::Char('d'), NONE)]
+    ),
+    b!(
+        "u",
+        Context::Global,
+        Action::ClearMark,
+        "clear the mark",
+        false,
+        [(KeyCode::Char('u'), NONE)]
+    ),
+    b!(
+        "e",
+        Context::Global,
+        Action::EditNote,
+        "write the note (kept as you type; Ctrl-S saves)",
+        false,
+        [(KeyCode::Char('e'), NONE)]
+    ),
+    b!(
+        "t",
+        Context::Global,
+        Action::Tags,
+        "tags: word adds, -word removes, Tab completes",
+        false,
+        [(KeyCode::Char('t'), NONE)]
+    ),
+    b!(
+        "F",
+        Context::Global,
+        Action::NextFollowUp,
+        "open the next follow-up (oldest first, across providers)",
+        false,
+        [(KeyCode::Char('F'), SHIFT), (KeyCode::Char('F'), NONE)]
+    ),
+    b!(
+        "Space",
+        LIST,
+        Action::Select,
+        "select the row (m, d, u and t apply to all selected)",
+        false,
+        [(KeyCode::Char(' '), NONE)]
+    ),
+    b!(
         "Space p",
         DETAIL,
         Action::PlayPause,
@@ -429,7 +492,7 @@ pub static BINDINGS: &[Binding] = &[
         "Enter",
         DETAIL,
         Action::PlayTurn,
-        "play from the turn at the top of the pane (or the search match)",
+        "play from the turn in view (or the search match)",
         false,
         [(KeyCode::Enter, NONE)]
     ),

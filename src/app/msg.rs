@@ -11,6 +11,7 @@ use crate::audio::player::{PlayerCmd, PlayerEvent};
 use crate::http::HttpNotice;
 use crate::model::{Call, CallDetail, CallKey, Filter, Page, PageRequest, ProviderId, Scope};
 use crate::providers::ProviderError;
+use crate::store::actor::{StoreCmd, StoreEvent};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -51,6 +52,8 @@ pub enum Msg {
         session: u64,
         event: PlayerEvent,
     },
+    /// What the triage store tells.
+    Store(StoreEvent),
 }
 
 /// One-shot work `update` asks the runtime to do; each answers with a [`Msg`] carrying `req`.
@@ -86,6 +89,8 @@ pub enum Effect {
         session: u64,
         cmd: PlayerCmd,
     },
+    /// Ask the triage store.
+    Store(StoreCmd),
 }
 
 /// What a job is for. A new job with the key of a running one replaces it (the older answer
@@ -107,7 +112,7 @@ impl Effect {
             Effect::LoadScopes { provider, .. } => Some(JobKey::Scopes(*provider)),
             Effect::LoadCalls { .. } | Effect::LoadLive { .. } => Some(JobKey::List),
             Effect::LoadDetail { .. } => Some(JobKey::Detail),
-            Effect::Suspend | Effect::Player { .. } => None,
+            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => None,
         }
     }
 }
@@ -134,6 +139,12 @@ pub enum Subscription {
         /// Commands sent as soon as it runs (a save asked for before playing).
         first: Vec<PlayerCmd>,
     },
+    /// The triage store at `path`, changes recorded as `who`: loads, saves, and watches for
+    /// another instance's changes, sending [`Msg::Store`].
+    Store {
+        path: std::path::PathBuf,
+        who: String,
+    },
 }
 
 /// Identifies a subscription: the same key is the same running task.
@@ -141,6 +152,7 @@ pub enum Subscription {
 pub enum SubKey {
     LiveTimer { generation: u64, round: u64 },
     Player { session: u64 },
+    Store,
 }
 
 impl Subscription {
@@ -153,6 +165,7 @@ impl Subscription {
                 round: *round,
             },
             Subscription::Player { session, .. } => SubKey::Player { session: *session },
+            Subscription::Store { .. } => SubKey::Store,
         }
     }
 }

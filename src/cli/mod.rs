@@ -190,6 +190,16 @@ pub struct PlayArgs {
     pub no_audio: bool,
 }
 
+/// A private folder for the demo's triage store.
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("callbrowser-demo-{}", std::process::id()));
+    let mut b = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(&dir)?;
+    Ok(dir)
+}
+
 /// Where logs go; shown by `--help` and `--version`.
 pub fn log_path() -> PathBuf {
     crate::config::dirs().state_dir.join("callbrowser.log")
@@ -351,10 +361,29 @@ async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<(
     state.max_list_calls = cfg.ui.max_list_calls;
     state.config_path = screen.config_path;
     state.save_dir = crate::audio::save_dir();
+    // The demo's triage goes to a store of its own that lasts as long as the demo (its
+    // emulators' accounts change from run to run); a real configuration's to the data folder.
+    let demo_store = if screen.demo {
+        tempfile_dir().ok()
+    } else {
+        None
+    };
+    state.triage.path = Some(match &demo_store {
+        Some(d) => d.join("triage.sqlite"),
+        None => cfg
+            .store
+            .path
+            .clone()
+            .unwrap_or_else(crate::store::default_path),
+    });
+    state.triage.who = crate::store::os_user();
     let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
     let stderr = crate::logging::StderrToLog::redirect(&log_path());
     let result = crate::tui::run(&mut state, adapters, tx, &mut rx, started, trace).await;
     drop(stderr);
+    if let Some(d) = demo_store {
+        let _ = std::fs::remove_dir_all(d);
+    }
     result
 }
 

@@ -45,8 +45,16 @@ impl std::fmt::Debug for Secret {
 pub struct Config {
     pub ui: UiConfig,
     pub http: HttpConfig,
+    pub store: StoreConfig,
     #[serde(default)]
     pub providers: Vec<ProviderConfig>,
+}
+
+/// `[store]`: where the triage store lives (default: the platform data folder).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

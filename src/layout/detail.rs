@@ -10,6 +10,7 @@ use super::theme;
 use super::transcript::{self, MatchPos};
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::model::{CallDetail, RecordingRef, TimeZoneSetting, Transcript};
+use crate::store::{Entry, HistoryRow, Mark};
 
 /// The pane's lines for one loaded detail at one width and search.
 #[derive(Clone, Debug)]
@@ -24,6 +25,19 @@ pub struct DetailLayout {
     pub transcript_line: usize,
     /// Lines of each transcript turn (`start..end`), for the turn being heard.
     pub turn_lines: Vec<(usize, usize)>,
+    /// The triage it shows (its stamp): a mark, note or history change lays it out again.
+    pub triage_stamp: u64,
+}
+
+/// What the pane shows of the call's triage.
+pub struct TriageView<'a> {
+    pub entry: Option<&'a Entry>,
+    /// The call's history (all of it; the pane shows the latest).
+    pub history: &'a [HistoryRow],
+    /// The vendor's own state for the call, where it has one (Solum `follow_up_needed`, TalkPilot
+    /// `done`), labelled as the vendor's.
+    pub vendor: Option<String>,
+    pub stamp: u64,
 }
 
 fn heading(out: &mut Vec<Line<'static>>, title: String, width: u16) {
@@ -56,6 +70,7 @@ pub struct Request<'a> {
     pub width: u16,
     pub query: &'a str,
     pub tz: TimeZoneSetting,
+    pub triage: Option<TriageView<'a>>,
 }
 
 /// Builds the pane's lines.
@@ -67,12 +82,17 @@ pub fn build(r: Request<'_>) -> DetailLayout {
         width,
         query,
         tz,
+        triage,
     } = r;
     let provider = sanitize(provider).into_owned();
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut matches = Vec::new();
     header(&mut out, d, tz);
     summaries(&mut out, d, width);
+    let triage_stamp = triage.as_ref().map_or(0, |t| t.stamp);
+    if let Some(t) = triage {
+        triage_section(&mut out, &t, width, tz);
+    }
     let (transcript_line, turn_lines) =
         transcript_section(&mut out, &mut matches, d, &provider, width, query);
     recording(&mut out, &d.recording, &provider, width);
@@ -85,6 +105,74 @@ pub fn build(r: Request<'_>) -> DetailLayout {
         matches,
         transcript_line,
         turn_lines,
+        triage_stamp,
+    }
+}
+
+/// The call's triage: the mark, tags, who and when, the note, the vendor's own state, and the
+/// latest history.
+fn triage_section(
+    out: &mut Vec<Line<'static>>,
+    t: &TriageView<'_>,
+    width: u16,
+    tz: TimeZoneSetting,
+) {
+    heading(out, "Triage".into(), width);
+    match t.entry {
+        Some(e) if e.mark != Mark::None || !e.note.is_empty() || !e.tags.is_empty() => {
+            let mark = match e.mark {
+                Mark::FollowUp => "⚑ follow-up",
+                Mark::Done => "✓ done",
+                Mark::None => "not marked",
+            };
+            let mut facts = vec![Span::styled(mark.to_string(), theme::bold())];
+            if !e.tags.is_empty() {
+                facts.push(Span::raw(format!(
+                    "  tags: {}",
+                    sanitize(&e.tags.join(" "))
+                )));
+            }
+            facts.push(Span::styled(
+                format!(
+                    "  · {} at {}",
+                    sanitize(&e.updated_by),
+                    format_time(Some(e.updated_at), tz)
+                ),
+                theme::dim(),
+            ));
+            out.push(Line::from(facts));
+            if !e.note.is_empty() {
+                wrapped(out, &e.note, width, Style::new());
+            }
+        }
+        _ => out.push(Line::styled(
+            "Not triaged: m marks it for follow-up, d done, e writes a note, t adds tags.",
+            theme::dim(),
+        )),
+    }
+    if let Some(v) = &t.vendor {
+        out.push(Line::styled(sanitize(v).into_owned(), theme::dim()));
+    }
+    let shown = t.history.len().min(5);
+    if shown > 0 {
+        out.push(Line::styled(
+            format!(
+                "history ({} change{}):",
+                t.history.len(),
+                if t.history.len() == 1 { "" } else { "s" }
+            ),
+            theme::dim(),
+        ));
+    }
+    for h in &t.history[t.history.len() - shown..] {
+        let change = match h.field.as_str() {
+            "note" if h.new.is_empty() => "note removed".to_string(),
+            "note" => format!("note: {}", h.new.lines().next().unwrap_or_default()),
+            _ => format!("{}: {} → {}", h.field, h.old, h.new),
+        };
+        let line = format!("  {} {} {}", format_time(Some(h.at), tz), h.who, change);
+        let cut: String = sanitize(&line).chars().take(usize::from(width)).collect();
+        out.push(Line::styled(cut, theme::dim()));
     }
 }
 

@@ -7,6 +7,7 @@
 //! transaction after a backup copy. The UI talks to it through a job-runner subscription, so it
 //! never waits for the disk.
 
+pub mod actor;
 pub mod schema;
 pub mod sqlite;
 
@@ -164,8 +165,19 @@ pub fn os_user() -> String {
     }
     #[cfg(unix)]
     {
-        // SAFETY: getuid has no preconditions.
-        format!("uid {}", unsafe { libc::getuid() })
+        // SAFETY: getuid has no preconditions; getpwuid's answer is read at once, before any
+        // other call could reuse its static buffer, and checked for null.
+        unsafe {
+            let uid = libc::getuid();
+            let pw = libc::getpwuid(uid);
+            if !pw.is_null() && !(*pw).pw_name.is_null() {
+                let name = std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy();
+                if !name.is_empty() {
+                    return name.into_owned();
+                }
+            }
+            format!("uid {uid}")
+        }
     }
     #[cfg(not(unix))]
     "unknown".to_string()

@@ -288,6 +288,27 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Every draft left (notes being typed when the program ended).
+    pub fn drafts(&self) -> Result<std::collections::HashMap<CallRef, (String, i64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT call_key, text, base FROM drafts")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (key, text, base) = row.map_err(|e| self.err(e))?;
+            if let Ok(call) = serde_json::from_str::<CallRef>(&key) {
+                out.insert(call, (text, base));
+            }
+        }
+        Ok(out)
+    }
+
     pub fn drop_draft(&mut self, call: &CallRef) -> Result<(), StoreError> {
         self.conn
             .execute(

@@ -42,6 +42,21 @@ fn caller(c: &Call) -> String {
     }
 }
 
+/// The triage column: `•` selected, the mark (`⚑` follow-up, `✓` done), `✎` a note.
+fn triage_cell(state: &State, c: &Call) -> String {
+    let r = c.reference();
+    let selected = if state.triage.selected.contains(&r) {
+        '•'
+    } else {
+        ' '
+    };
+    let (mark, note) = match state.triage.entry(&r) {
+        Some(e) => (e.mark.symbol(), if e.note.is_empty() { ' ' } else { '✎' }),
+        None => (" ", ' '),
+    };
+    format!("{selected}{mark}{note}")
+}
+
 fn status(c: &Call) -> String {
     let mut s = c
         .status
@@ -243,6 +258,7 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     let show_dir = calls().any(|c| c.direction.is_some());
     let rows = calls().enumerate().map(|(k, c)| {
         let mut cells = vec![
+            Cell::from(triage_cell(state, c)),
             Cell::from(format_time(c.started_at, state.time_zone)),
             Cell::from(caller(c)),
         ];
@@ -276,11 +292,15 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         .unwrap_or(6)
         .clamp(6, 16) as u16;
     let dir_w = if show_dir { 4 } else { 0 };
-    let fixed = 19 + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
+    let fixed = 3 + 1 + 19 + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
     let rest = inner.width.saturating_sub(fixed);
     let caller_w = (rest / 2).clamp(rest.min(18), 36);
-    let mut widths = vec![Constraint::Length(19), Constraint::Length(caller_w)];
-    let mut header = vec!["Time", "Caller"];
+    let mut widths = vec![
+        Constraint::Length(3),
+        Constraint::Length(19),
+        Constraint::Length(caller_w),
+    ];
+    let mut header = vec!["", "Time", "Caller"];
     if show_dir {
         widths.push(Constraint::Length(3));
         header.push("Dir");

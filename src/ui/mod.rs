@@ -4,6 +4,7 @@ pub mod detail;
 pub mod list;
 pub mod player;
 pub mod sidebar;
+pub mod triage;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,6 +30,9 @@ pub fn draw(f: &mut Frame, state: &State) {
     draw_hints(f, a.hints, state);
     if let Some((kind, input)) = &state.input {
         draw_input(f, &a, *kind, input);
+    }
+    if let Some(ed) = &state.triage.editor {
+        triage::draw_editor(f, a.detail.or(a.list).unwrap_or(a.main), ed);
     }
     if state.help {
         draw_help(f, f.area(), state);
@@ -74,6 +78,14 @@ const INPUT_HINTS: &[(&str, &str)] = &[
 
 fn draw_hints(f: &mut Frame, area: Rect, state: &State) {
     let mut spans = Vec::new();
+    if state.triage.editor.is_some() {
+        for (k, what) in triage::EDITOR_HINTS {
+            spans.push(Span::styled(*k, theme::key()));
+            spans.push(Span::styled(format!(" {what}  "), theme::dim()));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     if state.input.is_some() {
         for (k, what) in INPUT_HINTS {
             spans.push(Span::styled(*k, theme::key()));
@@ -103,6 +115,10 @@ fn draw_input(f: &mut Frame, a: &Areas, kind: InputKind, input: &crate::app::sta
             a.detail.unwrap_or(a.main),
         ),
         InputKind::ScopeSearch(_) => (" Search — Enter asks the server ", a.sidebar),
+        InputKind::Tags => (
+            " Tags — word adds, -word removes, Tab completes, Enter applies ",
+            a.detail.or(a.list).unwrap_or(a.main),
+        ),
     };
     let r = Rect::new(
         area.x,

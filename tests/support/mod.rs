@@ -90,7 +90,7 @@ pub fn answer(world: &World, effect: &Effect) -> Option<Msg> {
                 rt.block_on(provider(key.provider).get_call(key.scope.as_deref(), &key.id)),
             ),
         },
-        Effect::Suspend | Effect::Player { .. } => return None,
+        Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => return None,
     })
 }
 

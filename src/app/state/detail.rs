@@ -26,6 +26,8 @@ pub struct DetailPane {
     pub search: Search,
     /// Lines of the pane for the current detail, width and search, built by `update`.
     pub layout: Option<DetailLayout>,
+    /// What to show if the provider does not answer: a triaged call as it was saved.
+    pub fallback: Option<CallDetail>,
 }
 
 impl DetailPane {
@@ -39,9 +41,12 @@ impl DetailPane {
 
     /// Whether the laid-out lines are those of the current detail at `width` for the current
     /// search.
-    pub fn layout_fits(&self, width: u16) -> bool {
+    pub fn layout_fits(&self, width: u16, triage_stamp: u64) -> bool {
         self.layout.as_ref().is_some_and(|l| {
-            l.generation == self.generation && l.width == width && l.query == self.search.query
+            l.generation == self.generation
+                && l.width == width
+                && l.query == self.search.query
+                && l.triage_stamp == triage_stamp
         })
     }
 }

@@ -5,11 +5,13 @@ pub mod detail;
 pub mod list;
 pub mod player;
 pub mod providers;
+pub mod triage;
 
 pub use detail::{DetailPane, Search};
 pub use list::{CallList, ListFilter, LiveMode, Paging, Rows, Source, Viewport};
 pub use player::PlayerPane;
 pub use providers::{ProviderEntry, Scopes, SidebarRow};
+pub use triage::{NoteEditor, TriageState};
 
 use chrono::{DateTime, Utc};
 
@@ -33,6 +35,8 @@ pub enum InputKind {
     Filter,
     Search,
     ScopeSearch(ProviderId),
+    /// Tags to add (`word`) or remove (`-word`) on the calls the change is for.
+    Tags,
 }
 
 /// A one-line text input (ratatui-textarea does the editing keys).
@@ -85,6 +89,8 @@ pub struct State {
     pub player_sessions: u64,
     /// Where `s` saves recordings.
     pub save_dir: std::path::PathBuf,
+    /// Marks, notes and tags (the triage store's data).
+    pub triage: TriageState,
     pub focus: Focus,
     pub input: Option<(InputKind, Input)>,
     pub help: bool,
@@ -119,6 +125,7 @@ impl State {
             player: None,
             player_sessions: 0,
             save_dir: std::path::PathBuf::from("."),
+            triage: TriageState::default(),
             focus: Focus::List,
             input: None,
             help: false,

@@ -72,16 +72,29 @@ pub(super) fn on_detail(
     match result {
         Ok(d) => {
             state.list.rows.enrich(&d);
+            state.detail.fallback = None;
             state.detail.show(d);
             state.detail.scroll = 0;
             state.detail.search.current = None;
             relayout_detail(state);
+            let mut effects = super::triage::access(state, "opened");
+            effects.extend(super::triage::history_for_open(state));
+            return effects;
         }
         Err(e) => {
             let text = match state.detail.key.as_ref().map(|k| k.provider) {
                 Some(id) => failed(state, id, &e),
                 None => e.to_string(),
             };
+            // A triaged call whose provider does not answer: what was saved of it, labelled.
+            if let Some(mut saved) = state.detail.fallback.take() {
+                if let Some(w) = saved.warnings.first_mut() {
+                    *w = format!("{text} — {w}");
+                }
+                state.detail.show(saved);
+                relayout_detail(state);
+                return super::triage::history_for_open(state);
+            }
             state.detail.error = Some(text);
         }
     }
@@ -98,7 +111,8 @@ pub fn relayout_detail(state: &mut State) {
         d.layout = None;
         return;
     };
-    if !d.layout_fits(width) {
+    let stamp = state.triage.stamp;
+    if !d.layout_fits(width, stamp) {
         let before = d.layout.as_ref().map_or(0, |l| l.lines.len());
         let provider = d.key.as_ref().map_or("", |k| {
             state
@@ -113,6 +127,7 @@ pub fn relayout_detail(state: &mut State) {
             width,
             query: &d.search.query,
             tz: state.time_zone,
+            triage: triage_view(&state.triage, detail, stamp),
         });
         if before > 0 && layout.lines.len() != before {
             d.scroll = d.scroll * layout.lines.len() / before;
@@ -120,6 +135,35 @@ pub fn relayout_detail(state: &mut State) {
         d.layout = Some(layout);
     }
     scroll(state, 0);
+}
+
+/// What the pane shows of the open call's triage (nothing without a store).
+fn triage_view<'a>(
+    t: &'a crate::app::state::TriageState,
+    d: &'a CallDetail,
+    stamp: u64,
+) -> Option<crate::layout::detail::TriageView<'a>> {
+    t.path.as_ref()?;
+    let call = d.call.reference();
+    let history = match &t.history {
+        Some((c, rows)) if *c == call => rows.as_slice(),
+        _ => &[],
+    };
+    let kind = d.call.account.kind;
+    let vendor = d.call.status.as_deref().and_then(|s| {
+        let own = match kind {
+            crate::model::ProviderKind::Solum => s == "follow_up_needed" || s == "done",
+            crate::model::ProviderKind::TalkPilot => s == "done" || s == "open",
+            _ => false,
+        };
+        own.then(|| format!("{}'s own status: {s}", kind.label()))
+    });
+    Some(crate::layout::detail::TriageView {
+        entry: t.entries.get(&call),
+        history,
+        vendor,
+        stamp,
+    })
 }
 
 pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {

@@ -4,8 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::msg::Effect;
-use super::super::state::{InputKind, State};
-use super::{detail, list, sidebar};
+use super::super::state::{Input, InputKind, State};
+use super::{detail, list, sidebar, triage};
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some((kind, mut input)) = state.input.take() else {
@@ -32,7 +32,13 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     sidebar::set_search(state, id, "");
                     sidebar::server_search(state, id, Some(text).filter(|t| !t.is_empty()))
                 }
+                InputKind::Tags => triage::apply_tags(state, &text),
             };
+        }
+        KeyCode::Tab if kind == InputKind::Tags => {
+            if let Some(done) = triage::complete_tag(state, &input.text()) {
+                input = Input::new(&done);
+            }
         }
         // The shell's line keys, where ratatui-textarea means undo/redo by them.
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {

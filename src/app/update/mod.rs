@@ -8,6 +8,7 @@ mod list;
 mod live;
 mod player;
 mod sidebar;
+mod triage;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -65,6 +66,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Player { session, event } => player::on_event(state, session, event),
+        Msg::Store(event) => triage::on_event(state, event),
     }
 }
 
@@ -74,6 +76,7 @@ pub fn subscriptions(state: &State) -> Vec<Subscription> {
     live::timer(state)
         .into_iter()
         .chain(player::subscription(state))
+        .chain(triage::subscription(state))
         .collect()
 }
 
@@ -130,6 +133,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    if state.triage.editor.is_some() {
+        return triage::editor_key(state, key);
+    }
     if state.input.is_some() {
         if key.code == KeyCode::Char('c') && key.modifiers == KeyModifiers::CONTROL {
             state.quit = true;
@@ -161,6 +167,13 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             cycle_focus(state, action == Action::FocusNext);
             Vec::new()
         }
+        Action::MarkFollowUp
+        | Action::MarkDone
+        | Action::ClearMark
+        | Action::EditNote
+        | Action::Tags
+        | Action::Select
+        | Action::NextFollowUp => triage::action(state, action),
         _ => match state.focus {
             Focus::Sidebar => sidebar::action(state, action),
             Focus::List => list::action(state, action),

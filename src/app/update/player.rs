@@ -77,8 +77,9 @@ pub(super) fn action(state: &mut State, action: Action, key: &KeyEvent) -> Vec<E
         Action::PlayPause => {
             if state.shown_player().is_some() {
                 command(state, PlayerCmd::TogglePause)
+            } else if start(state, true, Vec::new()) {
+                super::triage::access(state, "played")
             } else {
-                start(state, true, Vec::new());
                 Vec::new()
             }
         }
@@ -227,12 +228,15 @@ fn save(state: &mut State) -> Vec<Effect> {
     let Some(path) = save_path(state) else {
         return Vec::new();
     };
+    let mut effects = super::triage::access(state, "saved");
     if state.shown_player().is_some() {
         state.set_status("Saving the recording once it is all downloaded…", false);
-        return command(state, PlayerCmd::Save(path));
+        effects.extend(command(state, PlayerCmd::Save(path)));
+        return effects;
     }
     if start(state, false, vec![PlayerCmd::Save(path)]) {
         state.set_status("Downloading the recording to save it…", false);
+        return effects;
     }
     Vec::new()
 }
