@@ -8,6 +8,7 @@
 //! never waits for the disk.
 
 pub mod actor;
+pub mod filter;
 pub mod schema;
 pub mod sqlite;
 

@@ -228,6 +228,9 @@ fn no_match(state: &State) -> Text<'static> {
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let focused = state.focus == Focus::List;
+    if state.triage.view.is_some() {
+        return super::triage::draw_followups(f, area, state, focused);
+    }
     let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused))

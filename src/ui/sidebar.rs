@@ -58,13 +58,14 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             SidebarRow::Provider(p) => provider_line(state, p, w),
             SidebarRow::Scope(p, j) => scope_line(state, p, j, w),
             SidebarRow::Note(p) => note_line(&state.provider(p).scopes, w),
+            SidebarRow::FollowUps => followups_line(state),
         };
         if i == cursor {
             line = line.style(theme::selected(focused));
         }
         lines.push(line);
     }
-    if let Some(p) = rows.get(cursor).map(SidebarRow::provider) {
+    if let Some(p) = rows.get(cursor).and_then(SidebarRow::provider) {
         let search = &state.provider(p).scopes.search;
         if !search.is_empty() && lines.len() < h {
             lines.push(Line::styled(
@@ -147,4 +148,15 @@ fn note_line(sc: &Scopes, w: usize) -> Line<'static> {
         Span::raw("   "),
         Span::styled(truncate(&text, w.saturating_sub(3)), style),
     ])
+}
+
+/// `⚑ Follow-ups (n)`: the triage queue across providers.
+fn followups_line(state: &State) -> Line<'static> {
+    let n = state.triage.followups().len();
+    let style = if state.triage.view.is_some() {
+        theme::bold()
+    } else {
+        ratatui::style::Style::new()
+    };
+    Line::styled(format!("⚑ Follow-ups ({n})"), style)
 }

@@ -6,7 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear};
 
-use crate::app::state::NoteEditor;
+use ratatui::layout::Constraint;
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use crate::app::state::{NoteEditor, State};
+use crate::display::{format_time, sanitize};
 use crate::layout::theme;
 
 /// The editor's keys, for the footer.
@@ -48,4 +52,94 @@ pub fn draw_editor(f: &mut Frame, over: Rect, ed: &NoteEditor) {
         return;
     }
     f.render_widget(&ed.area, inner);
+}
+
+/// The Follow-ups view in the list pane: mark, when, provider, caller, tags, note (or summary).
+pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
+    let Some(v) = &state.triage.view else {
+        return;
+    };
+    let rows = state.triage.view_rows();
+    let pos = if rows.is_empty() {
+        "none".to_string()
+    } else {
+        format!("{} of {}", v.cursor.min(rows.len() - 1) + 1, rows.len())
+    };
+    let title = format!(" Follow-ups · {} · {pos} ", sanitize(&v.filter_text));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::border(focused))
+        .title(title)
+        .title_bottom(Line::styled(
+            " from the triage store, oldest first · / filters (triage:, tag:, note:) · Enter opens ",
+            theme::dim(),
+        ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if rows.is_empty() {
+        let text = if state.triage.loaded {
+            "No triaged call matches. m marks a call for follow-up in any list."
+        } else {
+            "Loading the triage store…"
+        };
+        f.render_widget(Paragraph::new(Line::styled(text, theme::dim())), inner);
+        return;
+    }
+    let h = usize::from(inner.height.saturating_sub(1));
+    let end = (v.offset + h).min(rows.len());
+    let table_rows = rows[v.offset.min(end)..end]
+        .iter()
+        .enumerate()
+        .map(|(k, e)| {
+            let snap = e.snapshot.as_ref();
+            let caller = snap
+                .map(|c| {
+                    let name = c.caller_name.as_deref().unwrap_or_default();
+                    let number = c.caller_number.as_deref().unwrap_or_default();
+                    sanitize(format!("{name} {number}").trim()).into_owned()
+                })
+                .unwrap_or_default();
+            let text = match e.note.lines().next() {
+                Some(l) if !l.is_empty() => format!("✎ {l}"),
+                _ => snap.and_then(|c| c.summary.clone()).unwrap_or_default(),
+            };
+            let row = Row::new(vec![
+                Cell::from(format!(" {}", e.mark.symbol())),
+                Cell::from(format_time(
+                    snap.and_then(|c| c.started_at),
+                    state.time_zone,
+                )),
+                Cell::from(e.call.account.kind.label()),
+                Cell::from(caller),
+                Cell::from(sanitize(&e.tags.join(" ")).into_owned()),
+                Cell::from(sanitize(&text).into_owned()),
+            ]);
+            if v.offset + k == v.cursor {
+                row.style(theme::selected(focused))
+            } else {
+                row
+            }
+        });
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(19),
+        Constraint::Length(13),
+        Constraint::Length(28),
+        Constraint::Length(16),
+        Constraint::Fill(1),
+    ];
+    let table = Table::new(table_rows, widths)
+        .header(
+            Row::new(vec![
+                "",
+                "Time",
+                "Provider",
+                "Caller",
+                "Tags",
+                "Note / summary",
+            ])
+            .style(theme::dim()),
+        )
+        .column_spacing(1);
+    f.render_widget(table, inner);
 }

@@ -11,7 +11,7 @@ pub use detail::{DetailPane, Search};
 pub use list::{CallList, ListFilter, LiveMode, Paging, Rows, Source, Viewport};
 pub use player::PlayerPane;
 pub use providers::{ProviderEntry, Scopes, SidebarRow};
-pub use triage::{NoteEditor, TriageState};
+pub use triage::{FollowUpsView, NoteEditor, TriageState};
 
 use chrono::{DateTime, Utc};
 
@@ -192,14 +192,19 @@ impl State {
 
     /// The sidebar's rows in order.
     pub fn sidebar_rows(&self) -> Vec<SidebarRow> {
-        providers::sidebar_rows(&self.providers)
+        let mut rows = Vec::new();
+        if self.triage.path.is_some() {
+            rows.push(SidebarRow::FollowUps);
+        }
+        rows.extend(providers::sidebar_rows(&self.providers));
+        rows
     }
 
     /// The provider of the sidebar row under the cursor.
     pub fn sidebar_provider(&self) -> Option<ProviderId> {
         self.sidebar_rows()
             .get(self.sidebar_cursor)
-            .map(SidebarRow::provider)
+            .and_then(SidebarRow::provider)
     }
 
     /// Puts the sidebar cursor on `row`, if it is shown.

@@ -101,6 +101,8 @@ impl ProviderEntry {
 /// A row of the sidebar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SidebarRow {
+    /// Every call marked for follow-up, across providers (when there is a triage store).
+    FollowUps,
     Provider(ProviderId),
     /// The `n`th loaded parent of a provider.
     Scope(ProviderId, usize),
@@ -109,9 +111,11 @@ pub enum SidebarRow {
 }
 
 impl SidebarRow {
-    pub fn provider(&self) -> ProviderId {
+    /// The provider of the row (none for Follow-ups).
+    pub fn provider(&self) -> Option<ProviderId> {
         match *self {
-            SidebarRow::Provider(p) | SidebarRow::Scope(p, _) | SidebarRow::Note(p) => p,
+            SidebarRow::Provider(p) | SidebarRow::Scope(p, _) | SidebarRow::Note(p) => Some(p),
+            SidebarRow::FollowUps => None,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::model::{Call, CallRef};
+use crate::store::filter::TriageFilter;
 use crate::store::{Entry, HistoryRow, Mark};
 
 #[derive(Default)]
@@ -30,6 +31,30 @@ pub struct TriageState {
     /// Bumped whenever what the detail pane shows of triage changes (its lines are laid out
     /// again).
     pub stamp: u64,
+    /// The Follow-ups view, while it is the list on screen.
+    pub view: Option<FollowUpsView>,
+}
+
+/// The Follow-ups view: the triaged calls passing its filter (by default every follow-up),
+/// oldest first, across providers.
+#[derive(Clone, Debug)]
+pub struct FollowUpsView {
+    pub filter_text: String,
+    pub filter: TriageFilter,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl Default for FollowUpsView {
+    fn default() -> Self {
+        let text = "triage:followup";
+        FollowUpsView {
+            filter_text: text.into(),
+            filter: crate::store::filter::parse(text).unwrap_or_default(),
+            cursor: 0,
+            offset: 0,
+        }
+    }
 }
 
 impl TriageState {
@@ -52,6 +77,20 @@ impl TriageState {
         let mut tags: Vec<(&str, usize)> = count.into_iter().collect();
         tags.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         tags.into_iter().map(|(t, _)| t.to_string()).collect()
+    }
+
+    /// The rows of the Follow-ups view: the entries passing its filter, oldest first.
+    pub fn view_rows(&self) -> Vec<&Entry> {
+        let Some(v) = &self.view else {
+            return Vec::new();
+        };
+        let mut rows: Vec<&Entry> = self
+            .entries
+            .values()
+            .filter(|e| v.filter.matches(e))
+            .collect();
+        rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.call.cmp(&b.call)));
+        rows
     }
 
     /// Follow-ups, oldest first.

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::msg::Effect;
 use super::super::state::{Input, InputKind, State};
-use super::{detail, list, sidebar, triage};
+use super::{detail, followups, list, sidebar, triage};
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some((kind, mut input)) = state.input.take() else {
@@ -23,6 +23,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => {
             let text = input.text().trim().to_string();
             return match kind {
+                InputKind::Filter if state.triage.view.is_some() => {
+                    followups::apply_filter(state, text, input)
+                }
                 InputKind::Filter => list::apply_filter(state, text, input),
                 InputKind::Search => {
                     detail::search(state, text);

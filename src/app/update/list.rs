@@ -53,6 +53,7 @@ pub(super) fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
     }
     let live = source.live;
     state.triage.selected.clear();
+    super::followups::close(state);
     state.list.reset();
     state.list.source = Some(source);
     state.list.paging.page_size = state.page_size.clamp(1, caps.max_page_size);

@@ -3,6 +3,7 @@
 //! [`sidebar`], [`list`], [`detail`], [`live`] and [`input`] (the text lines).
 
 mod detail;
+mod followups;
 mod input;
 mod list;
 mod live;
@@ -176,6 +177,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         | Action::NextFollowUp => triage::action(state, action),
         _ => match state.focus {
             Focus::Sidebar => sidebar::action(state, action),
+            Focus::List if state.triage.view.is_some() => followups::action(state, action),
             Focus::List => list::action(state, action),
             Focus::Detail if is_player_action(action) => player::action(state, action, &key),
             Focus::Detail => detail::action(state, action),

@@ -157,14 +157,13 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Filter => {
-            if let Some(id) = rows.get(cur).map(SidebarRow::provider) {
+            if let Some(id) = rows.get(cur).and_then(SidebarRow::provider) {
                 let search = state.provider(id).scopes.search.clone();
                 state.input = Some((InputKind::ScopeSearch(id), Input::new(&search)));
             }
         }
         Action::Collapse => {
-            if let Some(row) = rows.get(cur) {
-                let id = row.provider();
+            if let Some(id) = rows.get(cur).and_then(SidebarRow::provider) {
                 state.provider_mut(id).expanded = false;
                 state.sidebar_to(SidebarRow::Provider(id));
             }
@@ -175,8 +174,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Refresh => {
-            if let Some(row) = rows.get(cur) {
-                let id = row.provider();
+            if let Some(id) = rows.get(cur).and_then(SidebarRow::provider) {
                 if state.provider(id).has_scopes() {
                     state.provider_mut(id).scopes.restart();
                     return load_scopes(state, id);
@@ -226,6 +224,11 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
             load_scopes(state, id)
         }
         SidebarRow::Note(_) => Vec::new(),
+        SidebarRow::FollowUps => {
+            state.focus = Focus::List;
+            super::followups::open(state);
+            Vec::new()
+        }
     }
 }
 

@@ -30,6 +30,9 @@ fn targets(state: &State) -> Vec<(CallRef, Option<Call>)> {
     {
         return vec![(d.call.reference(), Some(d.call.clone()))];
     }
+    if state.focus == Focus::List && state.triage.view.is_some() {
+        return super::followups::current(state).into_iter().collect();
+    }
     let sel = &state.triage.selected;
     if !sel.is_empty() {
         let rows = &state.list.rows;
