@@ -174,11 +174,11 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Refresh => {
-            if let Some(id) = rows.get(cur).and_then(SidebarRow::provider) {
-                if state.provider(id).has_scopes() {
-                    state.provider_mut(id).scopes.restart();
-                    return load_scopes(state, id);
-                }
+            if let Some(id) = rows.get(cur).and_then(SidebarRow::provider)
+                && state.provider(id).has_scopes()
+            {
+                state.provider_mut(id).scopes.restart();
+                return load_scopes(state, id);
             }
         }
         _ => {}
