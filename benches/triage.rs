@@ -21,13 +21,21 @@ use ratatui::backend::TestBackend;
 fn filled_store(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
     let path = dir.join("triage.sqlite");
     let mut s = Store::open(&path, "bench").expect("a store");
-    let account = Account::new(ProviderKind::Voxeme, "https://api.voxeme.example", Some("AC1"));
+    let account = Account::new(
+        ProviderKind::Voxeme,
+        "https://api.voxeme.example",
+        Some("AC1"),
+    );
     for i in 0..n {
         let call = CallRef {
             account: account.clone(),
             id: format!("CA{i:08}"),
         };
-        let mark = if i % 3 == 0 { Mark::Done } else { Mark::FollowUp };
+        let mark = if i % 3 == 0 {
+            Mark::Done
+        } else {
+            Mark::FollowUp
+        };
         s.apply(&call, None, Change::Mark(mark)).expect("saved");
     }
     path
@@ -73,7 +81,8 @@ fn bench(c: &mut Criterion) {
                         break;
                     }
                 }
-                term.draw(|f| callbrowser::ui::draw(f, &state)).expect("a frame");
+                term.draw(|f| callbrowser::ui::draw(f, &state))
+                    .expect("a frame");
                 total += start.elapsed();
             }
             total

@@ -1,6 +1,7 @@
 //! Driving the program in tmux: send-keys, capture-pane, and waiting for what a person would see.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -80,4 +81,68 @@ impl Drop for Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .output();
     }
+}
+
+/// `callbrowser demo-server` in window `srv`; the path of the config file it prints.
+pub fn start_demo_server(t: &Tmux, env: &str, bin: &str) -> String {
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-n",
+        "srv",
+        "-x",
+        "150",
+        "-y",
+        "45",
+        "bash --norc --noprofile",
+    ]);
+    t.wait_on("e2e:srv", "the shell", |s| {
+        s.contains('$') || s.contains('#')
+    });
+    t.keys_to("e2e:srv", &[&format!("{env} {bin} demo-server"), "Enter"]);
+    let srv = t.wait_on("e2e:srv", "the demo server", |s| s.contains("Press Ctrl-C"));
+    for name in [
+        "Welkin Health",
+        "Solum Health",
+        "TalkPilot",
+        "Voxeme",
+        "AlloMia",
+    ] {
+        assert!(srv.contains(name), "{name} missing:\n{srv}");
+    }
+    let config = srv
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("callbrowser --config "))
+        .expect("the server prints how to point callbrowser at it")
+        .trim()
+        .to_string();
+    assert!(Path::new(&config).exists(), "{config}");
+    config
+}
+
+/// The TUI with that config in window `ui`, once Welkin's first patient shows.
+pub fn start_ui(t: &Tmux, ui: &str, env: &str, bin: &str, config: &str) {
+    t.run(&[
+        "new-window",
+        "-t",
+        "e2e",
+        "-n",
+        "ui",
+        "bash --norc --noprofile",
+    ]);
+    t.wait_on(ui, "the shell", |s| s.contains('$') || s.contains('#'));
+    t.keys_to(
+        ui,
+        &[
+            &format!("{env} {bin} --config {config}; echo EXIT=$?"),
+            "Enter",
+        ],
+    );
+    let s = t.wait_on(ui, "Welkin's first patient", |s| s.contains("page 1 of"));
+    assert!(
+        !s.contains("DEMO DATA"),
+        "a config file is not the demo:\n{s}"
+    );
 }
