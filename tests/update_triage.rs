@@ -309,3 +309,26 @@ fn two_instances_see_each_others_changes() {
         started.elapsed()
     );
 }
+
+#[test]
+fn the_list_filter_takes_triage_tokens_and_follows_new_marks() {
+    let mut s = with_store((120, 30));
+    let a = applies(&key(&mut s, KeyCode::Char('m')));
+    saved(&mut s, a[0].0, &a[0].1.clone(), |e| e.mark = Mark::FollowUp);
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "triage:followup");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.list.rows.visible.len(), 1, "{}", s.status.text);
+    press(&mut s, KeyCode::Char('/'));
+    for _ in 0.."triage:followup".len() {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "triage:none");
+    press(&mut s, KeyCode::Enter);
+    let before = s.list.rows.visible.len();
+    assert!(before > 1);
+    // Marking one takes it out of a `triage:none` list.
+    let a = applies(&key(&mut s, KeyCode::Char('d')));
+    saved(&mut s, a[0].0, &a[0].1.clone(), |e| e.mark = Mark::Done);
+    assert_eq!(s.list.rows.visible.len(), before - 1);
+}

@@ -200,6 +200,9 @@ impl Viewport {
 pub struct ListFilter {
     pub text: String,
     pub filter: Filter,
+    /// The triage part (`triage:`, `tag:`, `note:`), applied to the loaded calls with the
+    /// store's marks.
+    pub triage: Option<crate::store::filter::TriageFilter>,
     /// Keys of the filter applied to loaded calls rather than by the server.
     pub local_keys: Vec<String>,
 }

@@ -125,6 +125,10 @@ pub(super) fn on_calls(
             let claims_more = page.has_more;
             let new_calls = l.rows.absorb(page.items, &l.filter.filter, &caps);
             l.paging.error = None;
+            if l.filter.triage.is_some() {
+                super::triage::filter_rows(state);
+            }
+            let l = &mut state.list;
             let progress = PageProgress {
                 page: number,
                 calls,
@@ -255,7 +259,20 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
         return Vec::new();
     };
     let caps = state.caps(id);
-    let filter = match parse_filter(state, &text, &caps) {
+    // The triage tokens go to the store's filter; the rest to the provider's.
+    let (triage_text, rest) = super::triage::split_filter(&text);
+    let triage = match triage_text
+        .map(|t| crate::store::filter::parse(&t))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => {
+            state.set_status(e, true);
+            state.input = Some((InputKind::Filter, input));
+            return Vec::new();
+        }
+    };
+    let filter = match parse_filter(state, &rest, &caps) {
         Ok(f) => f,
         Err(e) => {
             state.set_status(e.to_string(), true);
@@ -263,12 +280,16 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
             return Vec::new();
         }
     };
-    let local_keys = filter.local_keys(&caps);
+    let mut local_keys = filter.local_keys(&caps);
+    if triage.is_some() {
+        local_keys.push("triage".into());
+    }
     let effects = set_filter(
         state,
         ListFilter {
             text,
             filter,
+            triage,
             local_keys,
         },
     );
@@ -302,6 +323,7 @@ fn set_filter(state: &mut State, new: ListFilter) -> Vec<Effect> {
     }
     let l = &mut state.list;
     l.rows.refilter(&l.filter.filter, &caps);
+    super::triage::filter_rows(state);
     keep_cursor_visible(state);
     state.dirty = true;
     maybe_prefetch(state).into_iter().collect()

@@ -385,6 +385,7 @@ pub(super) fn on_event(state: &mut State, event: StoreEvent) -> Vec<Effect> {
         }
         StoreEvent::Audit(_) => {}
     }
+    refilter_list(state);
     super::detail::relayout_detail(state);
     effects
 }
@@ -452,4 +453,64 @@ pub(super) fn access(state: &State, action: &str) -> Vec<Effect> {
         action: action.into(),
         detail: String::new(),
     })]
+}
+
+/// Splits a list's filter line into its triage tokens (`triage:`, `tag:`, `note:`) and the rest.
+pub(super) fn split_filter(text: &str) -> (Option<String>, String) {
+    let (mut triage, mut rest) = (Vec::new(), Vec::new());
+    for tok in text.split_whitespace() {
+        let key = tok.split_once(':').map(|(k, _)| k.to_ascii_lowercase());
+        if matches!(key.as_deref(), Some("triage" | "tag" | "note")) {
+            triage.push(tok);
+        } else {
+            rest.push(tok);
+        }
+    }
+    let t = (!triage.is_empty()).then(|| triage.join(" "));
+    (t, rest.join(" "))
+}
+
+/// Keeps the list's visible rows that pass its triage filter (calls never triaged have no
+/// mark, no tag, no note).
+pub(super) fn filter_rows(state: &mut State) {
+    let Some(f) = state.list.filter.triage.clone() else {
+        return;
+    };
+    let entries = &state.triage.entries;
+    let rows = &mut state.list.rows;
+    let calls = &rows.calls;
+    rows.visible.retain(|&i| {
+        let call = calls[i].reference();
+        match entries.get(&call) {
+            Some(e) => f.matches(e),
+            None => f.matches(&Entry {
+                call,
+                mark: Mark::None,
+                note: String::new(),
+                tags: Vec::new(),
+                version: 0,
+                created_at: chrono::DateTime::default(),
+                updated_at: chrono::DateTime::default(),
+                updated_by: String::new(),
+                snapshot: None,
+            }),
+        }
+    });
+    let n = rows.visible.len();
+    let v = &mut state.list.view;
+    v.cursor = v.cursor.min(n.saturating_sub(1));
+}
+
+/// The marks changed: a list filtered by them is filtered again.
+fn refilter_list(state: &mut State) {
+    if state.list.filter.triage.is_none() {
+        return;
+    }
+    let Some(id) = state.list.source.as_ref().map(|s| s.provider) else {
+        return;
+    };
+    let caps = state.caps(id);
+    let l = &mut state.list;
+    l.rows.refilter(&l.filter.filter, &caps);
+    filter_rows(state);
 }
