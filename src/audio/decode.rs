@@ -14,7 +14,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 use symphonia::core::units::Time;
 
-use super::buffer::Reader;
+use super::buffer::{Reader, is_stopped};
 
 /// Why a recording cannot be decoded, in a sentence the player shows.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,9 +37,7 @@ pub enum DecodeError {
 impl DecodeError {
     fn from_symphonia(e: SymphoniaError, codec: Option<&str>) -> DecodeError {
         match e {
-            SymphoniaError::IoError(e) if e.kind() == io::ErrorKind::Interrupted => {
-                DecodeError::Stopped
-            }
+            SymphoniaError::IoError(e) if is_stopped(&e) => DecodeError::Stopped,
             SymphoniaError::IoError(e) => DecodeError::Io(e.to_string()),
             SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
                 codec: codec.map_or_else(|| what.to_string(), str::to_string),
@@ -300,7 +298,7 @@ fn convert_channels(samples: &[f32], from: usize, to: u16) -> Vec<f32> {
 }
 
 fn io_error(e: io::Error) -> DecodeError {
-    if e.kind() == io::ErrorKind::Interrupted {
+    if is_stopped(&e) {
         DecodeError::Stopped
     } else {
         DecodeError::Io(e.to_string())
