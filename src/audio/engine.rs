@@ -149,7 +149,10 @@ impl Worker {
         }
         let mut ended = false;
         loop {
-            let idle = ended || !self.pending.is_empty();
+            // Idle (waiting a little for a command) only when there is nothing to do: the
+            // ring is full or decoding ended. Frames just decoded are flushed first, or every
+            // packet would cost a wait.
+            let idle = ended || !self.flush();
             match self.commands(&mut dec, &mut ended, idle) {
                 Step::Stop => return,
                 Step::Go => {}
