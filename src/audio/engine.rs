@@ -225,6 +225,9 @@ impl Worker {
 
     fn reopen(&mut self, tell: &dyn Fn(DecodeEvent)) -> Option<Decoder> {
         let mut d = self.open(tell)?;
+        // The reopened decoder lands at or before where decoding stopped: what was taken
+        // already is not taken again (it would be heard twice).
+        self.skip_to = self.skip_to.max(self.decoded_to);
         self.seek(&mut d, self.decoded_to);
         Some(d)
     }
