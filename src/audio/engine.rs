@@ -163,26 +163,14 @@ impl Worker {
             match dec.next_chunk() {
                 Ok(Some(chunk)) => self.take(&dec.info, chunk.first_frame, &chunk.samples),
                 Ok(None) => {
-                    let generation = self.generation;
-                    self.drain();
-                    // The last frames wait for room; a seek meanwhile starts a generation that
-                    // plays on (it is not this one's end).
-                    while !self.flush() {
-                        if let Step::Stop = self.commands(&mut dec, &mut ended, true) {
-                            return;
-                        }
-                        if ended || self.generation != generation {
-                            break;
-                        }
+                    if let Step::Stop = self.end_generation(&mut dec, &mut ended) {
+                        return;
                     }
-                    if !ended && self.generation == generation {
-                        self.shared.end(self.generation);
-                        let frame = self.shared.position();
+                    if ended {
                         tell(DecodeEvent::Ended {
                             generation: self.generation,
-                            frame,
+                            frame: self.shared.position(),
                         });
-                        ended = true;
                     }
                 }
                 Err(DecodeError::Stopped) => {
@@ -194,12 +182,39 @@ impl Worker {
                         None => return,
                     }
                 }
+                // The bytes stopped (the download failed) or the file is damaged: what was
+                // decoded plays to its last frame, then the player says why.
                 Err(e) => {
-                    tell(DecodeEvent::Failed(e));
-                    ended = true;
+                    if let Step::Stop = self.end_generation(&mut dec, &mut ended) {
+                        return;
+                    }
+                    if ended {
+                        tell(DecodeEvent::Failed(e));
+                    }
                 }
             }
         }
+    }
+
+    /// Decoding of the current generation reached its end: the stretcher's tail is pushed
+    /// (waiting for room) and the end is marked for the output, unless a seek meanwhile started
+    /// another generation, which plays on. `ended` tells which.
+    fn end_generation(&mut self, dec: &mut Decoder, ended: &mut bool) -> Step {
+        let generation = self.generation;
+        self.drain();
+        while !self.flush() {
+            if let Step::Stop = self.commands(dec, ended, true) {
+                return Step::Stop;
+            }
+            if *ended || self.generation != generation {
+                break;
+            }
+        }
+        if !*ended && self.generation == generation {
+            self.shared.end(generation);
+            *ended = true;
+        }
+        Step::Go
     }
 
     /// Opens the decoder, retrying after interruptions; `None`: stopped or failed (told).

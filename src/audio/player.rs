@@ -249,8 +249,11 @@ struct Actor {
     estimate: Option<f64>,
     /// Decoding reached the end of the current generation.
     decoded_all: bool,
-    /// A save asked for before the download ended.
-    save_when_complete: Option<PathBuf>,
+    /// Saves asked for before the download ended.
+    save_when_complete: Vec<PathBuf>,
+    /// Why decoding stopped before the end of the recording (the download failed, the file is
+    /// damaged): told once the output has played the last frame that came.
+    failure: Option<String>,
     paused: bool,
     speed: f32,
     volume: u16,
@@ -281,7 +284,8 @@ impl Actor {
             frames: None,
             estimate: None,
             decoded_all: false,
-            save_when_complete: None,
+            save_when_complete: Vec::new(),
+            failure: None,
             paused,
             speed: 1.0,
             volume: 100,
@@ -366,13 +370,13 @@ impl Actor {
                 {
                     self.status.note = None;
                 }
-                if let Some(path) = self.save_when_complete.take() {
+                for path in std::mem::take(&mut self.save_when_complete) {
                     self.save(path, tell);
                 }
             }
             DownloadEvent::Failed { reason } => {
                 self.status.note = None;
-                if let Some(path) = self.save_when_complete.take() {
+                for path in std::mem::take(&mut self.save_when_complete) {
                     tell(PlayerEvent::SaveFailed {
                         path,
                         reason: reason.clone(),
@@ -465,6 +469,10 @@ impl Actor {
                 {
                     self.decoded_all = true;
                 }
+            }
+            // Playing: what was decoded plays to its last frame, then the reason is told.
+            DecodeEvent::Failed(e) if self.output.is_some() => {
+                self.failure = Some(e.to_string());
             }
             DecodeEvent::Failed(e) => {
                 self.status.state = PlayState::Failed(e.to_string());
@@ -599,13 +607,12 @@ impl Actor {
                     }
                 }
             }
-            PlayerCmd::Save(path) => {
-                if self.status.complete {
-                    self.save(path, tell);
-                } else {
-                    self.save_when_complete = Some(path);
-                }
-            }
+            PlayerCmd::Save(path) => match self.rec.fill() {
+                Fill::Complete => self.save(path, tell),
+                // The bytes will not all come: saying so, not waiting for ever.
+                Fill::Failed(reason) => tell(PlayerEvent::SaveFailed { path, reason }),
+                Fill::Filling => self.save_when_complete.push(path),
+            },
         }
     }
 
@@ -680,7 +687,10 @@ impl Actor {
             return PlayState::Connecting;
         }
         if shared.finished() {
-            return PlayState::Finished;
+            return match &self.failure {
+                Some(why) => PlayState::Failed(why.clone()),
+                None => PlayState::Finished,
+            };
         }
         if self.paused {
             return PlayState::Paused;
