@@ -382,3 +382,68 @@ async fn a_player_stops_while_its_download_stalls() {
     assert!(stopped.is_ok(), "dropping the player did not return");
     link.reset();
 }
+
+/// The recording changes on the server while it downloads (another length when the dropped
+/// connection is resumed): no byte of the other file is spliced on. The download stops with a
+/// sentence; playback plays to the last byte that came and only then says why; a save says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_changed_mid_download_is_never_spliced_and_playback_ends_saying_why() {
+    let h = Harness::start().await;
+    let format = TestFormat::WavMulaw;
+    let (src, _) = serve(
+        &h,
+        Vendor::TalkPilot,
+        TestRecording::position_tones(format, 20),
+    );
+    let link = h.link(Vendor::TalkPilot);
+    link.set_bytes_per_sec(Some(48_000));
+    link.drop_after(70_000);
+    let mut p = Probe::start(src, 4.0, true);
+    p.wait(LONG, |s| s.downloaded > 0 || ended(s)).await;
+    assert_eq!(link.drops(), 0);
+    h.demo
+        .talkpilot
+        .set_test_recording(Some(TestRecording::position_tones(format, 30)));
+    let done = p.wait(LONG, ended).await;
+    let PlayState::Failed(why) = &done.state else {
+        panic!("{done:?}");
+    };
+    assert!(why.contains("changed on the server"), "{why}");
+    assert_eq!(link.drops(), 1);
+    assert!(done.downloaded <= 70_000, "{done:?}");
+    // Everything that came was played, in order, before the failure was told.
+    let frames = p.captured();
+    assert_continuous(&frames, "changed");
+    let rate = f64::from(p.sample_rate());
+    let last = frames[frames.len() - 1].pos as f64 / rate;
+    let there = (done.downloaded - 58) as f64 / rate;
+    assert!(
+        (last - there).abs() < 0.2,
+        "played to {last} s of {there} s"
+    );
+    let check = check_tones(&frames, p.sample_rate(), 0);
+    assert!(check.wrong.is_empty(), "{check:?}");
+    let (_, failed) = p
+        .first_status(|s| matches!(s.state, PlayState::Failed(_)))
+        .expect("told");
+    assert!(
+        (failed.position - last).abs() < 0.1,
+        "the failure was told at {} s, before the last frame that came ({last} s)",
+        failed.position
+    );
+    // Saving what will never be whole says why instead of waiting.
+    let dir = tempfile::tempdir().expect("temp dir");
+    p.send(PlayerCmd::Save(dir.path().join("changed")));
+    let answer = p
+        .wait_event(LONG, |e| {
+            matches!(
+                e,
+                PlayerEvent::Saved { .. } | PlayerEvent::SaveFailed { .. }
+            )
+        })
+        .await;
+    let PlayerEvent::SaveFailed { reason, .. } = answer else {
+        panic!("{answer:?}");
+    };
+    assert!(reason.contains("changed on the server"), "{reason}");
+}
