@@ -128,7 +128,7 @@ async fn playback_starts_before_a_slow_download_ends() {
         starts_before_the_download_ends(&h, Vendor::Welkin, TestFormat::WavMulaw),
         starts_before_the_download_ends(&h, Vendor::TalkPilot, TestFormat::Mp3Cbr),
         starts_before_the_download_ends(&h, Vendor::Voxeme, TestFormat::WavPcm16),
-        starts_before_the_download_ends(&h, Vendor::AlloMia, TestFormat::Mp3Vbr),
+        starts_before_the_download_ends(&h, Vendor::AlloMia, TestFormat::Mp3Cbr),
     );
 }
 
@@ -141,7 +141,7 @@ async fn survives_a_drop(h: &Harness, vendor: Vendor, expire: bool, dir: &Path) 
     let (src, bytes) = serve(h, vendor, TestRecording::position_tones(format, 20));
     let link = h.link(vendor);
     link.set_bytes_per_sec(Some(48_000));
-    let drop_at = 80_000;
+    let drop_at = 110_000;
     link.drop_after(drop_at);
     let mut p = Probe::start(src, 4.0, true);
     // Asked before the download completes: the save waits for the last byte.
