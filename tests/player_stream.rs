@@ -431,6 +431,13 @@ async fn a_recording_changed_mid_download_is_never_spliced_and_playback_ends_say
         "the failure was told at {} s, before the last frame that came ({last} s)",
         failed.position
     );
+    // Meanwhile the note said the rest will not come; the failure replaced it.
+    assert!(
+        p.statuses().iter().any(|s| s.state == PlayState::Playing
+            && s.note.as_deref() == Some("the download stopped; playing what came")),
+        "no note while playing what came"
+    );
+    assert_eq!(done.note, None);
     // Saving what will never be whole says why instead of waiting.
     let dir = tempfile::tempdir().expect("temp dir");
     p.send(PlayerCmd::Save(dir.path().join("changed")));

@@ -19,6 +19,8 @@ use super::turns::Energy;
 
 /// The speeds offered, slowest first.
 pub const SPEEDS: [f32; 8] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5];
+/// The note while what was downloaded plays on after the download failed.
+const PLAYING_WHAT_CAME: &str = "the download stopped; playing what came";
 /// How far back playback starts again after a pause.
 pub const BACKTRACK_SECS: f64 = 2.0;
 
@@ -375,7 +377,8 @@ impl Actor {
                 }
             }
             DownloadEvent::Failed { reason } => {
-                self.status.note = None;
+                // Playing on what came: said until the reason is (the state, at its end).
+                self.status.note = self.format.is_some().then(|| PLAYING_WHAT_CAME.to_string());
                 for path in std::mem::take(&mut self.save_when_complete) {
                     tell(PlayerEvent::SaveFailed {
                         path,
@@ -709,6 +712,11 @@ impl Actor {
     /// Tells the status when it changed (the position is told at most ten times a second).
     fn tell_status(&mut self, tell: &dyn Fn(PlayerEvent), force: bool) {
         self.status.state = self.current_state();
+        if matches!(self.status.state, PlayState::Failed(_))
+            && self.status.note.as_deref() == Some(PLAYING_WHAT_CAME)
+        {
+            self.status.note = None;
+        }
         self.status.position = self.position();
         self.status.duration = self.duration();
         self.status.estimated = self.frames.is_none();
