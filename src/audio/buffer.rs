@@ -7,6 +7,25 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// The error of a read that was stopped (the player dropped, or a seek elsewhere) while it
+/// waited for bytes. Deliberately not `ErrorKind::Interrupted`: `read_exact` and symphonia's
+/// reads retry an interrupted read at once, so a stopped reader would spin forever inside them.
+#[derive(Debug)]
+pub struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("playback stopped")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// Whether `e` is a reader's [`Stopped`].
+pub fn is_stopped(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Stopped>())
+}
+
 /// How the download stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fill {
@@ -130,10 +149,7 @@ impl Recording {
         let mut g = self.lock();
         loop {
             if g.cancelled || interrupt.is_some_and(|i| i.load(Ordering::Acquire)) {
-                return Err(io::Error::new(
-                    io::ErrorKind::Interrupted,
-                    "playback stopped",
-                ));
+                return Err(io::Error::other(Stopped));
             }
             if (pos as usize) < g.data.len() || g.fill != Fill::Filling {
                 return Ok(g);
@@ -154,7 +170,7 @@ impl Recording {
 pub struct Reader {
     rec: Recording,
     pos: u64,
-    /// Set by another thread to make a waiting read return `Interrupted` (a seek elsewhere).
+    /// Set by another thread to make a waiting read return [`Stopped`] (a seek elsewhere).
     interrupt: Option<Arc<AtomicBool>>,
     /// The furthest byte read so far (shared with whoever estimates progress).
     furthest: Option<Arc<AtomicU64>>,
@@ -171,7 +187,7 @@ impl Reader {
         }
     }
 
-    /// This reader, interrupted (a waiting read returns `Interrupted`) while `flag` is set.
+    /// This reader, interrupted (a waiting read returns [`Stopped`]) while `flag` is set.
     pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Reader {
         self.interrupt = Some(flag);
         self
@@ -303,6 +319,28 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         other.cancel();
         let got = t.join().unwrap();
-        assert_eq!(got.unwrap_err().kind(), io::ErrorKind::Interrupted);
+        assert!(is_stopped(&got.unwrap_err()));
+    }
+
+    /// `read_exact` (and symphonia's own exact reads) retry a read that failed with
+    /// `ErrorKind::Interrupted`: a stopped reader must end them, not make them spin.
+    #[test]
+    fn an_interruption_ends_an_exact_read() {
+        let rec = Recording::new();
+        rec.append(b"ab");
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut r = rec.reader().with_interrupt(flag.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut b = [0u8; 4];
+            let _ = tx.send(r.read_exact(&mut b));
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        flag.store(true, Ordering::Release);
+        rec.wake();
+        let got = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("read_exact returns once interrupted");
+        assert!(is_stopped(&got.unwrap_err()));
     }
 }

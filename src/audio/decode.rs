@@ -14,7 +14,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 use symphonia::core::units::Time;
 
-use super::buffer::Reader;
+use super::buffer::{Reader, is_stopped};
 
 /// Why a recording cannot be decoded, in a sentence the player shows.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -37,9 +37,7 @@ pub enum DecodeError {
 impl DecodeError {
     fn from_symphonia(e: SymphoniaError, codec: Option<&str>) -> DecodeError {
         match e {
-            SymphoniaError::IoError(e) if e.kind() == io::ErrorKind::Interrupted => {
-                DecodeError::Stopped
-            }
+            SymphoniaError::IoError(e) if is_stopped(&e) => DecodeError::Stopped,
             SymphoniaError::IoError(e) => DecodeError::Io(e.to_string()),
             SymphoniaError::Unsupported(what) => DecodeError::Unsupported {
                 codec: codec.map_or_else(|| what.to_string(), str::to_string),
@@ -99,7 +97,16 @@ pub struct Decoder {
     track: u32,
     pub info: Format,
     buf: Option<SampleBuffer<f32>>,
+    /// Frames decoded before a seek's target (and dropped by the caller) so the decoder has
+    /// what the target needs (see [`MP3_PREROLL_PACKETS`]).
+    preroll: u64,
 }
+
+/// MP3 packets decoded before a seek's target. A layer III frame's audio may start in the
+/// frames before it (the bit reservoir: up to 511 bytes back, 255 in MPEG-2, over a dozen
+/// frames of a low bit rate file), and symphonia's accurate seek goes back four frames at most:
+/// a seek into a 9 kbit/s VBR file played ~0.3 s of silence from its target.
+const MP3_PREROLL_PACKETS: u64 = 16;
 
 /// The codec of a WAV file's `fmt ` chunk by its format tag, for the ones this player does not
 /// decode (read from the header, since symphonia only says "unsupported").
@@ -197,12 +204,24 @@ impl Decoder {
             frames: params.n_frames,
             name: describe(params.codec, container).trim().to_string(),
         };
+        let preroll = if params.codec == symphonia::core::codecs::CODEC_TYPE_MP3 {
+            // 1,152 frames a packet in MPEG-1 (32 kHz and up), 576 in MPEG-2 and 2.5.
+            let per_packet = if info.sample_rate >= 32_000 {
+                1152
+            } else {
+                576
+            };
+            MP3_PREROLL_PACKETS * per_packet
+        } else {
+            0
+        };
         Ok(Decoder {
             track: track.id,
             format,
             codec,
             info,
             buf: None,
+            preroll,
         })
     }
 
@@ -271,6 +290,7 @@ impl Decoder {
     /// Seeks to `frame` (recording time); returns the frame decoding goes on from (at or
     /// before it: the caller drops the frames before the target).
     pub fn seek(&mut self, frame: u64) -> Result<u64, DecodeError> {
+        let frame = frame.saturating_sub(self.preroll);
         let rate = u64::from(self.info.sample_rate);
         let time = Time::new(frame / rate, (frame % rate) as f64 / rate as f64);
         let to = SeekTo::Time {
@@ -300,7 +320,7 @@ fn convert_channels(samples: &[f32], from: usize, to: u16) -> Vec<f32> {
 }
 
 fn io_error(e: io::Error) -> DecodeError {
-    if e.kind() == io::ErrorKind::Interrupted {
+    if is_stopped(&e) {
         DecodeError::Stopped
     } else {
         DecodeError::Io(e.to_string())
@@ -330,6 +350,32 @@ mod tests {
         h.extend_from_slice(&[0u8; 20]);
         assert_eq!(wav_codec_name(&h), Some("GSM 6.10"));
         assert_eq!(wav_codec_name(b"ID3\x03"), None);
+    }
+
+    /// The test recording's VBR MP3 is ~9 kbit/s: its frames' audio starts many frames back.
+    #[test]
+    fn a_seek_into_a_low_bit_rate_mp3_sounds_from_its_target() {
+        use super::super::buffer::{Fill, Recording};
+        use callbrowser_emulators::testaudio::{TestFormat, position_tones};
+        let rec = Recording::new();
+        rec.append(&position_tones(TestFormat::Mp3Vbr, 0));
+        rec.finish(Fill::Complete);
+        let mut d = Decoder::open(rec.reader(), Some("audio/mpeg")).unwrap();
+        for secs in [51.03, 33.03, 10.03, 0.5] {
+            let target = (secs * 16_000.0) as u64;
+            assert!(d.seek(target).unwrap() <= target);
+            let mut heard: Vec<f32> = Vec::new();
+            while heard.len() < 1600 {
+                let c = d.next_chunk().unwrap().expect("audio after the target");
+                let skip = target.saturating_sub(c.first_frame) as usize;
+                heard.extend(c.samples.iter().skip(skip));
+            }
+            // 0.1 s from the target, in 10 ms windows: none silent (the tones are at 0.01).
+            for w in heard[..1600].chunks(160) {
+                let rms = (w.iter().map(|x| x * x).sum::<f32>() / 160.0).sqrt();
+                assert!(rms > 0.003, "silent {rms} after a seek to {secs} s");
+            }
+        }
     }
 
     #[test]

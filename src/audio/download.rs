@@ -76,7 +76,8 @@ pub async fn download(src: Source, rec: Recording, tell: impl Fn(DownloadEvent))
                         tell(DownloadEvent::Complete { bytes });
                         return;
                     }
-                    Err(cause) => cause,
+                    Err(Broke::Retry(cause)) => cause,
+                    Err(Broke::GiveUp(reason)) => return give_up(&rec, &tell, reason),
                 }
             }
             // A refusal or "not found" will not change by asking again.
@@ -132,22 +133,39 @@ fn bytes_text(n: u64) -> String {
     }
 }
 
+/// Why a body did not bring the rest of the recording.
+enum Broke {
+    /// It broke off or ended early: worth reopening.
+    Retry(String),
+    /// Reopening cannot help.
+    GiveUp(String),
+}
+
 /// Reads one answer's body into `rec`, which holds `at` bytes already: skips what a server that
-/// starts elsewhere sends again. `Err(cause)` when the body broke off or ended before its
-/// announced length.
+/// starts elsewhere sends again. `Err` when the body broke off or ended before its announced
+/// length, or is another file than the one begun.
 async fn read_body(
     mut stream: RecordingStream,
     at: u64,
     rec: &Recording,
     tell: &impl Fn(DownloadEvent),
-) -> Result<(), String> {
+) -> Result<(), Broke> {
     if stream.starts_at > at {
-        return Err(format!(
+        return Err(Broke::Retry(format!(
             "the server answered from byte {} when asked from byte {at}",
             stream.starts_at
-        ));
+        )));
     }
     if let Some(total) = whole_length(&stream) {
+        // Bytes of another file would be spliced onto the ones here.
+        if let Some(before) = rec.total().filter(|before| *before != total) {
+            return Err(Broke::GiveUp(format!(
+                "the recording changed on the server while it downloaded (it is {} now, {} \
+                 before); open it again",
+                bytes_text(total),
+                bytes_text(before)
+            )));
+        }
         rec.set_total(total);
     }
     // A server that ignores Range sends the file from its start: skip what is here already.
@@ -168,15 +186,15 @@ async fn read_body(
                 });
             }
             Ok(None) => break,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(Broke::Retry(e.to_string())),
         }
     }
     match rec.total() {
-        Some(total) if rec.len() < total => Err(format!(
+        Some(total) if rec.len() < total => Err(Broke::Retry(format!(
             "the recording ended early, at {} of {}",
             bytes_text(rec.len()),
             bytes_text(total)
-        )),
+        ))),
         _ => Ok(()),
     }
 }

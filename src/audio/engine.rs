@@ -149,7 +149,10 @@ impl Worker {
         }
         let mut ended = false;
         loop {
-            let idle = ended || !self.pending.is_empty();
+            // Idle (waiting a little for a command) only when there is nothing to do: the
+            // ring is full or decoding ended. Frames just decoded are flushed first, or every
+            // packet would cost a wait.
+            let idle = ended || !self.flush();
             match self.commands(&mut dec, &mut ended, idle) {
                 Step::Stop => return,
                 Step::Go => {}
@@ -160,23 +163,14 @@ impl Worker {
             match dec.next_chunk() {
                 Ok(Some(chunk)) => self.take(&dec.info, chunk.first_frame, &chunk.samples),
                 Ok(None) => {
-                    self.drain();
-                    while !self.flush() {
-                        if let Step::Stop = self.commands(&mut dec, &mut ended, true) {
-                            return;
-                        }
-                        if ended {
-                            break;
-                        }
+                    if let Step::Stop = self.end_generation(&mut dec, &mut ended) {
+                        return;
                     }
-                    if !ended {
-                        self.shared.end(self.generation);
-                        let frame = self.shared.position();
+                    if ended {
                         tell(DecodeEvent::Ended {
                             generation: self.generation,
-                            frame,
+                            frame: self.shared.position(),
                         });
-                        ended = true;
                     }
                 }
                 Err(DecodeError::Stopped) => {
@@ -188,12 +182,39 @@ impl Worker {
                         None => return,
                     }
                 }
+                // The bytes stopped (the download failed) or the file is damaged: what was
+                // decoded plays to its last frame, then the player says why.
                 Err(e) => {
-                    tell(DecodeEvent::Failed(e));
-                    ended = true;
+                    if let Step::Stop = self.end_generation(&mut dec, &mut ended) {
+                        return;
+                    }
+                    if ended {
+                        tell(DecodeEvent::Failed(e));
+                    }
                 }
             }
         }
+    }
+
+    /// Decoding of the current generation reached its end: the stretcher's tail is pushed
+    /// (waiting for room) and the end is marked for the output, unless a seek meanwhile started
+    /// another generation, which plays on. `ended` tells which.
+    fn end_generation(&mut self, dec: &mut Decoder, ended: &mut bool) -> Step {
+        let generation = self.generation;
+        self.drain();
+        while !self.flush() {
+            if let Step::Stop = self.commands(dec, ended, true) {
+                return Step::Stop;
+            }
+            if *ended || self.generation != generation {
+                break;
+            }
+        }
+        if !*ended && self.generation == generation {
+            self.shared.end(generation);
+            *ended = true;
+        }
+        Step::Go
     }
 
     /// Opens the decoder, retrying after interruptions; `None`: stopped or failed (told).
@@ -222,6 +243,9 @@ impl Worker {
 
     fn reopen(&mut self, tell: &dyn Fn(DecodeEvent)) -> Option<Decoder> {
         let mut d = self.open(tell)?;
+        // The reopened decoder lands at or before where decoding stopped: what was taken
+        // already is not taken again (it would be heard twice).
+        self.skip_to = self.skip_to.max(self.decoded_to);
         self.seek(&mut d, self.decoded_to);
         Some(d)
     }
@@ -385,4 +409,81 @@ fn new_stretch(sample_rate: u32, tempo: f32) -> Option<TimeStretch> {
     let mut s = TimeStretch::new(rate, NonZeroU16::new(2)?).ok()?;
     s.set_tempo(tempo);
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::buffer::{Fill, Recording};
+    use rtrb::RingBuffer;
+
+    /// A WAV of `frames` frames of a 440 Hz tone, 16-bit PCM, 8 kHz mono.
+    fn wav(frames: usize) -> Vec<u8> {
+        let samples: Vec<i16> = (0..frames)
+            .map(|n| ((n as f64 * 440.0 / 8000.0 * std::f64::consts::TAU).sin() * 16000.0) as i16)
+            .collect();
+        callbrowser_emulators::testaudio::wav_pcm16(8000, 1, &samples)
+    }
+
+    /// At 2× the stretcher's tail is pushed after the last packet: when the ring is full the
+    /// decoder waits for room. A seek then starts a generation that must play, not one marked
+    /// ended before its first frame (the output said "finished" at once). Paused (nothing
+    /// consumed), the wait lasts: the ring's size is scanned around the output's length.
+    #[test]
+    fn a_seek_while_the_last_frames_wait_for_room_plays() {
+        for frames in (15_000..=16_400).step_by(100) {
+            let rec = Recording::new();
+            rec.append(&wav(frames));
+            rec.finish(Fill::Complete);
+            let (producer, mut ring) = RingBuffer::new(8000);
+            let shared = Shared::new(8000);
+            let (tx, events) = std::sync::mpsc::channel();
+            let d = DecodeThread::start(
+                rec.reader(),
+                Some("audio/wav".into()),
+                producer,
+                shared.clone(),
+                move |e| {
+                    let _ = tx.send(e);
+                },
+            );
+            assert!(matches!(
+                events.recv_timeout(Duration::from_secs(10)),
+                Ok(DecodeEvent::Opened(_))
+            ));
+            let g1 = shared.begin(0);
+            d.send(DecodeCmd::Start {
+                frame: 0,
+                tempo: 2.0,
+                generation: g1,
+            });
+            // The output drops what was decoded before (generation 0) and plays nothing more.
+            let until = std::time::Instant::now() + Duration::from_millis(60);
+            while std::time::Instant::now() < until {
+                while ring.peek().is_ok_and(|f| f.generation != g1) {
+                    let _ = ring.pop();
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let g2 = shared.begin(0);
+            d.send(DecodeCmd::Start {
+                frame: 0,
+                tempo: 1.0,
+                generation: g2,
+            });
+            let mut got = 0;
+            let until = std::time::Instant::now() + Duration::from_secs(5);
+            while got < 1000 && std::time::Instant::now() < until {
+                match ring.pop() {
+                    Ok(f) if f.generation == g2 => got += 1,
+                    Ok(_) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+            assert!(
+                got >= 1000,
+                "{frames} frames: the seek's generation played {got} frames"
+            );
+        }
+    }
 }

@@ -99,6 +99,8 @@ pub struct Shared {
     generation_pull: Mutex<Option<(u32, Instant)>>,
     /// Frames of recording the output has played (pulled), all generations.
     pulled: AtomicU64,
+    /// Where the current generation starts (what a seek resets the position to).
+    target: AtomicU64,
 }
 
 impl Shared {
@@ -119,19 +121,31 @@ impl Shared {
             first_pull: OnceLock::new(),
             generation_pull: Mutex::new(None),
             pulled: AtomicU64::new(0),
+            target: AtomicU64::new(0),
         })
     }
 
     /// Starts a new generation at recording frame `at` (a seek or a speed change): the output
     /// drops what is left of the older one. Returns the new generation.
+    ///
+    /// The output may be taking a frame of the older generation meanwhile: the generation is
+    /// switched first and the state reset after, and the output, seeing the generation changed
+    /// under the frame it took, resets the state again ([`RingSource`]'s `settle`), so the older
+    /// frame never leaves its position, "finished" or "started" on the new generation.
     pub fn begin(&self, at: u64) -> u32 {
-        let g = self.generation.load(Ordering::Acquire).wrapping_add(1) % NO_END;
-        self.position.store(at, Ordering::Release);
-        self.finished.store(false, Ordering::Release);
-        self.starved.store(true, Ordering::Release);
-        self.fresh.store(true, Ordering::Release);
-        self.generation.store(g, Ordering::Release);
+        let g = self.generation.load(Ordering::SeqCst).wrapping_add(1) % NO_END;
+        self.target.store(at, Ordering::SeqCst);
+        self.generation.store(g, Ordering::SeqCst);
+        self.reset_to_target(at);
         g
+    }
+
+    /// The state of a generation that has not played yet, starting at `at`.
+    fn reset_to_target(&self, at: u64) {
+        self.position.store(at, Ordering::SeqCst);
+        self.finished.store(false, Ordering::SeqCst);
+        self.starved.store(true, Ordering::SeqCst);
+        self.fresh.store(true, Ordering::SeqCst);
     }
 
     /// The recording's sample rate, once known: the start and resume thresholds follow it.
@@ -250,11 +264,34 @@ impl RingSource {
 
     /// Takes the next frame to play: silence while paused, starved or finished.
     fn next_frame(&mut self) -> [f32; 2] {
-        let sh = &self.shared;
-        if sh.paused.load(Ordering::Acquire) {
+        if self.shared.paused.load(Ordering::Acquire) {
             return [0.0; 2];
         }
-        let generation = sh.generation.load(Ordering::Acquire);
+        let generation = self.shared.generation.load(Ordering::SeqCst);
+        let frame = self.take_frame(generation);
+        self.settle(generation);
+        frame
+    }
+
+    /// A seek that landed while a frame of `generation` was taken: the state that frame left
+    /// (its position, "finished", "started") is the seek's again. Repeated while seeks keep
+    /// landing (see [`Shared::begin`]).
+    fn settle(&self, generation: u32) {
+        let sh = &self.shared;
+        let mut seen = generation;
+        loop {
+            let now = sh.generation.load(Ordering::SeqCst);
+            if now == seen {
+                return;
+            }
+            sh.reset_to_target(sh.target.load(Ordering::SeqCst));
+            seen = now;
+        }
+    }
+
+    /// The frame of `generation` to play: silence while starved or finished.
+    fn take_frame(&mut self, generation: u32) -> [f32; 2] {
+        let sh = &self.shared;
         if generation != self.generation {
             self.generation = generation;
             self.waiting = true;
@@ -277,16 +314,16 @@ impl RingSource {
                 sh.resume_frames.load(Ordering::Acquire)
             };
             if available < needed && !ended {
-                sh.starved.store(true, Ordering::Release);
+                sh.starved.store(true, Ordering::SeqCst);
                 return [0.0; 2];
             }
             self.waiting = false;
         }
         let Ok(f) = self.ring.pop() else {
             if ended {
-                sh.finished.store(true, Ordering::Release);
+                sh.finished.store(true, Ordering::SeqCst);
             } else {
-                sh.starved.store(true, Ordering::Release);
+                sh.starved.store(true, Ordering::SeqCst);
                 self.waiting = true;
             }
             return [0.0; 2];
@@ -294,7 +331,7 @@ impl RingSource {
         if f.generation != generation {
             return [0.0; 2];
         }
-        if sh.starved.swap(false, Ordering::AcqRel) && sh.fresh.swap(false, Ordering::AcqRel) {
+        if sh.starved.swap(false, Ordering::SeqCst) && sh.fresh.swap(false, Ordering::SeqCst) {
             let now = Instant::now();
             let _ = sh.first_pull.set(now);
             let mut g = sh.generation_pull.lock().unwrap_or_else(|e| e.into_inner());
@@ -302,7 +339,7 @@ impl RingSource {
                 *g = Some((generation, now));
             }
         }
-        sh.position.store(f.pos, Ordering::Release);
+        sh.position.store(f.pos, Ordering::SeqCst);
         sh.pulled.fetch_add(1, Ordering::AcqRel);
         let volume = f32::from_bits(sh.volume.load(Ordering::Acquire));
         let (l, r) = match ChannelMode::from_u8(sh.channel.load(Ordering::Acquire)) {
@@ -520,6 +557,64 @@ mod tests {
         shared.set_volume(0.5);
         shared.set_channel(ChannelMode::Caller);
         assert_eq!((src.next(), src.next()), (Some(-0.25), Some(-0.25)));
+    }
+
+    /// A seek lands while the output is taking a frame of the generation before (or finding
+    /// it ended): that frame must leave neither its position, nor "finished", nor "started" on
+    /// the new generation (the position jumped back, the player said Finished after a seek, or
+    /// the new generation waited for a second of audio instead of a quarter).
+    #[test]
+    fn a_seek_racing_the_output_leaves_the_new_generation_clean() {
+        let shared = Shared::new(8000);
+        let (mut tx, rx) = ring(8000);
+        let mut src = RingSource::new(rx, shared.clone(), 1, 8000);
+        let calls = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let output = {
+            let (calls, stop) = (calls.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Acquire) {
+                    let _ = src.next();
+                    calls.fetch_add(1, Ordering::AcqRel);
+                }
+            })
+        };
+        let mut bad = Vec::new();
+        for i in 0..10_000u64 {
+            let g = shared.generation();
+            for f in frames(40, g, 0) {
+                let _ = tx.push(f);
+            }
+            shared.end(g);
+            // Vary the moment of the seek within the output's work on those frames.
+            for _ in 0..(i % 97) * 4 {
+                std::hint::spin_loop();
+            }
+            let at = 1_000_000 + i;
+            shared.begin(at);
+            let c = calls.load(Ordering::Acquire);
+            while calls.load(Ordering::Acquire) < c + 3 {
+                std::hint::spin_loop();
+            }
+            let fresh = shared.fresh.load(Ordering::Acquire);
+            if shared.position() != at || shared.finished() || !shared.starved() || !fresh {
+                bad.push((
+                    i,
+                    shared.position(),
+                    shared.finished(),
+                    shared.starved(),
+                    fresh,
+                ));
+            }
+        }
+        stop.store(true, Ordering::Release);
+        let _ = output.join();
+        assert!(
+            bad.is_empty(),
+            "{} stale seeks, e.g. {:?}",
+            bad.len(),
+            &bad[..bad.len().min(5)]
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@ use super::turns::Energy;
 
 /// The speeds offered, slowest first.
 pub const SPEEDS: [f32; 8] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5];
+/// The note while what was downloaded plays on after the download failed.
+const PLAYING_WHAT_CAME: &str = "the download stopped; playing what came";
 /// How far back playback starts again after a pause.
 pub const BACKTRACK_SECS: f64 = 2.0;
 
@@ -249,8 +251,11 @@ struct Actor {
     estimate: Option<f64>,
     /// Decoding reached the end of the current generation.
     decoded_all: bool,
-    /// A save asked for before the download ended.
-    save_when_complete: Option<PathBuf>,
+    /// Saves asked for before the download ended.
+    save_when_complete: Vec<PathBuf>,
+    /// Why decoding stopped before the end of the recording (the download failed, the file is
+    /// damaged): told once the output has played the last frame that came.
+    failure: Option<String>,
     paused: bool,
     speed: f32,
     volume: u16,
@@ -281,7 +286,8 @@ impl Actor {
             frames: None,
             estimate: None,
             decoded_all: false,
-            save_when_complete: None,
+            save_when_complete: Vec::new(),
+            failure: None,
             paused,
             speed: 1.0,
             volume: 100,
@@ -366,13 +372,14 @@ impl Actor {
                 {
                     self.status.note = None;
                 }
-                if let Some(path) = self.save_when_complete.take() {
+                for path in std::mem::take(&mut self.save_when_complete) {
                     self.save(path, tell);
                 }
             }
             DownloadEvent::Failed { reason } => {
-                self.status.note = None;
-                if let Some(path) = self.save_when_complete.take() {
+                // Playing on what came: said until the reason is (the state, at its end).
+                self.status.note = self.format.is_some().then(|| PLAYING_WHAT_CAME.to_string());
+                for path in std::mem::take(&mut self.save_when_complete) {
                     tell(PlayerEvent::SaveFailed {
                         path,
                         reason: reason.clone(),
@@ -465,6 +472,10 @@ impl Actor {
                 {
                     self.decoded_all = true;
                 }
+            }
+            // Playing: what was decoded plays to its last frame, then the reason is told.
+            DecodeEvent::Failed(e) if self.output.is_some() => {
+                self.failure = Some(e.to_string());
             }
             DecodeEvent::Failed(e) => {
                 self.status.state = PlayState::Failed(e.to_string());
@@ -599,13 +610,12 @@ impl Actor {
                     }
                 }
             }
-            PlayerCmd::Save(path) => {
-                if self.status.complete {
-                    self.save(path, tell);
-                } else {
-                    self.save_when_complete = Some(path);
-                }
-            }
+            PlayerCmd::Save(path) => match self.rec.fill() {
+                Fill::Complete => self.save(path, tell),
+                // The bytes will not all come: saying so, not waiting for ever.
+                Fill::Failed(reason) => tell(PlayerEvent::SaveFailed { path, reason }),
+                Fill::Filling => self.save_when_complete.push(path),
+            },
         }
     }
 
@@ -680,7 +690,10 @@ impl Actor {
             return PlayState::Connecting;
         }
         if shared.finished() {
-            return PlayState::Finished;
+            return match &self.failure {
+                Some(why) => PlayState::Failed(why.clone()),
+                None => PlayState::Finished,
+            };
         }
         if self.paused {
             return PlayState::Paused;
@@ -699,6 +712,11 @@ impl Actor {
     /// Tells the status when it changed (the position is told at most ten times a second).
     fn tell_status(&mut self, tell: &dyn Fn(PlayerEvent), force: bool) {
         self.status.state = self.current_state();
+        if matches!(self.status.state, PlayState::Failed(_))
+            && self.status.note.as_deref() == Some(PLAYING_WHAT_CAME)
+        {
+            self.status.note = None;
+        }
         self.status.position = self.position();
         self.status.duration = self.duration();
         self.status.estimated = self.frames.is_none();
