@@ -59,7 +59,10 @@ impl Analysis {
             .with_progress(furthest.clone());
         let thread = std::thread::Builder::new()
             .name("audio-analysis".into())
-            .spawn(move || run(r, content_type.as_deref(), &furthest, &tell))
+            .spawn({
+                let stop = stop.clone();
+                move || run(r, content_type.as_deref(), &furthest, &stop, &tell)
+            })
             .ok();
         Analysis {
             stop,
@@ -144,6 +147,7 @@ fn run(
     reader: Reader,
     content_type: Option<&str>,
     furthest: &AtomicU64,
+    stop: &AtomicBool,
     tell: &dyn Fn(AnalysisEvent),
 ) {
     let mut dec = match Decoder::open(reader, content_type) {
@@ -165,6 +169,11 @@ fn run(
         });
     };
     loop {
+        // Stopped (the player closed): a recording all downloaded decodes without waiting,
+        // so the flag is looked at between chunks too.
+        if stop.load(Ordering::Acquire) {
+            return;
+        }
         match dec.next_chunk() {
             Ok(Some(chunk)) => {
                 levels.push(chunk.first_frame, &chunk.samples);

@@ -450,9 +450,10 @@ impl Actor {
                             }
                         }
                     } else {
-                        self.status.output = OutputKind::Null(output::no_device_sentence(
-                            "the audio device is turned off",
-                        ));
+                        self.status.output = OutputKind::Null(
+                            "Audio is off (--no-audio): playing silently — s saves the recording"
+                                .into(),
+                        );
                         Output::null(source, pace)
                     });
                 }
