@@ -197,16 +197,7 @@ impl Tmux {
 
     /// The pid of the program the pane's shell runs.
     fn child_pid(&self) -> String {
-        let shell = self.run(&["display-message", "-p", "-t", "e2e", "#{pane_pid}"]);
-        let out = Command::new("pgrep")
-            .args(["-P", shell.trim()])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .expect("the program runs under the shell")
-            .to_string()
+        self.child_pid_of("e2e")
     }
 
     /// Saves `stty -g` in the shell to `file` and waits for it.

@@ -8,20 +8,6 @@ use std::process::Command;
 
 use tmux_support::{Tmux, start_demo_server, start_ui};
 
-/// The pid of the callbrowser running under the shell of window `target`.
-fn program_pid(t: &Tmux, target: &str) -> String {
-    let shell = t.run(&["display-message", "-p", "-t", target, "#{pane_pid}"]);
-    let out = Command::new("pgrep")
-        .args(["-P", shell.trim()])
-        .output()
-        .expect("pgrep (procps) is installed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .expect("the program runs under the shell")
-        .to_string()
-}
-
 #[test]
 fn a_note_being_typed_survives_kill_9_and_marks_are_kept() {
     let bin = env!("CARGO_BIN_EXE_callbrowser");
@@ -51,7 +37,7 @@ fn a_note_being_typed_survives_kill_9_and_marks_are_kept() {
     });
     // Give the store thread its half second, then kill the program outright.
     std::thread::sleep(std::time::Duration::from_millis(800));
-    let pid = program_pid(&t, ui);
+    let pid = t.child_pid_of(ui);
     assert!(
         Command::new("kill")
             .args(["-9", &pid])

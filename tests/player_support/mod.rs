@@ -410,15 +410,7 @@ impl Probe {
 pub fn strongest(samples: &[f32], rate: u32, candidates: impl Iterator<Item = f64>) -> f64 {
     let mut best = (0.0, f64::MIN);
     for f in candidates {
-        let w = 2.0 * std::f64::consts::PI * f / f64::from(rate);
-        let coeff = 2.0 * w.cos();
-        let (mut s1, mut s2) = (0.0f64, 0.0f64);
-        for &x in samples {
-            let s0 = f64::from(x) + coeff * s1 - s2;
-            s2 = s1;
-            s1 = s0;
-        }
-        let power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+        let power = callbrowser_emulators::testaudio::goertzel(samples, rate, f);
         if power > best.1 {
             best = (f, power);
         }

@@ -10,6 +10,20 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// The pid of the program the shell of `target` runs.
+    pub fn child_pid_of(&self, target: &str) -> String {
+        let shell = self.run(&["display-message", "-p", "-t", target, "#{pane_pid}"]);
+        let out = Command::new("pgrep")
+            .args(["-P", shell.trim()])
+            .output()
+            .expect("pgrep (procps) is installed");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .expect("the program runs under the shell")
+            .to_string()
+    }
+
     /// A tmux server of its own (`socket`) with session `e2e` running a plain bash of
     /// `width`×`height`, once its prompt shows.
     pub fn shell(socket: String, width: u16, height: u16) -> Tmux {
