@@ -7,6 +7,7 @@
 //! transaction after a backup copy. The UI talks to it through a job-runner subscription, so it
 //! never waits for the disk.
 
+pub mod filter;
 pub mod schema;
 pub mod sqlite;
 
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Call, CallRef};
 
+pub use filter::TriageFilter;
 pub use sqlite::Store;
 
 /// A call's triage state.
