@@ -9,6 +9,7 @@ mod out;
 mod play;
 mod recording;
 mod show;
+mod triage;
 
 pub use out::{Closed, Usage};
 
@@ -99,6 +100,103 @@ pub enum Command {
     /// Run the built-in provider emulators alone and print their addresses and a config file.
     #[cfg(feature = "demo")]
     DemoServer,
+    /// The local triage of calls (marks, notes, tags) and its access log.
+    Triage {
+        #[command(subcommand)]
+        command: TriageCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TriageCommand {
+    /// Every triaged call, oldest first, with its mark, note, tags and the call as last seen
+    /// (`--format table` by default).
+    List(TriageListArgs),
+    /// The same as `list`, as CSV by default, for spreadsheets; recorded in the access log.
+    Export(TriageListArgs),
+    /// Mark a call (followup, done or clear), with a note and tags: the call is read from its
+    /// provider first, so the triage keeps a snapshot of it.
+    Mark(TriageMarkArgs),
+    /// The access log: which calls were opened, played or exported, by whom and when.
+    Audit(TriageAuditArgs),
+}
+
+/// Where the triage is kept.
+#[derive(Args, Debug)]
+pub struct StoreArg {
+    /// The triage store (default: triage.sqlite in the platform's data folder).
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TriageFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageListArgs {
+    /// A filter line, as in the Follow-ups view: `triage:followup tag:billing note:rückruf`,
+    /// plus free text found in the caller, number, summary or note.
+    #[arg(long, short, default_value = "")]
+    pub filter: String,
+    /// table, json or csv (default: table for list, csv for export).
+    #[arg(long, value_enum)]
+    pub format: Option<TriageFormat>,
+    /// Start the CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+/// A triage mark as typed on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum MarkArg {
+    #[value(alias = "follow-up")]
+    Followup,
+    Done,
+    #[value(alias = "none")]
+    Clear,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageMarkArgs {
+    /// The call's id.
+    pub id: String,
+    /// followup, done or clear.
+    #[arg(value_enum)]
+    pub mark: MarkArg,
+    /// The configured provider's name.
+    #[arg(long)]
+    pub provider: String,
+    /// The call's parent (a TalkPilot agent id); searched when not given.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// The note to keep with the call (replaces its note; `--note ""` empties it).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// A tag to add (one word of letters, digits, - or _); repeat for more.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// A tag to remove; repeat for more.
+    #[arg(long = "untag", value_name = "TAG")]
+    pub untags: Vec<String>,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageAuditArgs {
+    #[arg(long, value_enum, default_value_t = TriageFormat::Table)]
+    pub format: TriageFormat,
+    /// Start the CSV with a UTF-8 byte order mark, so Excel reads it as UTF-8.
+    #[arg(long)]
+    pub bom: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 #[derive(Args, Debug)]
@@ -225,6 +323,18 @@ fn tz(cli: &Cli, cfg: &Config) -> TimeZoneSetting {
     }
 }
 
+/// The zone triage tables show times in: `--utc`, else the config's (a config that cannot be
+/// read is no reason to refuse the triage: local time then).
+fn triage_tz(cli: &Cli) -> TimeZoneSetting {
+    if cli.utc {
+        return TimeZoneSetting::Utc;
+    }
+    match load_config(cli) {
+        Ok(Some(cfg)) => cfg.ui.time_zone,
+        _ => TimeZoneSetting::Local,
+    }
+}
+
 /// The TUI reads keys from stdin and draws on stdout: both must be a terminal.
 fn require_terminal() -> Result<(), Usage> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -270,6 +380,10 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         }
         #[cfg(feature = "demo")]
         Some(Command::DemoServer) => return demo::serve().await,
+        // The store alone: no provider is asked, no demo started.
+        Some(Command::Triage { command }) if !matches!(command, TriageCommand::Mark(_)) => {
+            return triage::local(command, triage_tz(&cli));
+        }
         None => require_terminal()?,
         _ => {}
     }
@@ -324,6 +438,13 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             demo_note("checking the built-in emulators");
             check::providers(&cfg, args).await
         }
+        Some(Command::Triage {
+            command: TriageCommand::Mark(args),
+        }) => {
+            demo_note("marking a call of the built-in emulators");
+            triage::mark(&cfg, args).await
+        }
+        Some(Command::Triage { .. }) => Ok(ExitCode::from(exit::OK)),
         Some(Command::Config { .. }) => Ok(ExitCode::from(exit::OK)),
         #[cfg(feature = "demo")]
         Some(Command::DemoServer) => Ok(ExitCode::from(exit::OK)),

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Call, CallRef};
 
+pub use filter::TriageFilter;
 pub use sqlite::Store;
 
 /// A call's triage state.
