@@ -26,9 +26,24 @@
 //! to 2 s before it plays). Our player also reports when its output pulled its first sample
 //! (`Player::first_sample_at`), through cpal's PulseAudio backend and on the null output.
 //!
+//! The emulators' link sends the body in 32 KiB bursts, each after the time it takes at the
+//! throttled rate (131 ms at 250 KB/s): the first byte of the body comes about 215 ms after
+//! the request (80 ms + 131 ms), which the table shows as "the link: first byte of the body",
+//! the floor under every player's figure. A smoother link (as in AUDIO.md's anchors) would
+//! lower every figure by up to ~130 ms.
+//!
 //! The MP3 test file carries no LAME tag, so every decoder starts it with the encoder's and
 //! the decoder's delay of near-silence (measured here for ffmpeg and for ours): that much of
 //! every player's MP3 figure is silence already pulled, and the tables show it.
+
+//!
+//! # Known stalls it reports rather than hides
+//! Symphonia 0.5's `MediaSourceStream` retries `io::ErrorKind::Interrupted`, which the
+//! recording's reader returns once it is cancelled or interrupted for a seek: an MP3 decoder or
+//! analysis thread inside a read then spins forever. A player dropped mid-read does not stop
+//! (`--repro-drop-hang`), and a seek in a series can stall for good. The harness stops a player
+//! only once it is downloaded, analysed and paused, never joins a player on its own thread, and
+//! stops measuring (printing what it has) when a player does not stop.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -103,6 +118,11 @@ struct Args {
     cpu: bool,
     external: bool,
     repro: bool,
+    formats: Vec<Format>,
+    /// Seek once to each of these seconds, each in a fresh player (finding a seek that stalls).
+    seek_to: Vec<f64>,
+    /// Our outputs measured: the null output, the PulseAudio device.
+    outputs: Vec<bool>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -114,6 +134,9 @@ fn parse_args() -> Result<Args> {
         cpu: true,
         external: true,
         repro: false,
+        formats: Format::ALL.to_vec(),
+        seek_to: Vec::new(),
+        outputs: vec![false, true],
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -127,11 +150,30 @@ fn parse_args() -> Result<Args> {
                 a.cpu = what.contains("cpu");
             }
             "--no-external" => a.external = false,
+            "--formats" => {
+                let what = it.next().context("--formats wav,mp3")?;
+                a.formats = Format::ALL
+                    .into_iter()
+                    .filter(|f| what.contains(f.word()))
+                    .collect();
+            }
+            "--outputs" => {
+                let what = it.next().context("--outputs null,pulse")?;
+                a.outputs = [false, true]
+                    .into_iter()
+                    .filter(|d| what.contains(if *d { "pulse" } else { "null" }))
+                    .collect();
+            }
             "--repro-drop-hang" => a.repro = true,
+            "--seek-to" => {
+                let what = it.next().context("--seek-to SECS,SECS")?;
+                a.seek_to = what.split(',').map(str::parse).collect::<Result<_, _>>()?;
+            }
             "-h" | "--help" => {
                 println!(
                     "audio_latency [--runs N] [--seeks N] [--only first,seek,cpu] [--no-external] \
-                     [--repro-drop-hang]\n\
+                     [--formats wav,mp3] [--outputs null,pulse] [--repro-drop-hang] \
+                     [--seek-to SECS,…]\n\
                      Run through scripts/audio-bench.sh for the PulseAudio null sink, mpv and ffplay."
                 );
                 std::process::exit(0);
@@ -175,12 +217,71 @@ fn main() -> Result<()> {
         // A hung player's thread still spins: end the process rather than join it.
         std::process::exit(i32::from(hung));
     }
+    if !args.seek_to.is_empty() {
+        let mut failed = false;
+        for &f in &args.formats {
+            server.ask(&format!("fixture {}", f.word()))?;
+            for &secs in &args.seek_to {
+                match seek_once(&rt, &source, secs) {
+                    Ok(lat) => eprintln!("{}: a seek to {secs} s landed in {lat:.1} ms", f.label()),
+                    Err(e) => {
+                        eprintln!("{}: a seek to {secs} s: {e:#}", f.label());
+                        failed = true;
+                    }
+                }
+            }
+        }
+        // A stalled player's thread still spins: end the process rather than join it.
+        std::process::exit(i32::from(failed));
+    }
     let pulse = Pulse::from_env();
     let external = args.external && pulse.is_some() && have("mpv") && have("ffplay");
     if args.external && !external {
         eprintln!("mpv, ffplay or the PulseAudio server is missing: only our player is measured");
     }
     let mut report = Report::default();
+    let result = measure(
+        &args,
+        &rt,
+        &mut server,
+        &source,
+        pulse.as_ref(),
+        external,
+        &mut report,
+    );
+    server.stop();
+    if let Err(e) = &result {
+        report.stopped = Some(format!("{e:#}"));
+    }
+    report.print(&args);
+    if let Err(e) = result {
+        eprintln!("{e:#}");
+        // A player that did not stop still has a thread running: do not wait for it.
+        std::process::exit(2);
+    }
+    drop(provider);
+    Ok(())
+}
+
+/// Runs the measurements asked for into `report`; stops at the first error, or when a player
+/// did not stop (its thread would distort the figures after it).
+fn measure(
+    args: &Args,
+    rt: &tokio::runtime::Runtime,
+    server: &mut Server,
+    source: &Source,
+    pulse: Option<&Pulse>,
+    external: bool,
+    report: &mut Report,
+) -> Result<()> {
+    let hung = || {
+        if HUNG.load(std::sync::atomic::Ordering::SeqCst) {
+            bail!(
+                "a player did not stop (a thread spins in symphonia's reader; see --repro-drop-hang)"
+            )
+        }
+        Ok(())
+    };
     let dir = tempfile::tempdir()?;
     let mut local = Vec::new();
     for f in Format::ALL {
@@ -201,7 +302,7 @@ fn main() -> Result<()> {
             Some(p) => Some(Monitor::start(p)?),
             None => None,
         };
-        for f in Format::ALL {
+        for &f in &args.formats {
             server.ask(&format!("fixture {}", f.word()))?;
             report
                 .leading_ffmpeg
@@ -213,32 +314,36 @@ fn main() -> Result<()> {
                     run + 1,
                     args.runs
                 );
-                let (first, lead) = ours_null_first(&rt, &source)?;
+                let n0 = server.requests()?;
+                let (first, lead) = ours_null_first(rt, source)?;
+                report.add_requests(
+                    f,
+                    "ours, null output (first sample pulled)",
+                    server.requests()? - n0,
+                );
+                hung()?;
                 report.add_first(f, "ours, null output (first sample pulled)", first);
                 if run == 0 {
                     report.leading_ours.push((f, lead));
                 }
                 let Some(mon) = &monitor else { continue };
-                let (sound, pulled) = ours_pulse_first(&rt, &source, mon)?;
+                let (sound, pulled) = ours_pulse_first(rt, source, mon)?;
+                hung()?;
                 report.add_first(f, "ours, PulseAudio null sink", sound);
                 report.add_first(f, "ours, PulseAudio: cpal pulled the first sample", pulled);
                 if !external {
                     continue;
                 }
                 let url = server.ask("url")?;
-                report.add_first(
-                    f,
-                    "the link: first byte of the body",
-                    first_byte(&rt, &url)?,
-                );
-                let mpv = mpv_command(&url, 1.0);
-                report.add_first(f, "mpv, PulseAudio null sink", external_first(&mpv, mon)?);
-                let ffplay = ffplay_command(&url);
-                report.add_first(
-                    f,
-                    "ffplay, PulseAudio null sink",
-                    external_first(&ffplay, mon)?,
-                );
+                report.add_first(f, "the link: first byte of the body", first_byte(rt, &url)?);
+                for (what, cmd) in [
+                    ("mpv, PulseAudio null sink", mpv_command(&url, 1.0)),
+                    ("ffplay, PulseAudio null sink", ffplay_command(&url)),
+                ] {
+                    let n0 = server.requests()?;
+                    report.add_first(f, what, external_first(&cmd, mon)?);
+                    report.add_requests(f, what, server.requests()? - n0);
+                }
                 let file = local_file(f);
                 report.add_first(
                     f,
@@ -258,37 +363,42 @@ fn main() -> Result<()> {
     }
 
     if args.seek {
-        for f in Format::ALL {
+        for &f in &args.formats {
             server.ask(&format!("fixture {}", f.word()))?;
-            for device in [false, true] {
+            for &device in &args.outputs {
                 if device && pulse.is_none() {
                     continue;
                 }
                 eprintln!("seeks: {} on {}", f.label(), output_name(device));
-                let lat = seeks(&rt, &source, device, args.seeks)?;
-                report.seeks.push((f, device, lat));
+                let run = seeks(rt, source, device, args.seeks)?;
+                for e in &run.failures {
+                    eprintln!("  {e}");
+                }
+                report.seeks.push((f, device, run));
+                hung()?;
             }
         }
     }
 
     if args.cpu {
-        for f in Format::ALL {
+        for &f in &args.formats {
             server.ask(&format!("fixture {}", f.word()))?;
             for speed in [1.0f32, 2.0] {
-                for device in [false, true] {
+                for &device in &args.outputs {
                     if device && pulse.is_none() {
                         continue;
                     }
                     eprintln!("CPU: {} at {speed}× on {}", f.label(), output_name(device));
-                    let cpu = ours_cpu(&rt, &source, device, speed, pulse.as_ref())?;
+                    let cpu = ours_cpu(rt, source, device, speed, pulse)?;
                     report
                         .cpu
                         .push((f, speed, format!("ours, {}", output_name(device)), cpu));
+                    hung()?;
                 }
                 if external {
                     eprintln!("CPU: {} at {speed}× in mpv", f.label());
                     let url = server.ask("url")?;
-                    let cpu = external_cpu(&mpv_command(&url, speed), pulse.as_ref())?;
+                    let cpu = external_cpu(&mpv_command(&url, speed), pulse)?;
                     report
                         .cpu
                         .push((f, speed, "mpv, PulseAudio null sink".into(), cpu));
@@ -297,9 +407,6 @@ fn main() -> Result<()> {
         }
     }
 
-    server.stop();
-    report.print(&args);
-    drop(provider);
     Ok(())
 }
 
@@ -378,6 +485,7 @@ fn serve() -> Result<()> {
                 )));
                 "ok".to_string()
             }
+            "requests" => tp.storage_requests().len().to_string(),
             "url" => tp
                 .call_detail(&call.agent_id, &call.id)
                 .and_then(|d| d["audio_file_url"].as_str().map(str::to_string))
@@ -442,6 +550,11 @@ impl Server {
         writeln!(self.stdin, "{cmd}")?;
         self.stdin.flush()?;
         self.answer()
+    }
+
+    /// Recording requests the storage host has received so far.
+    fn requests(&mut self) -> Result<usize> {
+        Ok(self.ask("requests")?.parse()?)
     }
 
     fn stop(mut self) {
@@ -657,13 +770,37 @@ impl Monitor {
 // Time to first sound
 // ---------------------------------------------------------------------------------------------
 
+/// Set when stopping a player hung: its thread still spins, so later figures would be wrong.
+static HUNG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A running player that is never dropped on the measuring thread: dropped, it is stopped on
+/// another thread, and a hang is noted in [`HUNG`] instead of blocking the harness.
+struct Guarded(Option<Player>);
+
+impl std::ops::Deref for Guarded {
+    type Target = Player;
+    fn deref(&self) -> &Player {
+        self.0.as_ref().expect("a player until dropped")
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take()
+            && let Err(e) = drop_within(p, Duration::from_secs(5))
+        {
+            eprintln!("{e:#}");
+        }
+    }
+}
+
 /// A player of `source` whose last status is kept.
 fn start_player(
     rt: &tokio::runtime::Runtime,
     source: &Source,
     device: bool,
     capture: Option<Capture>,
-) -> (Player, Arc<Mutex<Status>>) {
+) -> (Guarded, Arc<Mutex<Status>>) {
     let last = Arc::new(Mutex::new(Status::default()));
     let l = last.clone();
     let options = Options {
@@ -677,7 +814,7 @@ fn start_player(
             *l.lock().unwrap_or_else(|e| e.into_inner()) = s;
         }
     });
-    (player, last)
+    (Guarded(Some(player)), last)
 }
 
 /// Stops a player once its download is complete and analysed, and says so if stopping it hangs.
@@ -687,7 +824,7 @@ fn start_player(
 /// `MediaSourceStream` retries forever (`--repro-drop-hang` shows it). Waiting for the whole
 /// recording to be analysed and pausing first keeps both threads out of reads, so a spinning
 /// thread does not distort the figures.
-fn stop_player(player: Player, last: &Arc<Mutex<Status>>) -> Result<()> {
+fn stop_player(mut player: Guarded, last: &Arc<Mutex<Status>>) -> Result<()> {
     let _ = wait_for(Duration::from_secs(30), || {
         let s = status(last);
         (s.complete && !s.estimated).then_some(())
@@ -703,7 +840,10 @@ fn stop_player(player: Player, last: &Arc<Mutex<Status>>) -> Result<()> {
         });
         std::thread::sleep(Duration::from_millis(500));
     }
-    drop_within(player, Duration::from_secs(5))
+    match player.0.take() {
+        Some(p) => drop_within(p, Duration::from_secs(5)),
+        None => Ok(()),
+    }
 }
 
 /// Drops `player` on another thread; an error if that takes longer than `limit`.
@@ -714,6 +854,7 @@ fn drop_within(player: Player, limit: Duration) -> Result<()> {
         let _ = tx.send(());
     });
     rx.recv_timeout(limit).map_err(|_| {
+        HUNG.store(true, std::sync::atomic::Ordering::SeqCst);
         anyhow!(
             "stopping the player hung for {} s (a thread spins waiting for bytes)",
             limit.as_secs()
@@ -733,9 +874,43 @@ fn repro_drop_hang(rt: &tokio::runtime::Runtime, source: &Source) -> Result<()> 
         st.downloaded, st.total, st.format
     );
     let t = Instant::now();
-    drop_within(player, Duration::from_secs(5))?;
+    stop_now(player)?;
     eprintln!("the player stopped in {:.0} ms", ms(t.elapsed()));
     Ok(())
+}
+
+/// Stops a player at once (however it is doing).
+fn stop_now(mut player: Guarded) -> Result<()> {
+    match player.0.take() {
+        Some(p) => drop_within(p, Duration::from_secs(5)),
+        None => Ok(()),
+    }
+}
+
+/// One seek to `secs` in a fresh player on the null output, once the recording is downloaded.
+fn seek_once(rt: &tokio::runtime::Runtime, source: &Source, secs: f64) -> Result<f64> {
+    let (player, last) = start_player(rt, source, false, None);
+    wait_for(Duration::from_secs(30), || {
+        let s = status(&last);
+        (s.complete && s.state == PlayState::Playing).then_some(())
+    })
+    .with_context(|| format!("not ready: {:?}", status(&last)))?;
+    let t = Instant::now();
+    player.send(PlayerCmd::SeekTo(secs));
+    let landed = wait_for(Duration::from_secs(5), || {
+        player.seek_landed_at().filter(|at| *at > t)
+    });
+    let Some(landed) = landed else {
+        let st = status(&last);
+        std::mem::forget(player);
+        bail!(
+            "had not landed 5 s later ({:?} at {:.2} s)",
+            st.state,
+            st.position
+        );
+    };
+    stop_player(player, &last)?;
+    Ok(ms(landed - t))
 }
 
 fn status(last: &Arc<Mutex<Status>>) -> Status {
@@ -836,7 +1011,7 @@ fn spawn(cmd: &[String]) -> Result<Child> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .with_context(|| format!("{}", cmd[0]))
+        .with_context(|| cmd[0].clone())
 }
 
 /// An external player: from its spawn to the first sound at the monitor.
@@ -898,12 +1073,14 @@ fn ffmpeg_leading_silence(path: &str, f: Format) -> f64 {
 
 /// `n` seeks to random places of the downloaded recording: milliseconds from `SeekTo` to the
 /// first sample of the new place pulled by the output.
-fn seeks(
-    rt: &tokio::runtime::Runtime,
-    source: &Source,
-    device: bool,
-    n: usize,
-) -> Result<Vec<f64>> {
+/// Seek latencies, and what went wrong when a seek failed (the series stops at a seek that
+/// does not land).
+struct SeekRun {
+    landed: Vec<f64>,
+    failures: Vec<String>,
+}
+
+fn seeks(rt: &tokio::runtime::Runtime, source: &Source, device: bool, n: usize) -> Result<SeekRun> {
     let (player, last) = start_player(rt, source, device, None);
     let ready = wait_for(Duration::from_secs(30), || {
         let s = status(&last);
@@ -920,28 +1097,43 @@ fn seeks(
     let duration = ready.duration.unwrap_or(10.0);
     let rate = f64::from(ready.sample_rate.max(1));
     let mut rng = fastrand::Rng::with_seed(7);
-    let mut out = Vec::new();
-    for _ in 0..n {
+    let mut run = SeekRun {
+        landed: Vec::new(),
+        failures: Vec::new(),
+    };
+    for i in 0..n {
         let target = 1.0 + rng.f64() * (duration - 4.0).max(1.0);
         let t = Instant::now();
         player.send(PlayerCmd::SeekTo(target));
-        let landed = wait_for(Duration::from_secs(5), || {
+        let Some(landed) = wait_for(Duration::from_secs(5), || {
             player.seek_landed_at().filter(|at| *at > t)
-        })
-        .with_context(|| format!("the seek to {target:.1} s did not land"))?;
-        out.push(ms(landed - t));
+        }) else {
+            let st = status(&last);
+            run.failures.push(format!(
+                "seek {} of {n} (to {target:.2} s) had not landed 5 s later ({:?} at {:.2} s)",
+                i + 1,
+                st.state,
+                st.position
+            ));
+            // Stopping it may hang too: leave it to the guard.
+            return Ok(run);
+        };
+        run.landed.push(ms(landed - t));
         std::thread::sleep(Duration::from_millis(150));
         // It played from where it was asked to.
         if let Some((pos, _)) = player.output_position() {
             let heard = pos as f64 / rate;
             if !(target - 0.05..target + 0.6).contains(&heard) {
-                bail!("a seek to {target:.2} s plays at {heard:.2} s");
+                run.failures.push(format!(
+                    "seek {} of {n} to {target:.2} s plays at {heard:.2} s",
+                    i + 1
+                ));
             }
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     stop_player(player, &last)?;
-    Ok(out)
+    Ok(run)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1050,7 +1242,11 @@ struct Report {
     first: Vec<(Format, String, Vec<f64>)>,
     leading_ffmpeg: Vec<(Format, f64)>,
     leading_ours: Vec<(Format, f64)>,
-    seeks: Vec<(Format, bool, Vec<f64>)>,
+    seeks: Vec<(Format, bool, SeekRun)>,
+    /// (format, what, recording requests the server saw for each run)
+    requests: Vec<(Format, String, Vec<usize>)>,
+    /// Why the measurements stopped early.
+    stopped: Option<String>,
     cpu: Vec<(Format, f32, String, Cpu)>,
 }
 
@@ -1088,8 +1284,33 @@ impl Report {
         }
     }
 
+    fn requests_cell(&self, f: Format, what: &str) -> String {
+        let Some((_, _, v)) = self.requests.iter().find(|(g, w, _)| *g == f && w == what) else {
+            return "—".into();
+        };
+        match (v.iter().min(), v.iter().max()) {
+            (Some(lo), Some(hi)) if lo == hi => lo.to_string(),
+            (Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+            _ => "—".into(),
+        }
+    }
+
+    fn add_requests(&mut self, f: Format, what: &str, n: usize) {
+        match self
+            .requests
+            .iter_mut()
+            .find(|(g, w, _)| *g == f && w == what)
+        {
+            Some((_, _, v)) => v.push(n),
+            None => self.requests.push((f, what.to_string(), vec![n])),
+        }
+    }
+
     fn print(&self, args: &Args) {
         println!();
+        if let Some(why) = &self.stopped {
+            println!("**The measurements stopped early: {why}**\n");
+        }
         if !self.first.is_empty() {
             println!(
                 "### Time to first sound ({} KB/s link, {} ms to the first byte; median (min–max) of {} runs)\n",
@@ -1098,11 +1319,11 @@ impl Report {
                 args.runs
             );
             println!(
-                "| player | {} | {} |",
+                "| player | {} | {} | recording requests per play (WAV / MP3) |",
                 Format::Wav.label(),
                 Format::Mp3.label()
             );
-            println!("|---|---|---|");
+            println!("|---|---|---|---|");
             let mut whats: Vec<&str> = Vec::new();
             for (_, w, _) in &self.first {
                 if !whats.contains(&w.as_str()) {
@@ -1111,9 +1332,11 @@ impl Report {
             }
             for w in whats {
                 println!(
-                    "| {w} | {} | {} |",
+                    "| {w} | {} | {} | {} / {} |",
                     self.first_cell(Format::Wav, w),
-                    self.first_cell(Format::Mp3, w)
+                    self.first_cell(Format::Mp3, w),
+                    self.requests_cell(Format::Wav, w),
+                    self.requests_cell(Format::Mp3, w)
                 );
             }
             println!();
@@ -1137,17 +1360,26 @@ impl Report {
             println!(
                 "### Seek within downloaded audio (SeekTo → first sample of the new place pulled)\n"
             );
-            println!("| recording | output | seeks | median | max |");
+            println!("| recording | output | seeks landed | median | max |");
             println!("|---|---|---|---|---|");
-            for (f, device, v) in &self.seeks {
+            for (f, device, run) in &self.seeks {
+                let v = &run.landed;
+                let stuck = run.failures.iter().any(|e| e.contains("landed"));
                 println!(
-                    "| {} | {} | {} | {:.1} ms | {:.1} ms |",
+                    "| {} | {} | {} of {} | {:.1} ms | {:.1} ms |",
                     f.label(),
                     output_name(*device),
                     v.len(),
+                    v.len() + usize::from(stuck),
                     median(v),
                     max(v)
                 );
+            }
+            println!();
+            for (f, device, run) in &self.seeks {
+                for e in &run.failures {
+                    println!("- {} on {}: {e}", f.label(), output_name(*device));
+                }
             }
             println!();
         }
