@@ -1078,6 +1078,34 @@ fn ffmpeg_leading_silence(path: &str, f: Format) -> f64 {
 struct SeekRun {
     landed: Vec<f64>,
     failures: Vec<String>,
+    /// How the output pulls: median frames per pull and milliseconds between pulls (a seek
+    /// lands at the pull after the decoder has the new place ready).
+    pulls: Option<(f64, f64)>,
+}
+
+/// Watches the output's pulled-frame counter for `over`: median frames per pull and median
+/// milliseconds between pulls.
+fn pull_pattern(player: &Player, over: Duration) -> Option<(f64, f64)> {
+    let until = Instant::now() + over;
+    let mut seen: Vec<(Instant, u64)> = Vec::new();
+    while Instant::now() < until {
+        if let Some((_, pulled)) = player.output_position()
+            && seen.last().is_none_or(|(_, p)| *p != pulled)
+        {
+            seen.push((Instant::now(), pulled));
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let steps: Vec<(f64, f64)> = seen
+        .windows(2)
+        .map(|w| ((w[1].1 - w[0].1) as f64, ms(w[1].0 - w[0].0)))
+        .collect();
+    if steps.len() < 3 {
+        return None;
+    }
+    let frames: Vec<f64> = steps.iter().map(|s| s.0).collect();
+    let gaps: Vec<f64> = steps.iter().map(|s| s.1).collect();
+    Some((median(&frames), median(&gaps)))
 }
 
 fn seeks(rt: &tokio::runtime::Runtime, source: &Source, device: bool, n: usize) -> Result<SeekRun> {
@@ -1100,6 +1128,7 @@ fn seeks(rt: &tokio::runtime::Runtime, source: &Source, device: bool, n: usize) 
     let mut run = SeekRun {
         landed: Vec::new(),
         failures: Vec::new(),
+        pulls: pull_pattern(&player, Duration::from_millis(800)),
     };
     for i in 0..n {
         let target = 1.0 + rng.f64() * (duration - 4.0).max(1.0);
@@ -1130,7 +1159,8 @@ fn seeks(rt: &tokio::runtime::Runtime, source: &Source, device: bool, n: usize) 
                 ));
             }
         }
-        std::thread::sleep(Duration::from_millis(250));
+        // A random spacing, so seeks do not fall in step with the output's pulls.
+        std::thread::sleep(Duration::from_millis(200 + rng.u64(0..=100)));
     }
     stop_player(player, &last)?;
     Ok(run)
@@ -1360,13 +1390,16 @@ impl Report {
             println!(
                 "### Seek within downloaded audio (SeekTo → first sample of the new place pulled)\n"
             );
-            println!("| recording | output | seeks landed | median | max |");
-            println!("|---|---|---|---|---|");
+            println!("| recording | output | seeks landed | median | max | the output pulls |");
+            println!("|---|---|---|---|---|---|");
             for (f, device, run) in &self.seeks {
                 let v = &run.landed;
                 let stuck = run.failures.iter().any(|e| e.contains("landed"));
+                let pulls = run.pulls.map_or("—".to_string(), |(frames, gap)| {
+                    format!("{frames:.0} frames every {gap:.1} ms")
+                });
                 println!(
-                    "| {} | {} | {} of {} | {:.1} ms | {:.1} ms |",
+                    "| {} | {} | {} of {} | {:.1} ms | {:.1} ms | {pulls} |",
                     f.label(),
                     output_name(*device),
                     v.len(),

@@ -4,6 +4,10 @@
 # `cargo run --release --example audio_latency` against it and prints markdown tables.
 #
 # Usage: scripts/audio-bench.sh [--runs N] [--seeks N] [--only first,seek,cpu] [--no-external]
+#                               [--formats wav,mp3] [--outputs null,pulse]
+#        scripts/audio-bench.sh --repro-drop-hang | --seek-to SECS,…   (the stalls it found)
+# A player that does not stop ends the run (exit 2) with what was measured so far: MP3 seeks
+# stall now and then, so measure them apart (--only seek --formats mp3 --outputs null).
 # Needs Debian's mpv, ffmpeg, pulseaudio and pulseaudio-utils (installed with apt-get when run as
 # root and missing). Builds with CARGO_BUILD_JOBS=1 unless told otherwise.
 set -euo pipefail
