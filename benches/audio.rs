@@ -64,7 +64,7 @@ fn pump(state: &mut State, provider: &dyn Provider, effects: Vec<Effect>) {
                 req,
                 result: Box::new(rt.block_on(provider.get_call(key.scope.as_deref(), &key.id))),
             },
-            Effect::Suspend | Effect::Player { .. } => continue,
+            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => continue,
         };
         queue.extend(update(state, msg));
     }

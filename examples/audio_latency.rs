@@ -37,13 +37,13 @@
 //! every player's MP3 figure is silence already pulled, and the tables show it.
 
 //!
-//! # Known stalls it reports rather than hides
-//! Symphonia 0.5's `MediaSourceStream` retries `io::ErrorKind::Interrupted`, which the
-//! recording's reader returns once it is cancelled or interrupted for a seek: an MP3 decoder or
-//! analysis thread inside a read then spins forever. A player dropped mid-read does not stop
-//! (`--repro-drop-hang`), and a seek in a series can stall for good. The harness stops a player
-//! only once it is downloaded, analysed and paused, never joins a player on its own thread, and
-//! stops measuring (printing what it has) when a player does not stop.
+//! # Stalls it would report rather than hide
+//! A stopped or interrupted read of the recording used to be `io::ErrorKind::Interrupted`,
+//! which symphonia 0.5's `MediaSourceStream` retries forever: an MP3 decoder then spun, a player
+//! dropped mid-read did not stop and a seek could stall for good. It is its own error now
+//! (`buffer::Stopped`); `--repro-drop-hang` checks it stays fixed. The harness still never joins
+//! a player on its own thread and stops measuring (printing what it has) when a player does not
+//! stop.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};

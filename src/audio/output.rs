@@ -411,9 +411,27 @@ impl Output {
     /// Plays `source` on the default device; on failure, returns the reason in one sentence and
     /// the source back (for a null output).
     pub fn device(source: RingSource) -> Result<Output, (String, RingSource)> {
-        let opened = rodio::DeviceSinkBuilder::from_default_device().and_then(|b| {
-            b.with_error_callback(|e| tracing::warn!("audio output: {e}"))
+        // The recording's own rate and channels with a short buffer first (the sound server
+        // resamples a small stream cheaply, and a 20 ms pull period keeps seeks quick); the
+        // device's default configuration when it refuses that.
+        let rate = NonZeroU32::new(source.sample_rate).unwrap_or(NonZeroU32::MIN);
+        let channels = NonZeroU16::new(source.channels).unwrap_or(NonZeroU16::MIN);
+        let frames = (source.sample_rate / 50).max(64);
+        let tuned = rodio::DeviceSinkBuilder::from_default_device().and_then(|b| {
+            b.with_sample_rate(rate)
+                .with_channels(channels)
+                .with_buffer_size(cpal::BufferSize::Fixed(frames))
+                .with_error_callback(|e| tracing::warn!("audio output: {e}"))
                 .open_stream()
+        });
+        let opened = tuned.or_else(|e| {
+            tracing::info!(
+                "the audio device refused {rate} Hz × {channels}: {e}; its default then"
+            );
+            rodio::DeviceSinkBuilder::from_default_device().and_then(|b| {
+                b.with_error_callback(|e| tracing::warn!("audio output: {e}"))
+                    .open_stream()
+            })
         });
         match opened {
             Ok(mut sink) => {
