@@ -293,3 +293,42 @@ fn a_locked_database_is_a_clear_error_and_the_change_can_be_saved_after() {
     let e = s.apply(&c, None, Change::Mark(Mark::Done)).unwrap();
     assert_eq!(e.mark, Mark::Done);
 }
+
+#[test]
+fn a_batch_of_changes_is_saved_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = open(dir.path(), "anna");
+    let c = call("c5");
+    let bad = vec![
+        Change::Mark(Mark::FollowUp),
+        Change::Note {
+            text: "n".into(),
+            base: 0,
+        },
+        Change::AddTag("two words".into()),
+    ];
+    assert!(matches!(
+        s.apply_all(&c, None, bad, true),
+        Err(StoreError::BadTag(_))
+    ));
+    assert_eq!(
+        s.get(&c).unwrap(),
+        None,
+        "nothing of a failed batch is kept"
+    );
+    assert!(s.history(&c).unwrap().is_empty());
+    let good = vec![
+        Change::Mark(Mark::FollowUp),
+        Change::Note {
+            text: "n".into(),
+            base: 0,
+        },
+        Change::AddTag("billing".into()),
+    ];
+    let e = s.apply_all(&c, None, good, true).unwrap();
+    assert_eq!(
+        (e.mark, e.note.as_str(), e.version),
+        (Mark::FollowUp, "n", 3)
+    );
+    assert_eq!(s.history(&c).unwrap().len(), 3);
+}

@@ -507,17 +507,16 @@ pub(super) async fn mark(cfg: &Config, args: TriageMarkArgs) -> anyhow::Result<E
         snapshot.scope = scope;
     }
     let call = snapshot.reference();
-    let mut entry = store.apply(&call, Some(&snapshot), Change::Mark(mark))?;
+    // The mark, the note and the tags in one transaction: all of them or none.
+    let mut changes = vec![Change::Mark(mark)];
     if let Some(text) = args.note {
-        let base = entry.version;
-        entry = store.apply(&call, None, Change::Note { text, base })?;
+        changes.push(Change::Note { text, base: 0 });
     }
-    for t in args.tags {
-        entry = store.apply(&call, None, Change::AddTag(t))?;
-    }
-    for t in args.untags {
-        entry = store.apply(&call, None, Change::RemoveTag(t))?;
-    }
+    changes.extend(args.tags.into_iter().map(Change::AddTag));
+    changes.extend(args.untags.into_iter().map(Change::RemoveTag));
+    let entry = store.apply_all(&call, Some(&snapshot), changes, true)?;
+    // The call was read to mark it: the access log says so.
+    store.log_access(Some(&call), "opened", "triage mark")?;
     let mut out = Out::new();
     out.line(format!(
         "marked {} {}",

@@ -142,6 +142,19 @@ impl Store {
         snapshot: Option<&Call>,
         change: Change,
     ) -> Result<Entry, StoreError> {
+        self.apply_all(call, snapshot, vec![change], false)
+    }
+
+    /// Applies `changes` to `call` in one transaction (all or none). With `rebase`, a note in the
+    /// batch is saved over the version the batch has reached (a script's "set this note"), not
+    /// over the one it names.
+    pub fn apply_all(
+        &mut self,
+        call: &CallRef,
+        snapshot: Option<&Call>,
+        changes: Vec<Change>,
+        rebase: bool,
+    ) -> Result<Entry, StoreError> {
         let path = self.path.clone();
         let who = self.who.clone();
         let e = |e: rusqlite::Error| map_error(e, &path);
@@ -150,82 +163,34 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
         let key = call_key(call);
-        let at = now();
-        let before = read_entry(&tx, &key).map_err(e)?;
-        let mut entry = before.clone().unwrap_or_else(|| Entry {
-            call: call.clone(),
-            mark: Mark::None,
-            note: String::new(),
-            tags: Vec::new(),
-            version: 0,
-            created_at: at,
-            updated_at: at,
-            updated_by: who.clone(),
-            snapshot: None,
-        });
-        let mut history: Vec<(&str, String, String)> = Vec::new();
-        match change {
-            Change::Mark(m) if m != entry.mark => {
-                history.push(("mark", entry.mark.as_str().into(), m.as_str().into()));
-                entry.mark = m;
-            }
-            Change::Mark(_) => {}
-            Change::Note { text, base } => {
-                if base != entry.version && before.is_some() && text != entry.note {
-                    return Err(StoreError::Conflict {
-                        who: entry.updated_by.clone(),
-                        at: ts(entry.updated_at),
-                        theirs: Box::new(entry),
-                        mine: text,
-                    });
+        let mut entry = None;
+        let mut snapshot = snapshot;
+        for change in changes {
+            let change = match (change, &entry) {
+                (Change::Note { text, .. }, Some(Entry { version, .. })) if rebase => {
+                    Change::Note {
+                        text,
+                        base: *version,
+                    }
                 }
-                if text != entry.note {
-                    history.push(("note", entry.note.clone(), text.clone()));
-                    entry.note = text;
-                }
-                tx.execute("DELETE FROM drafts WHERE call_key = ?1", params![key])
-                    .map_err(e)?;
-            }
-            Change::AddTag(t) => {
-                let t = clean_tag(&t).ok_or(StoreError::BadTag(t))?;
-                if !entry.tags.contains(&t) {
-                    let old = entry.tags.join(" ");
-                    entry.tags.push(t);
-                    entry.tags.sort();
-                    history.push(("tags", old, entry.tags.join(" ")));
-                }
-            }
-            Change::RemoveTag(t) => {
-                let t = clean_tag(&t).unwrap_or(t);
-                if let Some(i) = entry.tags.iter().position(|x| *x == t) {
-                    let old = entry.tags.join(" ");
-                    entry.tags.remove(i);
-                    history.push(("tags", old, entry.tags.join(" ")));
-                }
-            }
-        }
-        if let Some(s) = snapshot {
-            entry.snapshot = Some(s.clone());
-        }
-        if history.is_empty() && snapshot.is_none() {
-            tx.commit().map_err(e)?;
-            return Ok(entry);
-        }
-        if !history.is_empty() {
-            entry.version += 1;
-            entry.updated_at = at;
-            entry.updated_by = who.clone();
-        }
-        write_entry(&tx, &key, &entry).map_err(e)?;
-        for (field, old, new) in history {
-            tx.execute(
-                "INSERT INTO history (call_key, at, who, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key, ts(at), who, field, old, new],
-            )
-            .map_err(e)?;
+                (c, _) => c,
+            };
+            entry = Some(
+                apply_one(&tx, &key, call, snapshot.take(), change, &who).map_err(
+                    |err| match err {
+                        Fail::Sql(x) => map_error(x, &path),
+                        Fail::Store(s) => s,
+                    },
+                )?,
+            );
         }
         tx.commit().map_err(e)?;
-        Ok(entry)
+        match entry {
+            Some(entry) => Ok(entry),
+            None => read_entry(&self.conn, &key)
+                .map_err(e)?
+                .ok_or_else(|| StoreError::Other("nothing to apply".into())),
+        }
     }
 
     pub fn get(&self, call: &CallRef) -> Result<Option<Entry>, StoreError> {
@@ -362,6 +327,101 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
+}
+
+/// Why one change in a transaction failed.
+enum Fail {
+    Sql(rusqlite::Error),
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for Fail {
+    fn from(e: rusqlite::Error) -> Fail {
+        Fail::Sql(e)
+    }
+}
+
+/// One change inside the caller's transaction, with its history rows.
+fn apply_one(
+    tx: &rusqlite::Transaction<'_>,
+    key: &str,
+    call: &CallRef,
+    snapshot: Option<&Call>,
+    change: Change,
+    who: &str,
+) -> Result<Entry, Fail> {
+    let at = now();
+    let before = read_entry(tx, key)?;
+    let mut entry = before.clone().unwrap_or_else(|| Entry {
+        call: call.clone(),
+        mark: Mark::None,
+        note: String::new(),
+        tags: Vec::new(),
+        version: 0,
+        created_at: at,
+        updated_at: at,
+        updated_by: who.to_string(),
+        snapshot: None,
+    });
+    let mut history: Vec<(&str, String, String)> = Vec::new();
+    match change {
+        Change::Mark(m) if m != entry.mark => {
+            history.push(("mark", entry.mark.as_str().into(), m.as_str().into()));
+            entry.mark = m;
+        }
+        Change::Mark(_) => {}
+        Change::Note { text, base } => {
+            if base != entry.version && before.is_some() && text != entry.note {
+                return Err(Fail::Store(StoreError::Conflict {
+                    who: entry.updated_by.clone(),
+                    at: ts(entry.updated_at),
+                    theirs: Box::new(entry),
+                    mine: text,
+                }));
+            }
+            if text != entry.note {
+                history.push(("note", entry.note.clone(), text.clone()));
+                entry.note = text;
+            }
+            tx.execute("DELETE FROM drafts WHERE call_key = ?1", params![key])?;
+        }
+        Change::AddTag(t) => {
+            let t = clean_tag(&t).ok_or(Fail::Store(StoreError::BadTag(t)))?;
+            if !entry.tags.contains(&t) {
+                let old = entry.tags.join(" ");
+                entry.tags.push(t);
+                entry.tags.sort();
+                history.push(("tags", old, entry.tags.join(" ")));
+            }
+        }
+        Change::RemoveTag(t) => {
+            let t = clean_tag(&t).unwrap_or(t);
+            if let Some(i) = entry.tags.iter().position(|x| *x == t) {
+                let old = entry.tags.join(" ");
+                entry.tags.remove(i);
+                history.push(("tags", old, entry.tags.join(" ")));
+            }
+        }
+    }
+    if let Some(s) = snapshot {
+        entry.snapshot = Some(s.clone());
+    }
+    if history.is_empty() && snapshot.is_none() {
+        return Ok(entry);
+    }
+    if !history.is_empty() {
+        entry.version += 1;
+        entry.updated_at = at;
+        entry.updated_by = who.to_string();
+    }
+    write_entry(tx, key, &entry)?;
+    for (field, old, new) in history {
+        tx.execute(
+                "INSERT INTO history (call_key, at, who, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key, ts(at), who, field, old, new],
+            )?;
+    }
+    Ok(entry)
 }
 
 const SELECT: &str = "SELECT call_key, kind, host, account, call_id, mark, note, tags, version, \
