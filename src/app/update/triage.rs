@@ -165,6 +165,10 @@ pub(super) fn editor_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     state.dirty = true;
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        // Quitting keeps the draft (saved with every keystroke): the next `e` offers it back.
+        KeyCode::Char('c') if ctrl => {
+            state.quit = true;
+        }
         KeyCode::Char('s') if ctrl => {
             let req = state.req();
             ed.saving = Some(req);
