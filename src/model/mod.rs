@@ -3,6 +3,7 @@
 
 mod filter;
 mod identity;
+pub mod merge;
 mod paging;
 
 pub use filter::{Filter, FilterError, FilterKey, FilterKind, GENERIC_KEYS};
