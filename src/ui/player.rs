@@ -106,6 +106,10 @@ fn trim_speed(s: f32) -> String {
 fn waveform_row(p: &PlayerPane, channel: usize, label: &str, width: usize) -> Line<'static> {
     let cells = width.saturating_sub(label.chars().count()).max(1);
     let levels = p.waveform.get(channel).map_or(&[][..], Vec::as_slice);
+    // Heights over the 30 dB under the loudest level of the call (levels are 60 dB over 255):
+    // speech stands out of line hiss instead of every cell being nearly full.
+    let top = levels.iter().copied().max().unwrap_or(0).max(1);
+    let floor = top.saturating_sub(128);
     let duration = p
         .status
         .duration
@@ -121,12 +125,12 @@ fn waveform_row(p: &PlayerPane, channel: usize, label: &str, width: usize) -> Li
         let to = (((i + 1) as f64 * per_cell / BUCKET_SECS).ceil() as usize).max(from + 1);
         let known = from < levels.len();
         let ch = if known {
-            let peak = levels[from..to.min(levels.len())]
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(0);
-            BLOCKS[(usize::from(peak) * 8).div_ceil(255).min(8)]
+            // The cell's mean level: a cell that is half pause shows lower than one of speech.
+            let cell = &levels[from..to.min(levels.len())];
+            let mean = cell.iter().map(|&l| usize::from(l)).sum::<usize>() / cell.len().max(1);
+            let above = mean.saturating_sub(usize::from(floor));
+            let span = usize::from(top - floor).max(1);
+            BLOCKS[(above * 8).div_ceil(span).min(8)]
         } else {
             '·'
         };
