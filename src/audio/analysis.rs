@@ -32,6 +32,8 @@ pub enum AnalysisEvent {
     /// The whole recording is decoded: its real length and the 10 ms energies per channel.
     Done {
         frames: u64,
+        /// The length the container's header declares, if it does.
+        declared: Option<u64>,
         sample_rate: u32,
         energy: Arc<Energy>,
     },
@@ -49,7 +51,7 @@ impl Analysis {
     pub fn start(
         reader: Reader,
         content_type: Option<String>,
-        tell: impl Fn(AnalysisEvent) + Send + 'static,
+        tell: impl Fn(AnalysisEvent) + Send + Sync + 'static,
     ) -> Analysis {
         let stop = Arc::new(AtomicBool::new(false));
         let furthest = Arc::new(AtomicU64::new(0));
@@ -57,13 +59,23 @@ impl Analysis {
             .clone_at(0)
             .with_interrupt(stop.clone())
             .with_progress(furthest.clone());
+        let tell = Arc::new(tell);
         let thread = std::thread::Builder::new()
             .name("audio-analysis".into())
             .spawn({
                 let stop = stop.clone();
-                move || run(r, content_type.as_deref(), &furthest, &stop, &tell)
-            })
-            .ok();
+                let tell = tell.clone();
+                move || run(r, content_type.as_deref(), &furthest, &stop, &*tell)
+            });
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tell(AnalysisEvent::Failed(DecodeError::Io(format!(
+                    "the analysis thread could not start: {e}"
+                ))));
+                None
+            }
+        };
         Analysis {
             stop,
             reader,
@@ -152,7 +164,7 @@ fn run(
 ) {
     let mut dec = match Decoder::open(reader, content_type) {
         Ok(d) => d,
-        Err(DecodeError::Stopped) => return,
+        Err(DecodeError::Stopped) if stop.load(Ordering::Acquire) => return,
         Err(e) => return tell(AnalysisEvent::Failed(e)),
     };
     let rate = dec.info.sample_rate;
@@ -186,11 +198,14 @@ fn run(
                 progress(&mut levels, true);
                 return tell(AnalysisEvent::Done {
                     frames: levels.frames(),
+                    declared: dec.info.frames,
                     sample_rate: rate,
                     energy: Arc::new(std::mem::take(&mut levels.energy)),
                 });
             }
-            Err(DecodeError::Stopped) => return,
+            // Stopped by the player: nobody listens any more. Stopped otherwise (the download
+            // ended early) is told like any failure, so the player knows the analysis is over.
+            Err(DecodeError::Stopped) if stop.load(Ordering::Acquire) => return,
             Err(e) => {
                 progress(&mut levels, true);
                 return tell(AnalysisEvent::Failed(e));

@@ -201,7 +201,9 @@ impl Decoder {
         let info = Format {
             sample_rate: params.sample_rate.unwrap_or(8000).max(1),
             channels: params.channels.map_or(1, |c| c.count().clamp(1, 8) as u16),
-            frames: params.n_frames,
+            frames: params
+                .n_frames
+                .filter(|&n| !streaming_placeholder(n, &params)),
             name: describe(params.codec, container).trim().to_string(),
         };
         let preroll = if params.codec == symphonia::core::codecs::CODEC_TYPE_MP3 {
@@ -338,6 +340,20 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// A WAV written while recording says its data is 0xFFFFFFFF bytes long (or thereabouts): that
+/// length is a placeholder, not a promise, and never makes a file "truncated".
+fn streaming_placeholder(frames: u64, params: &symphonia::core::codecs::CodecParameters) -> bool {
+    let Some(bits) = params.bits_per_coded_sample.or(params.bits_per_sample) else {
+        return false;
+    };
+    let channels = params.channels.map_or(1, |c| c.count().max(1)) as u64;
+    let bytes = frames
+        .saturating_mul(channels)
+        .saturating_mul(u64::from(bits))
+        / 8;
+    bytes >= 0xFFFF_0000
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,6 +366,27 @@ mod tests {
         h.extend_from_slice(&[0u8; 20]);
         assert_eq!(wav_codec_name(&h), Some("GSM 6.10"));
         assert_eq!(wav_codec_name(b"ID3\x03"), None);
+    }
+
+    /// A WAV written while it was recorded declares a placeholder length (data size
+    /// 0xFFFFFFFF): that is no length at all, while a real size is believed.
+    #[test]
+    fn a_placeholder_wav_length_is_no_length() {
+        use super::super::buffer::{Fill, Recording};
+        use callbrowser_emulators::testaudio::wav_pcm16;
+        let wav = wav_pcm16(8000, 1, &[0i16; 8000]);
+        let open = |bytes: &[u8]| {
+            let rec = Recording::new();
+            rec.append(bytes);
+            rec.finish(Fill::Complete);
+            Decoder::open(rec.reader(), Some("audio/wav")).unwrap().info
+        };
+        assert_eq!(open(&wav).frames, Some(8000));
+        let data = wav.windows(4).position(|w| w == b"data").unwrap();
+        let mut streamed = wav.clone();
+        streamed[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        streamed[data + 4..data + 8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(open(&streamed).frames, None);
     }
 
     /// The test recording's VBR MP3 is ~9 kbit/s: its frames' audio starts many frames back.

@@ -249,6 +249,9 @@ struct Actor {
     frames: Option<u64>,
     /// Estimated length from the analysis' progress.
     estimate: Option<f64>,
+    /// The analysis has ended (done or stopped): only then is the end of playback told, so the
+    /// real length and a truncation note come with it, never after it.
+    analysis_over: bool,
     /// Decoding reached the end of the current generation.
     decoded_all: bool,
     /// Saves asked for before the download ended.
@@ -280,6 +283,7 @@ impl Actor {
             format: None,
             decoder: None,
             analysis: None,
+            analysis_over: false,
             output: None,
             pending_source: None,
             producer: None,
@@ -399,6 +403,7 @@ impl Actor {
         self.producer = Some(producer);
         let tx = self.tx.clone();
         let tx2 = self.tx.clone();
+        self.analysis_over = false;
         self.analysis = Some(Analysis::start(
             self.rec.reader(),
             content_type.clone(),
@@ -517,12 +522,14 @@ impl Actor {
             }
             AnalysisEvent::Done {
                 frames,
+                declared,
                 sample_rate,
                 energy,
             } => {
                 self.frames = Some(frames);
                 let secs = frames as f64 / f64::from(sample_rate.max(1));
-                if let Some(declared) = self.format.as_ref().and_then(|f| f.frames)
+                // The analysis' own header reading: the player's decoder may not have opened yet.
+                if let Some(declared) = declared
                     && declared > frames + u64::from(sample_rate) / 2
                     && !matches!(self.rec.fill(), Fill::Failed(_))
                 {
@@ -532,9 +539,11 @@ impl Actor {
                         clock(declared as f64 / f64::from(sample_rate.max(1)))
                     ));
                 }
+                self.analysis_over = true;
                 tell(PlayerEvent::Analysed { energy });
             }
             AnalysisEvent::Failed(e) => {
+                self.analysis_over = true;
                 tracing::info!("analysis of the recording stopped: {e}");
             }
         }
@@ -693,7 +702,9 @@ impl Actor {
         if shared.finished() {
             return match &self.failure {
                 Some(why) => PlayState::Failed(why.clone()),
-                None => PlayState::Finished,
+                None if self.analysis_over => PlayState::Finished,
+                // The last frame is played; the length and any note are a moment away.
+                None => PlayState::Playing,
             };
         }
         if self.paused {
