@@ -319,6 +319,40 @@ pub fn calls_table(calls: &[&Call], tz: TimeZoneSetting) -> String {
     out
 }
 
+/// The merged list's table: [`calls_table`] with the provider of each call first.
+pub fn merged_table(calls: &[(&str, &Call)], tz: TimeZoneSetting) -> String {
+    let refs: Vec<&Call> = calls.iter().map(|(_, c)| *c).collect();
+    let table = calls_table(&refs, tz);
+    let names: Vec<String> = std::iter::once("PROVIDER".to_string())
+        .chain(calls.iter().map(|(p, _)| sanitize(p).into_owned()))
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| crate::display::width(n))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (name, line) in names.iter().zip(table.lines()) {
+        out.push_str(&pad(name, width, false));
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Calls as CSV (RFC 4180: a header row, quoting where needed, CRLF line ends, UTF-8): the
+/// fields of the JSON output's calls, one row each.
+pub fn calls_csv(calls: &[CallOut]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for c in calls {
+        w.serialize(c)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 /// One call as readable text.
 pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
     let o = ShowOut::new("", d);

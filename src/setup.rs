@@ -149,7 +149,10 @@ async fn build_one(
 pub async fn build(cfg: &Config, index: usize, notifier: Option<Notifier>) -> Option<Built> {
     let p = cfg.providers.get(index)?;
     let id = ProviderId::new(index);
-    let provider = build_one(cfg, p, notifier).await;
+    // Every request keeps inside the vendor's documented rate limits.
+    let provider = build_one(cfg, p, notifier)
+        .await
+        .map(crate::providers::paced::Paced::wrap);
     let info = match &provider {
         Ok(adapter) => crate::providers::describe(id, adapter.as_ref()),
         Err(_) => configured_info(id, p),

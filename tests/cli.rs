@@ -57,12 +57,26 @@ async fn list_and_show_print_the_documented_json() {
     let cfg = write_config(dir.path(), &emu.base_url(), &emu.api_key());
     let agent = emu.agents()[0]["id"].as_str().unwrap().to_string();
 
-    // Without --scope the error lists the agents to choose from.
-    let (ok, _, err) = run(&cfg, &["list"]).await;
-    assert!(!ok);
+    // Without --scope every agent's calls are merged, newest first, each with its agent.
+    let (ok, out, err) = run(&cfg, &["list", "--format", "json", "--limit", "50"]).await;
+    assert!(ok, "{err}");
+    assert!(err.contains("TalkPilot: 3 parent(s) searched"), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let calls = doc["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 50);
+    let times: Vec<&str> = calls
+        .iter()
+        .map(|c| c["started_at"].as_str().unwrap())
+        .collect();
     assert!(
-        err.contains("pass --scope") && err.contains(&agent),
-        "{err}"
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+    let agents: std::collections::HashSet<&str> =
+        calls.iter().map(|c| c["scope"].as_str().unwrap()).collect();
+    assert!(
+        agents.len() > 1 && agents.contains(agent.as_str()),
+        "{agents:?}"
     );
 
     let (ok, out, err) = run(
@@ -262,18 +276,6 @@ async fn two_accounts_of_one_kind_are_two_providers() {
     assert!(err.contains("TalkPilot (Praxis)"), "{err}");
 }
 
-/// The first parent id in the error `list` answers without `--scope` ("pass --scope with one
-/// of:" and one `  ID  NAME` line per parent).
-fn first_listed_scope(err: &str) -> String {
-    assert!(err.contains("pass --scope with one of:"), "{err}");
-    err.lines()
-        .skip_while(|l| !l.contains("pass --scope"))
-        .nth(1)
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no parent listed:\n{err}"))
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_and_show_work_for_every_demo_provider() {
     let demo = callbrowser::demo::Demo::start(EmulatorOptions::default())
@@ -308,9 +310,11 @@ async fn list_and_show_work_for_every_demo_provider() {
         ];
         let scope;
         if parented {
-            let (ok, _, err) = run(&cfg, &["list", "--provider", name]).await;
-            assert!(!ok, "{name}: list without --scope must ask for one");
-            scope = first_listed_scope(&err);
+            // Without --scope: every parent merged; the first call's parent is listed under.
+            let (ok, out, err) = run(&cfg, &["list", "--provider", name, "--format", "json"]).await;
+            assert!(ok, "{name}: {err}");
+            let doc: Value = serde_json::from_str(&out).unwrap();
+            scope = doc["calls"][0]["scope"].as_str().unwrap().to_string();
             args.extend(["--scope", scope.as_str()]);
         }
         let (ok, out, err) = run(&cfg, &args).await;

@@ -6,38 +6,16 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 use super::out::{Out, note};
-use super::{Format, ListArgs, exit};
+use super::{ListArgs, ListFormat, exit};
 use crate::config::Config;
-use crate::display::sanitize;
 use crate::model::{Call, Filter, Page, PageProgress, PageRequest, PagingStop, TimeZoneSetting};
-use crate::output::{ListOut, StoppedOut, calls_table};
+use crate::output::{CallOut, ListOut, StoppedOut, calls_csv, calls_table};
 use crate::providers::{Provider, ProviderError};
 
-/// The scope to use: the one given, the pinned one, or an error listing the choices.
-async fn scope_for(p: &dyn Provider, given: Option<String>) -> anyhow::Result<Option<String>> {
-    if given.is_some() {
-        return Ok(given);
-    }
-    if let Some(s) = p.pinned_scope() {
-        return Ok(Some(s.id.clone()));
-    }
-    let Some(noun) = p.capabilities().scope_noun else {
-        return Ok(None);
-    };
-    let scopes = p
-        .list_scopes(None, PageRequest { page: 1, size: 100 })
-        .await?;
-    let mut msg = format!(
-        "{} lists calls per {noun}: pass --scope with one of:",
-        p.label()
-    );
-    for s in &scopes.items {
-        msg.push_str(&format!("\n  {}  {}", sanitize(&s.id), sanitize(&s.name)));
-    }
-    if scopes.has_more {
-        msg.push_str("\n  …");
-    }
-    anyhow::bail!(msg)
+/// The scope to use: the one given, else the pinned one (a provider with parents and neither is
+/// listed merged, by [`super::inbox`]).
+fn scope_for(p: &dyn Provider, given: Option<String>) -> Option<String> {
+    given.or_else(|| p.pinned_scope().map(|s| s.id.clone()))
 }
 
 /// What `list` fetched.
@@ -162,9 +140,29 @@ pub(super) async fn list(
     args: ListArgs,
     tz: TimeZoneSetting,
 ) -> anyhow::Result<ExitCode> {
+    // Without a scope: every scope merged (of every provider, or of the one named), unless the
+    // provider has no scopes or one is pinned.
+    if args.scope.is_none() {
+        let merged = match args.provider.as_deref() {
+            None => true,
+            Some(_) => {
+                let p = super::provider(cfg, args.provider.as_deref()).await?;
+                p.capabilities().scope_noun.is_some() && p.pinned_scope().is_none()
+            }
+        };
+        if merged {
+            return super::inbox::list(cfg, args, tz).await;
+        }
+    }
     let p = super::provider(cfg, args.provider.as_deref()).await?;
     let p = p.as_ref();
-    let scope = scope_for(p, args.scope).await?;
+    let scope = scope_for(p, args.scope);
+    let sort = args
+        .sort
+        .as_deref()
+        .map(crate::model::sort::Sort::parse)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
     let filter = Filter::parse_at(&args.filter, p.capabilities(), chrono::Utc::now(), tz)?;
     let local = filter.local_keys(p.capabilities());
     if !local.is_empty() {
@@ -200,16 +198,47 @@ pub(super) async fn list(
         (None, Some(last)) if last.has_more => note(more_hint(p, last, shown)),
         _ => {}
     }
+    let mut fetched = fetched;
+    if let Some(sort) = sort.filter(|s| !s.is_natural()) {
+        // Sorted over what was fetched: the pages' calls in one order, the pages' numbers kept.
+        let mut calls: Vec<Call> = fetched
+            .pages
+            .iter_mut()
+            .flat_map(|page| std::mem::take(&mut page.items))
+            .collect();
+        let mut rows: Vec<usize> = (0..calls.len()).collect();
+        let name = p.name().to_string();
+        crate::model::sort::sort_rows(&mut rows, &calls, sort, &|_| name.clone(), &|_| None);
+        let mut slots: Vec<Option<Call>> = calls.drain(..).map(Some).collect();
+        let sorted: Vec<Call> = rows.iter().filter_map(|&i| slots[i].take()).collect();
+        if let Some(first) = fetched.pages.first_mut() {
+            first.items = sorted;
+        }
+        if fetched.pages.last().is_some_and(|l| l.has_more) {
+            note(format!(
+                "sorted by {sort} over the {shown} call(s) fetched, not the whole list; --all sorts them all"
+            ));
+        }
+    }
     let mut out = Out::new();
     match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let stopped = fetched.stop.as_ref().map(StoppedOut::new);
             let doc = ListOut::new(p.name(), scope.as_deref(), &fetched.pages).stopped(stopped);
             out.json(&doc)?;
         }
-        Format::Table => {
+        ListFormat::Table => {
             let calls: Vec<&Call> = fetched.pages.iter().flat_map(|p| &p.items).collect();
             out.text(&calls_table(&calls, tz))?;
+        }
+        ListFormat::Csv => {
+            let calls: Vec<CallOut> = fetched
+                .pages
+                .iter()
+                .flat_map(|page| &page.items)
+                .map(|c| CallOut::new(p.name(), c))
+                .collect();
+            out.bytes(&calls_csv(&calls)?)?;
         }
     }
     out.flush()?;

@@ -4,6 +4,7 @@
 
 mod check;
 mod demo;
+mod inbox;
 mod list;
 mod out;
 mod play;
@@ -219,6 +220,14 @@ pub enum Format {
     Json,
 }
 
+/// `list`'s formats: a table, JSON, or CSV (RFC 4180, UTF-8) with the JSON calls' fields.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// The configured provider's name (default: the first one).
@@ -240,8 +249,12 @@ pub struct ListArgs {
     /// repeats a page or sends empty pages while claiming more is stopped, with a note).
     #[arg(long)]
     pub all: bool,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Sort by a column: time, duration, caller, status, provider — `duration`, `caller:desc`,
+    /// `-duration`. Another column than time sorts every call of the list.
+    #[arg(long)]
+    pub sort: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[derive(Args, Debug)]

@@ -47,6 +47,10 @@ impl Out {
         self.w.write_all(s.as_bytes()).map_err(write_error)
     }
 
+    pub fn bytes(&mut self, b: &[u8]) -> anyhow::Result<()> {
+        self.w.write_all(b).map_err(write_error)
+    }
+
     pub fn line(&mut self, s: impl Display) -> anyhow::Result<()> {
         writeln!(self.w, "{s}").map_err(write_error)
     }

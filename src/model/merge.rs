@@ -26,6 +26,8 @@ struct Source<T> {
     state: SourceState,
     /// A page was asked for and has not answered.
     asked: bool,
+    /// Slow: not waited for (see [`Merge::set_aside`]).
+    aside: bool,
 }
 
 /// The merge of `n` sources of `T`, ordered by `key` (greater first: newest first), deduplicated
@@ -45,6 +47,7 @@ impl<T, K: Ord, I: Eq + Hash> Merge<T, K, I> {
                     buffered: VecDeque::new(),
                     state: SourceState::Open,
                     asked: false,
+                    aside: false,
                 })
                 .collect(),
             key,
@@ -64,6 +67,39 @@ impl<T, K: Ord, I: Eq + Hash> Merge<T, K, I> {
             .collect()
     }
 
+    /// A source found later (a parent listed after the merge began); its index.
+    pub fn add_source(&mut self) -> usize {
+        self.sources.push(Source {
+            buffered: VecDeque::new(),
+            state: SourceState::Open,
+            asked: false,
+            aside: false,
+        });
+        self.sources.len() - 1
+    }
+
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// `source` is slow: the merge goes on without waiting for it (its calls, when they come,
+    /// are given out as they are and belong where their time puts them: the caller places
+    /// them). Its next page ends that.
+    pub fn set_aside(&mut self, source: usize) {
+        if let Some(s) = self.sources.get_mut(source) {
+            s.aside = true;
+        }
+    }
+
+    /// Whether `source` is set aside as slow.
+    pub fn is_aside(&self, source: usize) -> bool {
+        self.sources.get(source).is_some_and(|s| s.aside)
+    }
+
     pub fn asked(&mut self, source: usize) {
         if let Some(s) = self.sources.get_mut(source) {
             s.asked = true;
@@ -76,6 +112,7 @@ impl<T, K: Ord, I: Eq + Hash> Merge<T, K, I> {
             return;
         };
         s.asked = false;
+        s.aside = false;
         s.buffered.extend(items);
         if !more {
             s.state = SourceState::Done;
@@ -110,7 +147,7 @@ impl<T, K: Ord, I: Eq + Hash> Merge<T, K, I> {
             let blocked = self
                 .sources
                 .iter()
-                .any(|s| s.buffered.is_empty() && s.state == SourceState::Open);
+                .any(|s| s.buffered.is_empty() && s.state == SourceState::Open && !s.aside);
             if blocked {
                 break;
             }

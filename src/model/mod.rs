@@ -3,8 +3,10 @@
 
 mod filter;
 mod identity;
+pub mod inbox;
 pub mod merge;
 mod paging;
+pub mod sort;
 
 pub use filter::{Filter, FilterError, FilterKey, FilterKind, GENERIC_KEYS};
 pub use identity::{Account, CallKey, CallRef, ProviderId, ProviderInfo};

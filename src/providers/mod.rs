@@ -3,6 +3,8 @@
 
 pub mod allomia;
 pub mod lenient;
+pub mod merged;
+pub mod paced;
 pub mod solum;
 pub mod talkpilot;
 pub mod voxeme;
