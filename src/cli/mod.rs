@@ -79,7 +79,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// List calls of one provider (and one agent, patient, … where the provider has them).
+    /// List calls: every provider and scope merged newest first (All calls), one provider's every scope (--provider), or one scope (--scope).
     List(ListArgs),
     /// Show one call with its transcript and every field.
     Show(ShowArgs),
@@ -230,7 +230,7 @@ pub enum ListFormat {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// The configured provider's name (default: the first one).
+    /// The configured provider's name (default: every provider, merged; with --scope, the first).
     #[arg(long)]
     pub provider: Option<String>,
     /// The parent to list under (a TalkPilot agent id, …).
