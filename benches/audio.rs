@@ -64,7 +64,11 @@ fn pump(state: &mut State, provider: &dyn Provider, effects: Vec<Effect>) {
                 req,
                 result: Box::new(rt.block_on(provider.get_call(key.scope.as_deref(), &key.id))),
             },
-            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => continue,
+            // One provider: All calls is not offered, so nothing merged is asked.
+            Effect::Suspend
+            | Effect::Player { .. }
+            | Effect::Store(_)
+            | Effect::LoadMerged { .. } => continue,
         };
         queue.extend(update(state, msg));
     }

@@ -377,7 +377,8 @@ pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
     });
     let rows = &mut s.list.rows;
     rows.calls = calls("talkpilot", &scopes[0].id, n);
-    rows.ids = rows.calls.iter().map(|c| c.id.clone()).collect();
+    rows.ids = rows.calls.iter().map(|c| (id, c.id.clone())).collect();
+    rows.origin = vec![id; n];
     rows.visible = (0..n).collect();
     let paging = &mut s.list.paging;
     paging.page_size = 100;

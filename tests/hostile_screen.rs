@@ -226,13 +226,14 @@ fn fillers_separators_and_open_sequences_hide_nothing() {
     s.frame(&w, "list");
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
     let rows: Vec<String> = s.screen.cells.iter().map(|r| r.concat()).collect();
-    // The sidebar: the provider, then its agents one a row.
+    // The sidebar: the provider, "all agents", then its agents one a row.
+    assert!(rows[3].starts_with("│   all agents "), "{}", rows[3]);
     assert!(
-        rows[3].starts_with("│   Spoof "),
+        rows[4].starts_with("│   Spoof "),
         "{}",
         term::show(&s.screen.cells)
     );
-    assert!(rows[4].starts_with("│   Front Desk"), "{}", rows[4]);
+    assert!(rows[5].starts_with("│   Front Desk"), "{}", rows[5]);
     // The list: the first call's row holds its caller and its summary.
     assert!(
         rows[3].contains(" Visible +49170") && rows[3].contains("52;c;QQ== shown"),

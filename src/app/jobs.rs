@@ -131,6 +131,37 @@ impl Jobs {
                     let _ = tx.send(Msg::Calls { req, result });
                 })
             }
+            Effect::LoadMerged { generation, ask } => match ask {
+                crate::model::inbox::Ask::Scopes { provider, page } => {
+                    let p = self.provider(provider)?;
+                    tokio::spawn(async move {
+                        let result = p.list_scopes(None, page).await;
+                        let _ = tx.send(Msg::MergedScopes {
+                            generation,
+                            provider,
+                            result,
+                        });
+                    })
+                }
+                crate::model::inbox::Ask::Calls {
+                    source,
+                    provider,
+                    scope,
+                    filter,
+                    page,
+                } => {
+                    let p = self.provider(provider)?;
+                    tokio::spawn(async move {
+                        let result = p.list_calls(scope.as_deref(), &filter, page).await;
+                        let _ = tx.send(Msg::MergedCalls {
+                            generation,
+                            source,
+                            provider,
+                            result,
+                        });
+                    })
+                }
+            },
             Effect::LoadDetail { req, key } => {
                 let p = self.provider(key.provider)?;
                 tokio::spawn(async move {
@@ -176,6 +207,12 @@ impl Jobs {
             } => Some(Running::Task(Task(tokio::spawn(async move {
                 tokio::time::sleep(after).await;
                 let _ = tx.send(Msg::LiveTick { generation });
+            })))),
+            Subscription::MergeTimer {
+                generation, after, ..
+            } => Some(Running::Task(Task(tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = tx.send(Msg::MergeTick { generation });
             })))),
             Subscription::Player {
                 session,

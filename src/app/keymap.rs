@@ -54,6 +54,8 @@ pub enum Action {
     Tags,
     Select,
     NextFollowUp,
+    SortNext,
+    SortFlip,
 }
 
 /// Where a binding applies.
@@ -352,6 +354,22 @@ pub static BINDINGS: &[Binding] = &[
         "open the next follow-up (oldest first, across providers)",
         false,
         [(KeyCode::Char('F'), SHIFT), (KeyCode::Char('F'), NONE)]
+    ),
+    b!(
+        "o",
+        LIST,
+        Action::SortNext,
+        "sort by the next column (time, duration, caller, status, provider, triage)",
+        false,
+        [(KeyCode::Char('o'), NONE)]
+    ),
+    b!(
+        "O",
+        LIST,
+        Action::SortFlip,
+        "reverse the sort",
+        false,
+        [(KeyCode::Char('O'), SHIFT), (KeyCode::Char('O'), NONE)]
     ),
     b!(
         "Space",

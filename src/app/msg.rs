@@ -9,6 +9,7 @@ use crossterm::event::KeyEvent;
 use super::state::ReqId;
 use crate::audio::player::{PlayerCmd, PlayerEvent};
 use crate::http::HttpNotice;
+use crate::model::inbox::Ask;
 use crate::model::{Call, CallDetail, CallKey, Filter, Page, PageRequest, ProviderId, Scope};
 use crate::providers::ProviderError;
 use crate::store::actor::{StoreCmd, StoreEvent};
@@ -41,6 +42,23 @@ pub enum Msg {
     },
     /// Time to refresh the Live view of list generation `generation` (dropped if it changed).
     LiveTick {
+        generation: u64,
+    },
+    /// A page of a provider's parents for the merged list of `generation`.
+    MergedScopes {
+        generation: u64,
+        provider: ProviderId,
+        result: Result<Page<Scope>, ProviderError>,
+    },
+    /// A page of calls of merged source `source` for the merged list of `generation`.
+    MergedCalls {
+        generation: u64,
+        source: usize,
+        provider: ProviderId,
+        result: Result<Page<Call>, ProviderError>,
+    },
+    /// A request of the merged list of `generation` may be slow now: set such ones aside.
+    MergeTick {
         generation: u64,
     },
     Http {
@@ -82,6 +100,11 @@ pub enum Effect {
         provider: ProviderId,
         scope: Option<String>,
     },
+    /// What the merged list of `generation` asks for.
+    LoadMerged {
+        generation: u64,
+        ask: Ask,
+    },
     /// Leave the alternate screen, stop the process (Ctrl-Z), and come back.
     Suspend,
     /// Tell the player of playback `session` what the user asked.
@@ -103,6 +126,10 @@ pub enum JobKey {
     List,
     /// The open call's detail.
     Detail,
+    /// A merged list's page of a provider's parents.
+    MergedScopes(ProviderId),
+    /// A merged list's page of one source.
+    MergedCalls(usize),
 }
 
 impl Effect {
@@ -112,6 +139,10 @@ impl Effect {
             Effect::LoadScopes { provider, .. } => Some(JobKey::Scopes(*provider)),
             Effect::LoadCalls { .. } | Effect::LoadLive { .. } => Some(JobKey::List),
             Effect::LoadDetail { .. } => Some(JobKey::Detail),
+            Effect::LoadMerged { ask, .. } => Some(match ask {
+                Ask::Scopes { provider, .. } => JobKey::MergedScopes(*provider),
+                Ask::Calls { source, .. } => JobKey::MergedCalls(*source),
+            }),
             Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => None,
         }
     }
@@ -127,6 +158,13 @@ pub enum Subscription {
     LiveTimer {
         generation: u64,
         /// The answer it follows: each answer asks for a new timer.
+        round: u64,
+        after: Duration,
+    },
+    /// Sends [`Msg::MergeTick`] once, `after` from when it starts: a merged list waits for a
+    /// request that may be slow.
+    MergeTimer {
+        generation: u64,
         round: u64,
         after: Duration,
     },
@@ -151,6 +189,7 @@ pub enum Subscription {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SubKey {
     LiveTimer { generation: u64, round: u64 },
+    MergeTimer { generation: u64, round: u64 },
     Player { session: u64 },
     Store,
 }
@@ -161,6 +200,12 @@ impl Subscription {
             Subscription::LiveTimer {
                 generation, round, ..
             } => SubKey::LiveTimer {
+                generation: *generation,
+                round: *round,
+            },
+            Subscription::MergeTimer {
+                generation, round, ..
+            } => SubKey::MergeTimer {
                 generation: *generation,
                 round: *round,
             },

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::model::sort::{Sort, sort_rows};
 use crate::model::{Call, Filter, ProviderId, TimeZoneSetting};
 use crate::output::{CallOut, calls_csv, merged_table};
-use crate::providers::merged::{Taking, merge};
+use crate::providers::merged::{Merged, Taking, merge};
 
 /// `list` over every scope.
 pub(super) async fn list(
@@ -32,34 +32,7 @@ pub(super) async fn list(
     if indices.is_empty() {
         anyhow::bail!("no provider is configured");
     }
-    let now = chrono::Utc::now();
-    let mut taking = Vec::new();
-    let mut names = Vec::new();
-    for i in indices {
-        let Some(built) = crate::setup::build(cfg, i, None).await else {
-            continue;
-        };
-        let p = match built.provider {
-            Ok(p) => p,
-            Err(why) => {
-                note(format!("{} left out: {why}", built.info.label));
-                continue;
-            }
-        };
-        names.push((ProviderId::new(i), p.name().to_string()));
-        match Filter::parse_at(&args.filter, p.capabilities(), now, tz) {
-            Ok(filter) => taking.push(Taking {
-                id: ProviderId::new(i),
-                provider: p,
-                filter,
-            }),
-            // A key only some providers know (`mrn:` is Welkin's) searches only those.
-            Err(e) if taking_many(&args) => {
-                note(format!("{} not searched: {e}", p.label()));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let (taking, names) = members(cfg, &args, tz, indices).await?;
     if taking.is_empty() {
         anyhow::bail!("no provider can be searched with this filter");
     }
@@ -73,17 +46,7 @@ pub(super) async fn list(
         Some(first + size)
     };
     let merged = merge(&taking, want, max).await;
-    for (label, n) in &merged.searched {
-        note(format!("{label}: {n} parent(s) searched"));
-    }
-    if let Some(m) = &merged.missing {
-        note(format!("not complete: {m}"));
-    }
-    if !merged.finished && want.is_none() {
-        note(format!(
-            "stopped at {max} calls (max_list_calls); sorted over those"
-        ));
-    }
+    say_what_was_merged(&merged, want.is_none(), max);
     let mut rows: Vec<usize> = (0..merged.calls.len()).collect();
     if !sort.is_natural() {
         let calls: Vec<Call> = merged.calls.iter().map(|(_, c)| c.clone()).collect();
@@ -151,6 +114,60 @@ pub(super) async fn list(
     } else {
         exit::OK
     }))
+}
+
+/// The notes on standard error: parents searched, what is missing, where it stopped.
+fn say_what_was_merged(merged: &Merged, everything: bool, max: usize) {
+    for (label, n) in &merged.searched {
+        note(format!("{label}: {n} parent(s) searched"));
+    }
+    if let Some(m) = &merged.missing {
+        note(format!("not complete: {m}"));
+    }
+    if !merged.finished && everything {
+        note(format!(
+            "stopped at {max} calls (max_list_calls); sorted over those"
+        ));
+    }
+}
+
+/// The providers `list` merges, each reading the filter (a provider that cannot read it is
+/// left out with a note when several are merged), and their configured names.
+async fn members(
+    cfg: &Config,
+    args: &ListArgs,
+    tz: TimeZoneSetting,
+    indices: Vec<usize>,
+) -> anyhow::Result<(Vec<Taking>, Vec<(ProviderId, String)>)> {
+    let now = chrono::Utc::now();
+    let mut taking = Vec::new();
+    let mut names = Vec::new();
+    for i in indices {
+        let Some(built) = crate::setup::build(cfg, i, None).await else {
+            continue;
+        };
+        let p = match built.provider {
+            Ok(p) => p,
+            Err(why) => {
+                note(format!("{} left out: {why}", built.info.label));
+                continue;
+            }
+        };
+        names.push((ProviderId::new(i), p.name().to_string()));
+        match Filter::parse_at(&args.filter, p.capabilities(), now, tz) {
+            Ok(filter) => taking.push(Taking {
+                id: ProviderId::new(i),
+                provider: p,
+                filter,
+            }),
+            // A key only some providers know (`mrn:` is Welkin's) searches only those.
+            Err(e) if taking_many(args) => {
+                note(format!("{} not searched: {e}", p.label()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((taking, names))
 }
 
 fn taking_many(args: &ListArgs) -> bool {

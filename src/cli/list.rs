@@ -135,6 +135,35 @@ fn more_hint(p: &dyn Provider, last: &Page<Call>, shown: usize) -> String {
     )
 }
 
+/// Sorts what was fetched by `sort`: the pages' calls in one order (in the first page), the
+/// pages' numbers kept; said when more pages exist.
+fn sort_fetched(
+    fetched: &mut Fetched,
+    sort: crate::model::sort::Sort,
+    p: &dyn Provider,
+    shown: usize,
+) {
+    // Sorted over what was fetched: the pages' calls in one order, the pages' numbers kept.
+    let mut calls: Vec<Call> = fetched
+        .pages
+        .iter_mut()
+        .flat_map(|page| std::mem::take(&mut page.items))
+        .collect();
+    let mut rows: Vec<usize> = (0..calls.len()).collect();
+    let name = p.name().to_string();
+    crate::model::sort::sort_rows(&mut rows, &calls, sort, &|_| name.clone(), &|_| None);
+    let mut slots: Vec<Option<Call>> = calls.drain(..).map(Some).collect();
+    let sorted: Vec<Call> = rows.iter().filter_map(|&i| slots[i].take()).collect();
+    if let Some(first) = fetched.pages.first_mut() {
+        first.items = sorted;
+    }
+    if fetched.pages.last().is_some_and(|l| l.has_more) {
+        note(format!(
+            "sorted by {sort} over the {shown} call(s) fetched, not the whole list; --all sorts them all"
+        ));
+    }
+}
+
 pub(super) async fn list(
     cfg: &Config,
     args: ListArgs,
@@ -200,25 +229,7 @@ pub(super) async fn list(
     }
     let mut fetched = fetched;
     if let Some(sort) = sort.filter(|s| !s.is_natural()) {
-        // Sorted over what was fetched: the pages' calls in one order, the pages' numbers kept.
-        let mut calls: Vec<Call> = fetched
-            .pages
-            .iter_mut()
-            .flat_map(|page| std::mem::take(&mut page.items))
-            .collect();
-        let mut rows: Vec<usize> = (0..calls.len()).collect();
-        let name = p.name().to_string();
-        crate::model::sort::sort_rows(&mut rows, &calls, sort, &|_| name.clone(), &|_| None);
-        let mut slots: Vec<Option<Call>> = calls.drain(..).map(Some).collect();
-        let sorted: Vec<Call> = rows.iter().filter_map(|&i| slots[i].take()).collect();
-        if let Some(first) = fetched.pages.first_mut() {
-            first.items = sorted;
-        }
-        if fetched.pages.last().is_some_and(|l| l.has_more) {
-            note(format!(
-                "sorted by {sort} over the {shown} call(s) fetched, not the whole list; --all sorts them all"
-            ));
-        }
+        sort_fetched(&mut fetched, sort, p, shown);
     }
     let mut out = Out::new();
     match args.format {

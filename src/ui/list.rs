@@ -10,6 +10,7 @@ use crate::app::state::{CallList, Focus, State};
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::layout::theme;
 use crate::model::Call;
+use crate::model::sort::SortColumn;
 
 /// "page 3 of 14 · 57 of 280": where the cursor is among what the server has.
 pub fn position_text(list: &CallList) -> String {
@@ -82,10 +83,13 @@ pub fn title_text(state: &State) -> String {
 /// The top border: the source, where the cursor is (or the Live view's timing), loading.
 fn title(state: &State) -> Line<'static> {
     let l = &state.list;
-    let name = l.source.as_ref().map_or_else(
-        || "Calls".to_string(),
-        |s| sanitize(&s.scope_name).into_owned(),
-    );
+    let name = match crate::app::update::merged_title(state) {
+        Some((title, _)) => sanitize(&title).into_owned(),
+        None => l.source.as_ref().map_or_else(
+            || "Calls".to_string(),
+            |s| sanitize(&s.scope_name).into_owned(),
+        ),
+    };
     let mut spans = vec![Span::styled(format!(" {name} "), theme::bold())];
     let live = l.is_live();
     if live {
@@ -127,6 +131,14 @@ fn title(state: &State) -> Line<'static> {
 /// The bottom border: the filter and what of it runs on loaded calls, or the Live hint.
 fn bottom(state: &State) -> Option<Line<'static>> {
     let l = &state.list;
+    // A merged list says what is missing from it (a provider failed, slow or not searched).
+    if let Some((_, Some(missing))) = crate::app::update::merged_title(state) {
+        let mut t = format!(" {} ", sanitize(&missing));
+        if !l.filter.text.is_empty() {
+            t = format!(" filter: {} ·{t}", sanitize(&l.filter.text));
+        }
+        return Some(Line::styled(t, theme::error()));
+    }
     if l.filter.text.is_empty() {
         let has_live = l
             .source
@@ -174,6 +186,7 @@ fn empty_message(state: &State) -> Text<'static> {
     }
     let line = if l.paging.loading.is_some()
         || (l.source.is_some() && l.rows.calls.is_empty() && l.paging.nothing_asked())
+        || (l.merged.is_some() && l.paging.has_more)
     {
         Line::styled("loading…", theme::dim())
     } else if l.is_live() {
@@ -181,7 +194,7 @@ fn empty_message(state: &State) -> Text<'static> {
             "No calls in progress (refreshed every few seconds).",
             theme::dim(),
         )
-    } else if l.source.is_none() {
+    } else if !l.is_open() {
         Line::styled(
             "Choose a provider or agent in the sidebar (Tab, Enter).",
             theme::dim(),
@@ -259,12 +272,41 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     let window = &l.rows.visible[l.view.offset.min(end)..end];
     let calls = || window.iter().map(|&i| &l.rows.calls[i]);
     let show_dir = calls().any(|c| c.direction.is_some());
+    let merged = l.merged.is_some();
+    let origin = |k: usize| -> String {
+        window
+            .get(k)
+            .and_then(|&i| l.rows.origin.get(i))
+            .map(|p| sanitize(&state.provider(*p).info.name).into_owned())
+            .unwrap_or_default()
+    };
+    let provider_w = if merged {
+        (0..window.len())
+            .map(|k| origin(k).chars().count())
+            .max()
+            .unwrap_or(8)
+            .clamp(8, 14) as u16
+    } else {
+        0
+    };
+    // A merged list on a narrow pane gives the provider column room from the time: the year
+    // and seconds go (`03-20 14:55`).
+    let short_time = merged && inner.width < 100;
+    let time_w: u16 = if short_time { 11 } else { 19 };
+    let time = |c: &Call| {
+        let t = format_time(c.started_at, state.time_zone);
+        if short_time && t.len() >= 16 {
+            t[5..16].to_string()
+        } else {
+            t
+        }
+    };
     let rows = calls().enumerate().map(|(k, c)| {
-        let mut cells = vec![
-            Cell::from(triage_cell(state, c)),
-            Cell::from(format_time(c.started_at, state.time_zone)),
-            Cell::from(caller(c)),
-        ];
+        let mut cells = vec![Cell::from(triage_cell(state, c))];
+        if merged {
+            cells.push(Cell::from(origin(k)));
+        }
+        cells.extend([Cell::from(time(c)), Cell::from(caller(c))]);
         if show_dir {
             cells.push(Cell::from(c.direction.map_or("", |d| d.short())));
         }
@@ -295,25 +337,46 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         .unwrap_or(6)
         .clamp(6, 16) as u16;
     let dir_w = if show_dir { 4 } else { 0 };
-    let fixed = 3 + 1 + 19 + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
+    let provider_fixed = if merged { provider_w + 1 } else { 0 };
+    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
     let rest = inner.width.saturating_sub(fixed);
     let caller_w = (rest / 2).clamp(rest.min(18), 36);
-    let mut widths = vec![
-        Constraint::Length(3),
-        Constraint::Length(19),
-        Constraint::Length(caller_w),
-    ];
-    let mut header = vec!["", "Time", "Caller"];
+    // The sorted column's header carries ▼ or ▲.
+    let sort = l.sort;
+    let head = |name: &str, col: SortColumn| {
+        let arrow = if sort.is_natural() {
+            ""
+        } else {
+            sort.arrow(col)
+        };
+        format!("{name}{arrow}")
+    };
+    let mut widths = vec![Constraint::Length(3)];
+    let mut header = vec![head("", SortColumn::Triage)];
+    if merged {
+        widths.push(Constraint::Length(provider_w));
+        header.push(head("Provider", SortColumn::Provider));
+    }
+    widths.extend([Constraint::Length(time_w), Constraint::Length(caller_w)]);
+    header.extend([
+        head("Time", SortColumn::Time),
+        head("Caller", SortColumn::Caller),
+    ]);
     if show_dir {
         widths.push(Constraint::Length(3));
-        header.push("Dir");
+        header.push("Dir".to_string());
     }
     widths.extend([
         Constraint::Length(7),
         Constraint::Length(status_w),
         Constraint::Fill(1),
     ]);
-    header.extend(["    Dur", "Status", "Summary"]);
+    let dur = head("Dur", SortColumn::Duration);
+    header.extend([
+        format!("{dur:>7}"),
+        head("Status", SortColumn::Status),
+        "Summary".to_string(),
+    ]);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme::dim()))
         .column_spacing(1);

@@ -59,6 +59,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             SidebarRow::Scope(p, j) => scope_line(state, p, j, w),
             SidebarRow::Note(p) => note_line(&state.provider(p).scopes, w),
             SidebarRow::FollowUps => followups_line(state),
+            SidebarRow::AllCalls => all_line(state, None, w),
+            SidebarRow::AllScopes(p) => all_line(state, Some(p), w),
         };
         if i == cursor {
             line = line.style(theme::selected(focused));
@@ -112,6 +114,37 @@ fn provider_line(state: &State, p: ProviderId, w: usize) -> Line<'static> {
         health(e.health),
         Span::raw(format!(" {arrow}")),
         Span::styled(label, style),
+    ])
+}
+
+/// "All calls" at the top, or "all agents" under a provider: bold while it is the list shown.
+fn all_line(state: &State, only: Option<ProviderId>, w: usize) -> Line<'static> {
+    let shown = state.list.merged.as_ref().is_some_and(|m| m.only == only);
+    let (indent, text) = match only {
+        None => (" ", "All calls".to_string()),
+        Some(p) => {
+            let noun = state
+                .provider(p)
+                .info
+                .capabilities
+                .scope_noun
+                .unwrap_or("parent");
+            ("   ", format!("all {noun}s"))
+        }
+    };
+    let mut style = if only.is_none() {
+        theme::bold()
+    } else {
+        ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::ITALIC)
+    };
+    if shown {
+        style = style
+            .fg(theme::AGENT)
+            .add_modifier(ratatui::style::Modifier::BOLD);
+    }
+    Line::from(vec![
+        Span::raw(indent),
+        Span::styled(truncate(&text, w.saturating_sub(indent.len())), style),
     ])
 }
 

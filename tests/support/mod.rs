@@ -10,6 +10,7 @@ use callbrowser::app::msg::{Effect, Msg};
 use callbrowser::app::state::{ProviderEntry, State};
 use callbrowser::app::update::{init, update};
 use callbrowser::fixtures::{MemoryProvider, fixed_now};
+use callbrowser::model::inbox::Ask;
 use callbrowser::model::{ProviderId, TimeZoneSetting};
 use callbrowser::providers::{Provider, describe};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -89,6 +90,25 @@ pub fn answer(world: &World, effect: &Effect) -> Option<Msg> {
             result: Box::new(
                 rt.block_on(provider(key.provider).get_call(key.scope.as_deref(), &key.id)),
             ),
+        },
+        Effect::LoadMerged { generation, ask } => match ask {
+            Ask::Scopes { provider: i, page } => Msg::MergedScopes {
+                generation,
+                provider: i,
+                result: rt.block_on(provider(i).list_scopes(None, page)),
+            },
+            Ask::Calls {
+                source,
+                provider: i,
+                scope,
+                filter,
+                page,
+            } => Msg::MergedCalls {
+                generation,
+                source,
+                provider: i,
+                result: rt.block_on(provider(i).list_calls(scope.as_deref(), &filter, page)),
+            },
         },
         Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => return None,
     })

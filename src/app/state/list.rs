@@ -24,14 +24,20 @@ pub struct Source {
     pub live: bool,
 }
 
-/// The calls loaded so far, and which of them pass the part of the filter applied locally.
+/// The calls loaded so far, and which of them pass the part of the filter applied locally, in
+/// the order shown.
 #[derive(Debug, Default)]
 pub struct Rows {
     pub calls: Vec<Call>,
-    pub ids: HashSet<String>,
-    /// Indices into `calls` that pass the local filter, in order.
+    /// The provider of each call (a merged list holds several).
+    pub origin: Vec<ProviderId>,
+    pub ids: HashSet<(ProviderId, String)>,
+    /// Indices into `calls` that pass the local filter, in the order shown.
     pub visible: Vec<usize>,
 }
+
+/// Whether a loaded call of a provider passes the filter applied locally.
+pub type Passes<'a> = &'a dyn Fn(ProviderId, &Call) -> bool;
 
 impl Rows {
     /// The `n`th visible call.
@@ -39,34 +45,44 @@ impl Rows {
         self.visible.get(n).and_then(|&i| self.calls.get(i))
     }
 
-    /// Adds calls, dropping ones already loaded (records shift between pages); returns how many
-    /// were new.
-    pub fn absorb(&mut self, items: Vec<Call>, filter: &Filter, caps: &Capabilities) -> usize {
+    /// The provider of the `n`th visible call.
+    pub fn visible_origin(&self, n: usize) -> Option<ProviderId> {
+        self.visible
+            .get(n)
+            .and_then(|&i| self.origin.get(i).copied())
+    }
+
+    /// Adds calls of `provider`, dropping ones already loaded (records shift between pages);
+    /// returns how many were new.
+    pub fn absorb(&mut self, provider: ProviderId, items: Vec<Call>, passes: Passes) -> usize {
         let before = self.calls.len();
         for call in items {
-            if self.ids.insert(call.id.clone()) {
-                if filter.matches_local(&call, caps) {
+            if self.ids.insert((provider, call.id.clone())) {
+                if passes(provider, &call) {
                     self.visible.push(self.calls.len());
                 }
                 self.calls.push(call);
+                self.origin.push(provider);
             }
         }
         self.calls.len() - before
     }
 
-    /// Applies the local part of `filter` again to every loaded call.
-    pub fn refilter(&mut self, filter: &Filter, caps: &Capabilities) {
+    /// Applies the local part of the filter again to every loaded call.
+    pub fn refilter(&mut self, passes: Passes) {
         self.visible = self
             .calls
             .iter()
+            .zip(&self.origin)
             .enumerate()
-            .filter(|(_, c)| filter.matches_local(c, caps))
+            .filter(|(_, (c, p))| passes(**p, c))
             .map(|(i, _)| i)
             .collect();
     }
 
     pub fn clear(&mut self) {
         self.calls.clear();
+        self.origin.clear();
         self.ids.clear();
         self.visible.clear();
     }
@@ -224,10 +240,45 @@ pub struct LiveMode {
     pub rounds: u64,
 }
 
+/// A merged list: All calls, or one provider's every parent.
+pub struct MergedList {
+    pub inbox: crate::model::inbox::Inbox,
+    /// `None`: every provider (All calls); else the one provider whose parents are merged.
+    pub only: Option<ProviderId>,
+    /// Each member provider's filter (as it reads the filter line).
+    pub filters: Vec<(ProviderId, Filter)>,
+    /// Providers left out of the search, and why (a filter key they do not know).
+    pub left_out: Vec<String>,
+    /// Bumped by each answer of a slow request's timer round.
+    pub round: u64,
+}
+
+impl std::fmt::Debug for MergedList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MergedList")
+            .field("only", &self.only)
+            .field("missing", &self.inbox.missing())
+            .finish()
+    }
+}
+
+impl MergedList {
+    pub fn filter_of(&self, provider: ProviderId) -> Option<&Filter> {
+        self.filters
+            .iter()
+            .find(|(p, _)| *p == provider)
+            .map(|(_, f)| f)
+    }
+}
+
 /// The call list.
 #[derive(Debug, Default)]
 pub struct CallList {
     pub source: Option<Source>,
+    /// A merged list (then `source` is `None`).
+    pub merged: Option<MergedList>,
+    /// The order shown (time, newest first: as loaded).
+    pub sort: crate::model::sort::Sort,
     /// Bumped whenever source or server filter change; answers of older generations are dropped.
     pub generation: u64,
     pub rows: Rows,
@@ -242,6 +293,16 @@ impl CallList {
         self.rows.visible_call(self.view.cursor)
     }
 
+    /// The provider of the call under the cursor.
+    pub fn selected_origin(&self) -> Option<ProviderId> {
+        self.rows.visible_origin(self.view.cursor)
+    }
+
+    /// Whether a list is shown (one source or merged).
+    pub fn is_open(&self) -> bool {
+        self.source.is_some() || self.merged.is_some()
+    }
+
     pub fn is_live(&self) -> bool {
         self.source.as_ref().is_some_and(|s| s.live)
     }
@@ -252,7 +313,12 @@ impl CallList {
         let selected = self.selected().map(|c| c.id.clone());
         self.rows.clear();
         self.paging.whole(page.items.len(), page.unreadable);
-        self.rows.absorb(page.items, &self.filter.filter, caps);
+        let Some(provider) = self.source.as_ref().map(|s| s.provider) else {
+            return;
+        };
+        let filter = &self.filter.filter;
+        self.rows
+            .absorb(provider, page.items, &|_, c| filter.matches_local(c, caps));
         if let Some(id) = selected
             && let Some(pos) = self
                 .rows
@@ -266,6 +332,7 @@ impl CallList {
 
     /// Starts over for a new source or server filter: nothing loaded, cursor at the top.
     pub fn reset(&mut self) {
+        self.merged = None;
         self.rows.clear();
         self.paging.restart();
         self.view = Viewport::default();

@@ -8,7 +8,7 @@ pub mod providers;
 pub mod triage;
 
 pub use detail::{DetailPane, Search};
-pub use list::{CallList, ListFilter, LiveMode, Paging, Rows, Source, Viewport};
+pub use list::{CallList, ListFilter, LiveMode, MergedList, Paging, Rows, Source, Viewport};
 pub use player::PlayerPane;
 pub use providers::{ProviderEntry, Scopes, SidebarRow};
 pub use triage::{FollowUpsView, NoteEditor, TriageState};
@@ -193,6 +193,9 @@ impl State {
     /// The sidebar's rows in order.
     pub fn sidebar_rows(&self) -> Vec<SidebarRow> {
         let mut rows = Vec::new();
+        if self.providers.iter().filter(|p| p.usable()).count() >= 2 {
+            rows.push(SidebarRow::AllCalls);
+        }
         if self.triage.path.is_some() {
             rows.push(SidebarRow::FollowUps);
         }

@@ -103,7 +103,11 @@ impl ProviderEntry {
 pub enum SidebarRow {
     /// Every call marked for follow-up, across providers (when there is a triage store).
     FollowUps,
+    /// Every provider's calls merged, newest first (with two providers or more).
+    AllCalls,
     Provider(ProviderId),
+    /// Every parent of a provider merged ("all agents").
+    AllScopes(ProviderId),
     /// The `n`th loaded parent of a provider.
     Scope(ProviderId, usize),
     /// "loading…", an error, "more…" under a provider.
@@ -114,8 +118,11 @@ impl SidebarRow {
     /// The provider of the row (none for Follow-ups).
     pub fn provider(&self) -> Option<ProviderId> {
         match *self {
-            SidebarRow::Provider(p) | SidebarRow::Scope(p, _) | SidebarRow::Note(p) => Some(p),
-            SidebarRow::FollowUps => None,
+            SidebarRow::Provider(p)
+            | SidebarRow::AllScopes(p)
+            | SidebarRow::Scope(p, _)
+            | SidebarRow::Note(p) => Some(p),
+            SidebarRow::FollowUps | SidebarRow::AllCalls => None,
         }
     }
 }
@@ -131,6 +138,9 @@ pub fn sidebar_rows(providers: &[ProviderEntry]) -> Vec<SidebarRow> {
             continue;
         }
         let sc = &p.scopes;
+        if sc.query.is_none() && sc.search.is_empty() {
+            rows.push(SidebarRow::AllScopes(id));
+        }
         rows.extend(
             sc.items
                 .iter()

@@ -11,13 +11,14 @@ use crate::providers::ProviderError;
 /// Enter on a call: shows its detail (asking the provider for it where there is more than the
 /// list item).
 pub(super) fn open(state: &mut State) -> Vec<Effect> {
-    let Some(source) = state.list.source.clone() else {
+    let Some(provider) = state.list.selected_origin() else {
         return Vec::new();
     };
     let Some(call) = state.list.selected().cloned() else {
         return Vec::new();
     };
-    let key = call.key(source.provider);
+    let live = state.list.is_live();
+    let key = call.key(provider);
     // Another call: its recording is not the one playing.
     if state.player.as_ref().is_some_and(|p| p.key != key) {
         state.player = None;
@@ -30,7 +31,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     // A call in progress has no record yet: the Live view's item is all there is.
-    let has_detail = !source.live && state.provider(source.provider).info.capabilities.has_detail;
+    let has_detail = !live && state.provider(provider).info.capabilities.has_detail;
     let d = &mut state.detail;
     d.key = Some(key.clone());
     d.error = None;
@@ -39,7 +40,7 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
     d.layout = None;
     if !has_detail {
         let mut detail = CallDetail::from_list_item(call);
-        if source.live {
+        if live {
             // Recorded, maybe, but not until it ends: not "not offered".
             detail.recording = RecordingRef::Missing;
             detail.warnings.push(

@@ -7,6 +7,7 @@ use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, St
 use super::{detail, failed, live, mark_ok};
 use crate::model::{
     Call, Capabilities, Filter, FilterError, Page, PageProgress, PageRequest, PagingStop,
+    ProviderId,
 };
 use crate::providers::ProviderError;
 
@@ -61,11 +62,19 @@ pub(super) fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
     if live {
         return live::load(state).into_iter().collect();
     }
-    load_more(state).into_iter().collect()
+    load_more(state)
 }
 
-/// The next page of the current list, unless one is loading or there is none.
-fn load_more(state: &mut State) -> Option<Effect> {
+/// The next page of the current list (the pages a merged list needs), unless one is loading
+/// or there is none.
+fn load_more(state: &mut State) -> Vec<Effect> {
+    if state.list.merged.is_some() {
+        return super::merged::pump(state);
+    }
+    load_more_one(state).into_iter().collect()
+}
+
+fn load_more_one(state: &mut State) -> Option<Effect> {
     let source = state.list.source.clone().filter(|s| !s.live)?;
     let paging = &state.list.paging;
     let first = paging.nothing_asked() && state.list.rows.calls.is_empty();
@@ -89,7 +98,10 @@ fn load_more(state: &mut State) -> Option<Effect> {
 }
 
 /// Pre-fetches the next page before the cursor reaches the end of what is loaded.
-fn maybe_prefetch(state: &mut State) -> Option<Effect> {
+fn maybe_prefetch(state: &mut State) -> Vec<Effect> {
+    if state.list.merged.is_some() {
+        return super::merged::pump(state);
+    }
     let l = &state.list;
     let margin = state
         .areas()
@@ -98,7 +110,7 @@ fn maybe_prefetch(state: &mut State) -> Option<Effect> {
     if l.rows.visible.len().saturating_sub(l.view.cursor) <= margin || l.paging.follow_end {
         load_more(state)
     } else {
-        None
+        Vec::new()
     }
 }
 
@@ -123,10 +135,16 @@ pub(super) fn on_calls(
             l.paging.absorb(&page);
             let (calls, unreadable, number) = (page.items.len(), page.unreadable, page.page);
             let claims_more = page.has_more;
-            let new_calls = l.rows.absorb(page.items, &l.filter.filter, &caps);
+            let filter = &l.filter.filter;
+            let new_calls = l
+                .rows
+                .absorb(id, page.items, &|_, c| filter.matches_local(c, &caps));
             l.paging.error = None;
             if l.filter.triage.is_some() {
                 super::triage::filter_rows(state);
+            }
+            if !state.list.sort.is_natural() {
+                sort(state);
             }
             let l = &mut state.list;
             let progress = PageProgress {
@@ -158,7 +176,7 @@ pub(super) fn on_calls(
                 }
             }
             keep_cursor_visible(state);
-            maybe_prefetch(state).into_iter().collect()
+            maybe_prefetch(state)
         }
         Err(e) => {
             let text = failed(state, id, &e);
@@ -240,20 +258,31 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             return effects;
         }
         Action::Refresh => {
+            if let Some(m) = &state.list.merged {
+                let only = m.only;
+                return super::merged::open(state, only);
+            }
             return match state.list.source.clone() {
                 Some(s) => select_source(state, s),
                 None => Vec::new(),
             };
         }
+        Action::SortNext | Action::SortFlip => {
+            change_sort(state, action == Action::SortFlip);
+            return maybe_prefetch(state);
+        }
         _ => return Vec::new(),
     }
     keep_cursor_visible(state);
-    maybe_prefetch(state).into_iter().collect()
+    maybe_prefetch(state)
 }
 
 /// Enter in the filter line: parses it against the shown provider's keys and applies it; a bad
 /// filter keeps the line open with the error.
 pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec<Effect> {
+    if state.list.merged.is_some() {
+        return apply_merged_filter(state, text, input);
+    }
     let Some(id) = state.list.source.as_ref().map(|s| s.provider) else {
         state.set_status("choose a provider or agent first", true);
         return Vec::new();
@@ -308,6 +337,11 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
 /// server part is the same), the loaded rows are filtered again with no request, keeping every
 /// page loaded so far; otherwise the list loads again from the first page.
 fn set_filter(state: &mut State, new: ListFilter) -> Vec<Effect> {
+    if let Some(m) = &state.list.merged {
+        let only = m.only;
+        state.list.filter = new;
+        return super::merged::open(state, only);
+    }
     let Some(source) = state.list.source.clone() else {
         state.list.filter = new;
         return Vec::new();
@@ -321,10 +355,164 @@ fn set_filter(state: &mut State, new: ListFilter) -> Vec<Effect> {
     if !same_server {
         return select_source(state, source);
     }
-    let l = &mut state.list;
-    l.rows.refilter(&l.filter.filter, &caps);
-    super::triage::filter_rows(state);
-    keep_cursor_visible(state);
+    let _ = caps;
+    refilter(state);
     state.dirty = true;
-    maybe_prefetch(state).into_iter().collect()
+    maybe_prefetch(state)
+}
+
+/// Applies the filter's local part (each call by its own provider's filter in a merged list),
+/// the triage part and the sort again to every loaded call, keeping the cursor on its call.
+pub(super) fn refilter(state: &mut State) {
+    let before = selected_id(state);
+    let caps: Vec<Capabilities> = state
+        .providers
+        .iter()
+        .map(|p| p.info.capabilities.clone())
+        .collect();
+    let l = &mut state.list;
+    let filter = &l.filter.filter;
+    let merged = l.merged.as_ref();
+    let passes = |p: ProviderId, c: &Call| {
+        let Some(caps) = caps.get(p.index()) else {
+            return false;
+        };
+        match merged {
+            Some(m) => m.filter_of(p).is_some_and(|f| f.matches_local(c, caps)),
+            None => filter.matches_local(c, caps),
+        }
+    };
+    l.rows.refilter(&passes);
+    super::triage::filter_rows(state);
+    sort(state);
+    restore_cursor(state, before);
+}
+
+/// The call under the cursor (its provider and id).
+pub(super) fn selected_id(state: &State) -> Option<(ProviderId, String)> {
+    let l = &state.list;
+    Some((l.selected_origin()?, l.selected()?.id.clone()))
+}
+
+/// Puts the cursor back on `call` when it is still shown.
+pub(super) fn restore_cursor(state: &mut State, call: Option<(ProviderId, String)>) {
+    if let Some((p, id)) = call {
+        let rows = &state.list.rows;
+        if let Some(pos) = rows
+            .visible
+            .iter()
+            .position(|&i| rows.origin.get(i) == Some(&p) && rows.calls[i].id == id)
+        {
+            state.list.view.cursor = pos;
+        }
+    }
+    keep_cursor_visible(state);
+}
+
+/// Orders the visible rows by the list's sort. Time newest first is the order calls are
+/// loaded in, except in a merged list where a slow source's calls came late: those are put in
+/// their place.
+pub(super) fn sort(state: &mut State) {
+    let l = &state.list;
+    let sort = l.sort;
+    if sort.is_natural() {
+        let rows = &l.rows;
+        let in_order = rows.visible.windows(2).all(|w| {
+            if l.merged.is_some() {
+                rows.calls[w[0]].started_at >= rows.calls[w[1]].started_at
+            } else {
+                w[0] < w[1]
+            }
+        });
+        if in_order {
+            return;
+        }
+    }
+    let labels: Vec<String> = state
+        .providers
+        .iter()
+        .map(|p| p.info.name.clone())
+        .collect();
+    let triage = &state.triage;
+    let l = &mut state.list;
+    let rows = &mut l.rows;
+    let (calls, origin) = (&rows.calls, &rows.origin);
+    let provider = |i: usize| {
+        origin
+            .get(i)
+            .and_then(|p| labels.get(p.index()))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mark = |i: usize| {
+        triage
+            .entry(&calls[i].reference())
+            .map(|e| e.mark.as_str().to_string())
+    };
+    if sort.is_natural() && l.merged.is_none() {
+        rows.visible.sort_unstable();
+    } else {
+        crate::model::sort::sort_rows(&mut rows.visible, calls, sort, &provider, &mark);
+    }
+}
+
+/// `o`: the next column to sort by; `O`: the other direction. Over the loaded calls (said, when
+/// more pages exist), keeping the cursor on its call.
+pub(super) fn change_sort(state: &mut State, flip: bool) {
+    let before = selected_id(state);
+    let l = &mut state.list;
+    l.sort = if flip {
+        l.sort.flipped()
+    } else {
+        l.sort.next_column()
+    };
+    sort(state);
+    restore_cursor(state, before);
+    let l = &state.list;
+    let partial = l.paging.has_more || l.merged.as_ref().is_some_and(|m| !m.inbox.finished());
+    let text = if l.sort.is_natural() {
+        "sorted by time, newest first (as loaded)".to_string()
+    } else if partial {
+        format!(
+            "sorted by {} over the {} calls loaded (more pages exist; G loads them all)",
+            l.sort,
+            l.rows.calls.len()
+        )
+    } else {
+        format!("sorted by {}", l.sort)
+    };
+    state.set_status(text, false);
+}
+
+/// Enter in the filter line of a merged list: every member reads it; only the loaded calls are
+/// filtered again when no server's part changed, else the merge starts over.
+fn apply_merged_filter(state: &mut State, text: String, input: Input) -> Vec<Effect> {
+    let (triage_text, _) = super::triage::split_filter(&text);
+    let triage = match triage_text
+        .map(|t| crate::store::filter::parse(&t))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => {
+            state.set_status(e, true);
+            state.input = Some((InputKind::Filter, input));
+            return Vec::new();
+        }
+    };
+    let same = super::merged::same_server_part(state, &text);
+    state.list.filter.text = text.clone();
+    state.list.filter.triage = triage;
+    if same {
+        super::merged::refilter_with(state, &text);
+        state.dirty = true;
+        return maybe_prefetch(state);
+    }
+    let only = state.list.merged.as_ref().and_then(|m| m.only);
+    let effects = super::merged::open(state, only);
+    if let Some(m) = &state.list.merged
+        && m.filters.is_empty()
+    {
+        state.set_status("no provider can be searched with this filter", true);
+    }
+    effects
 }

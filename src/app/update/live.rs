@@ -156,8 +156,8 @@ fn target(state: &State) -> Option<(ProviderId, Option<String>)> {
             let scope = state.provider(*id).scopes.items.get(*j)?;
             Some((*id, Some(scope.id.clone())))
         }
-        SidebarRow::FollowUps => None,
-        SidebarRow::Provider(id) | SidebarRow::Note(id) => state
+        SidebarRow::FollowUps | SidebarRow::AllCalls => None,
+        SidebarRow::Provider(id) | SidebarRow::AllScopes(id) | SidebarRow::Note(id) => state
             .list
             .source
             .as_ref()

@@ -7,6 +7,7 @@ mod followups;
 mod input;
 mod list;
 mod live;
+mod merged;
 mod player;
 mod sidebar;
 mod triage;
@@ -21,6 +22,7 @@ use crate::model::ProviderId;
 use crate::providers::{Health, ProviderError};
 
 pub use detail::relayout_detail;
+pub use merged::title as merged_title;
 
 /// Effects a fresh state needs: each provider's parent list, and the calls of the first
 /// provider in configuration order (its first agent, patient, … once they are known).
@@ -62,6 +64,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Detail { req, result } => detail::on_detail(state, req, *result),
         Msg::Live { req, result } => live::on_live(state, req, result),
         Msg::LiveTick { generation } => live::on_tick(state, generation),
+        Msg::MergedScopes {
+            generation,
+            provider,
+            result,
+        } => merged::on_scopes(state, generation, provider, result),
+        Msg::MergedCalls {
+            generation,
+            source,
+            provider,
+            result,
+        } => merged::on_calls(state, generation, source, provider, result),
+        Msg::MergeTick { generation } => merged::on_tick(state, generation),
         Msg::Http { provider, notice } => {
             on_http(state, provider, notice);
             Vec::new()
@@ -76,6 +90,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 pub fn subscriptions(state: &State) -> Vec<Subscription> {
     live::timer(state)
         .into_iter()
+        .chain(merged::timer(state))
         .chain(player::subscription(state))
         .chain(triage::subscription(state))
         .collect()

@@ -224,6 +224,14 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
             load_scopes(state, id)
         }
         SidebarRow::Note(_) => Vec::new(),
+        SidebarRow::AllCalls => {
+            state.focus = Focus::List;
+            super::merged::open(state, None)
+        }
+        SidebarRow::AllScopes(id) => {
+            state.focus = Focus::List;
+            super::merged::open(state, Some(id))
+        }
         SidebarRow::FollowUps => {
             state.focus = Focus::List;
             super::followups::open(state);

@@ -510,11 +510,8 @@ fn refilter_list(state: &mut State) {
     if state.list.filter.triage.is_none() {
         return;
     }
-    let Some(id) = state.list.source.as_ref().map(|s| s.provider) else {
+    if !state.list.is_open() {
         return;
-    };
-    let caps = state.caps(id);
-    let l = &mut state.list;
-    l.rows.refilter(&l.filter.filter, &caps);
-    filter_rows(state);
+    }
+    super::list::refilter(state);
 }

@@ -1,0 +1,190 @@
+//! All calls on screen: the sidebar's first row merges every provider's every parent newest
+//! first (each call once, a provider column), pages come as the cursor needs them, `o`/`O` sort,
+//! the filter runs on every source, a failing provider is said in the border while the others
+//! stay; snapshots at 60×20, 80×24 and 160×45.
+
+mod support;
+
+use std::sync::Arc;
+
+use callbrowser::app::msg::Effect;
+use callbrowser::app::state::{Focus, SidebarRow, State};
+use callbrowser::fixtures::MemoryProvider;
+use callbrowser::model::inbox::Ask;
+use callbrowser::model::sort::{Sort, SortColumn};
+use callbrowser::providers::Provider;
+use chrono::Duration;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::*;
+
+fn render(s: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).unwrap();
+    t.draw(|f| callbrowser::ui::draw(f, s)).unwrap();
+    format!("{}", t.backend())
+}
+
+/// Two providers: "welkin" with 300 calls, "voxeme" with 130 calls 11 minutes later each.
+fn two(size: (u16, u16)) -> World {
+    let a = MemoryProvider::new("welkin", 300);
+    let mut b = MemoryProvider::new("voxeme", 130);
+    for c in &mut b.calls {
+        c.started_at = c.started_at.map(|t| t - Duration::minutes(11));
+        c.caller_name = c.caller_name.as_ref().map(|n| format!("{n} (B)"));
+    }
+    let ps: Vec<Arc<dyn Provider>> = vec![a.arc(), b.arc()];
+    let mut s = state_with(ps, size);
+    let e = callbrowser::app::update::init(&mut s);
+    pump(&mut s, e);
+    s
+}
+
+fn open_all_calls(s: &mut World) {
+    s.focus = Focus::Sidebar;
+    assert_eq!(s.sidebar_rows()[0], SidebarRow::AllCalls);
+    s.sidebar_cursor = 0;
+    press(s, KeyCode::Enter);
+}
+
+fn assert_merged_order(s: &State) {
+    let rows = &s.list.rows;
+    let times: Vec<_> = rows
+        .visible
+        .iter()
+        .map(|&i| rows.calls[i].started_at)
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let mut seen = std::collections::HashSet::new();
+    for &i in &rows.visible {
+        assert!(
+            seen.insert((rows.origin[i], rows.calls[i].id.clone())),
+            "a call twice"
+        );
+    }
+}
+
+#[test]
+fn all_calls_merges_every_provider_newest_first_and_pages_as_needed() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    assert_eq!(s.focus, Focus::List);
+    assert!(s.list.merged.is_some());
+    let loaded = s.list.rows.visible.len();
+    // Only what the screen and a page more need: not every call.
+    assert!((30..430).contains(&loaded), "{loaded}");
+    assert_merged_order(&s);
+    let origins: std::collections::HashSet<_> = s.list.rows.origin.iter().collect();
+    assert_eq!(origins.len(), 2, "both providers in the first rows");
+    let title = callbrowser::ui::list::title_text(&s);
+    assert!(title.contains("All calls"), "{title}");
+    // G: every call, each once (the three agents of each list the same calls).
+    press(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.list.rows.visible.len(), 430);
+    assert_merged_order(&s);
+    assert_eq!(s.list.view.cursor, 429);
+    assert!(!s.list.paging.has_more);
+    // Enter opens the detail through the call's own provider.
+    press(&mut s, KeyCode::Char('g'));
+    press(&mut s, KeyCode::Enter);
+    let key = s.detail.key.clone().expect("a call opened");
+    let origin = s.list.rows.origin[s.list.rows.visible[0]];
+    assert_eq!(key.provider, origin);
+}
+
+#[test]
+fn sorting_keeps_the_cursor_on_its_call_and_shows_in_the_header() {
+    let mut s = two((120, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('G'));
+    press(&mut s, KeyCode::Char('g'));
+    press(&mut s, KeyCode::Char('j'));
+    press(&mut s, KeyCode::Char('j'));
+    let on = s.list.selected().unwrap().id.clone();
+    press(&mut s, KeyCode::Char('o'));
+    assert_eq!(
+        s.list.sort,
+        Sort {
+            column: SortColumn::Duration,
+            descending: true
+        }
+    );
+    assert_eq!(
+        s.list.selected().unwrap().id,
+        on,
+        "the cursor stays on its call"
+    );
+    let rows = &s.list.rows;
+    let d: Vec<f64> = rows
+        .visible
+        .iter()
+        .map(|&i| rows.calls[i].duration_secs.unwrap())
+        .collect();
+    assert!(d.windows(2).all(|w| w[0] >= w[1]));
+    let screen = render(&s);
+    assert!(screen.contains("Dur▼"), "{screen}");
+    press(&mut s, KeyCode::Char('O'));
+    assert!(render(&s).contains("Dur▲"));
+    assert!(
+        s.status.text.contains("sorted by duration:asc"),
+        "{}",
+        s.status.text
+    );
+}
+
+#[test]
+fn a_local_filter_runs_on_loaded_calls_without_a_request() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('G'));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "dur>10m");
+    let effects = key(&mut s, KeyCode::Enter);
+    // `dir:` is no server filter of these providers: no request, the loaded calls filtered.
+    assert!(
+        !effects.iter().any(|e| matches!(
+            e,
+            Effect::LoadMerged {
+                ask: Ask::Calls { .. },
+                ..
+            }
+        )),
+        "{effects:?}"
+    );
+    pump(&mut s, effects);
+    let n = s.list.rows.visible.len();
+    assert!((1..430).contains(&n), "{n}");
+    // A server filter starts the merge over with it.
+    press(&mut s, KeyCode::Char('/'));
+    for _ in 0..7 {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "done:false");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadMerged { .. })),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn snapshots_of_all_calls() {
+    for size in [(60, 20), (80, 24), (160, 45)] {
+        let mut s = two(size);
+        open_all_calls(&mut s);
+        insta::assert_snapshot!(format!("all_calls_{}x{}", size.0, size.1), render(&s));
+        press(&mut s, KeyCode::Char('o'));
+        insta::assert_snapshot!(
+            format!("all_calls_by_duration_{}x{}", size.0, size.1),
+            render(&s)
+        );
+    }
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "dur>10m");
+    press(&mut s, KeyCode::Enter);
+    insta::assert_snapshot!("all_calls_filtered_100x30", render(&s));
+}
