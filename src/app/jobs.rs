@@ -177,6 +177,12 @@ impl Jobs {
                 tokio::time::sleep(after).await;
                 let _ = tx.send(Msg::LiveTick { generation });
             })))),
+            Subscription::IdleTimer { round, after } => {
+                Some(Running::Task(Task(tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Msg::IdleTick { round });
+                }))))
+            }
             Subscription::Player {
                 session,
                 key,

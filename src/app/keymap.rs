@@ -54,6 +54,10 @@ pub enum Action {
     Tags,
     Select,
     NextFollowUp,
+    /// Privacy mode on or off.
+    Privacy,
+    /// In privacy mode: show (or hide again) the open call's transcript.
+    Reveal,
 }
 
 /// Where a binding applies.
@@ -354,6 +358,14 @@ pub static BINDINGS: &[Binding] = &[
         [(KeyCode::Char('F'), SHIFT), (KeyCode::Char('F'), NONE)]
     ),
     b!(
+        "P",
+        Context::Global,
+        Action::Privacy,
+        "privacy mode: names and numbers masked, no transcripts",
+        false,
+        [(KeyCode::Char('P'), SHIFT), (KeyCode::Char('P'), NONE)]
+    ),
+    b!(
         "Space",
         LIST,
         Action::Select,
@@ -511,6 +523,14 @@ pub static BINDINGS: &[Binding] = &[
         "stop playing and close the player",
         false,
         [(KeyCode::Char('x'), NONE)]
+    ),
+    b!(
+        "R",
+        DETAIL,
+        Action::Reveal,
+        "privacy mode: show or hide this call's transcript",
+        false,
+        [(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)]
     ),
 ];
 

@@ -43,6 +43,11 @@ pub enum Msg {
     LiveTick {
         generation: u64,
     },
+    /// The idle timer of round `round` came due: privacy mode turns on if no key was pressed
+    /// for `[ui] privacy_idle_secs`.
+    IdleTick {
+        round: u64,
+    },
     Http {
         provider: ProviderId,
         notice: HttpNotice,
@@ -145,6 +150,9 @@ pub enum Subscription {
         path: std::path::PathBuf,
         who: String,
     },
+    /// Sends [`Msg::IdleTick`] once, `after` from when it starts: when privacy mode is due to
+    /// turn on by itself. Asked for only while it is off and an idle time is configured.
+    IdleTimer { round: u64, after: Duration },
 }
 
 /// Identifies a subscription: the same key is the same running task.
@@ -153,6 +161,7 @@ pub enum SubKey {
     LiveTimer { generation: u64, round: u64 },
     Player { session: u64 },
     Store,
+    IdleTimer { round: u64 },
 }
 
 impl Subscription {
@@ -166,6 +175,7 @@ impl Subscription {
             },
             Subscription::Player { session, .. } => SubKey::Player { session: *session },
             Subscription::Store { .. } => SubKey::Store,
+            Subscription::IdleTimer { round, .. } => SubKey::IdleTimer { round: *round },
         }
     }
 }
