@@ -10,6 +10,7 @@
 //! [`crate::output`]): every call the CLI prints passes through one module, so no output path can
 //! forget it.
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::display::{sanitize, sanitize_multiline};
@@ -81,6 +82,34 @@ pub fn mask_phone(number: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A name as shown: its initials when `on`, else sanitized.
+pub fn name(s: &str, on: bool) -> Cow<'_, str> {
+    if on {
+        Cow::Owned(mask_name(s))
+    } else {
+        sanitize(s)
+    }
+}
+
+/// A phone number as shown: its last two digits when `on`, else sanitized.
+pub fn phone(s: &str, on: bool) -> Cow<'_, str> {
+    if on {
+        Cow::Owned(mask_phone(s))
+    } else {
+        sanitize(s)
+    }
+}
+
+/// One line of free text as shown: with `names`, numbers and addresses masked when `on`, else
+/// sanitized.
+pub fn text<'a>(s: &'a str, names: &[&str], on: bool) -> Cow<'a, str> {
+    if on {
+        Cow::Owned(sanitize(&mask_text(s, names)).into_owned())
+    } else {
+        sanitize(s)
+    }
 }
 
 /// `mask_name` of a name that may be missing.
@@ -227,34 +256,14 @@ fn field_kind(key: &str) -> Option<fn(&str) -> String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|p| !p.is_empty())
         .collect();
-    let has = |words: &[&str]| {
-        parts.iter().any(|p| words.contains(p))
-            || words.iter().any(|w| w.len() > 4 && lower.contains(w))
-    };
-    if has(&[
-        "phone",
-        "number",
-        "msisdn",
-        "ani",
-        "dnis",
-        "mobile",
-        "tel",
-        "from",
-        "to",
-        "callee",
-        "caller_id",
-        "phonenumber",
-    ]) {
+    let part = |words: &[&str]| parts.iter().any(|p| words.contains(p));
+    let within = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let alone = |words: &[&str]| matches!(parts.as_slice(), [p] if words.contains(p));
+    if within(&["phone", "number", "msisdn", "mobile"])
+        || part(&["ani", "dnis", "tel", "from", "to", "callee"])
+    {
         Some(mask_phone)
-    } else if has(&[
-        "name",
-        "firstname",
-        "lastname",
-        "fullname",
-        "patient",
-        "customer",
-        "contact",
-    ]) {
+    } else if within(&["name"]) || alone(&["patient", "customer", "contact", "caller"]) {
         Some(mask_name)
     } else {
         None
@@ -336,5 +345,10 @@ mod tests {
             "Front desk for A. R."
         );
         assert_eq!(mask_field("duration", "120", &[]), "120");
+        assert_eq!(mask_field("customer", "Ana Ruiz", &[]), "A. R.");
+        assert_eq!(
+            mask_field("customer_request", "Frage zur Rechnung", &["Ana Ruiz"]),
+            "Frage zur Rechnung"
+        );
     }
 }
