@@ -13,6 +13,7 @@ pub mod layout;
 pub mod logging;
 pub mod model;
 pub mod output;
+pub mod privacy;
 pub mod providers;
 pub mod settings;
 pub mod setup;

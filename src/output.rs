@@ -1,5 +1,5 @@
 //! What the command line prints: the stable JSON document and plain tables. Every vendor string
-//! is sanitized here, as on screen.
+//! is sanitized here, as on screen, and masked here under `--redact` ([`crate::privacy`]).
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthChar;
@@ -7,6 +7,7 @@ use unicode_width::UnicodeWidthChar;
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::model::TimeZoneSetting;
 use crate::model::{Call, CallDetail, Page, PagingStop, RecordingRef, Transcript};
+use crate::privacy::{mask_field, mask_name, mask_phone, mask_text, redacting};
 
 fn s(v: &Option<String>) -> Option<String> {
     v.as_deref().map(|x| sanitize(x).into_owned())
@@ -32,9 +33,15 @@ pub struct CallOut {
 }
 
 impl CallOut {
-    /// Call `c` as listed by the configured provider named `provider`.
+    /// Call `c` as listed by the configured provider named `provider` (masked under
+    /// `--redact`).
     pub fn new(provider: &str, c: &Call) -> Self {
-        CallOut {
+        CallOut::masked(provider, c, redacting())
+    }
+
+    /// Call `c`, its names, numbers and summary masked when `masked`.
+    pub fn masked(provider: &str, c: &Call, masked: bool) -> Self {
+        let out = CallOut {
             provider: sanitize(provider).into_owned(),
             scope: s(&c.scope),
             id: sanitize(&c.id).into_owned(),
@@ -54,6 +61,16 @@ impl CallOut {
             has_transcript: c.has_transcript,
             purged: c.purged,
             deleted: c.deleted,
+        };
+        if !masked {
+            return out;
+        }
+        let names: Vec<&str> = c.caller_name.as_deref().into_iter().collect();
+        CallOut {
+            caller_name: c.caller_name.as_deref().map(mask_name),
+            caller_number: c.caller_number.as_deref().map(mask_phone),
+            summary: c.summary.as_deref().map(|s| mask_text(s, &names)),
+            ..out
         }
     }
 }
@@ -152,7 +169,7 @@ pub struct ShowOut {
     pub handled_by: Option<String>,
     /// Summaries in further languages: `{"fr": "…"}`.
     pub other_summaries: serde_json::Map<String, serde_json::Value>,
-    /// `turns`, `unparsed`, `purged`, `missing` or `not_offered`.
+    /// `turns`, `unparsed`, `purged`, `missing` or `not_offered`; `hidden` under `--redact`.
     pub transcript_state: &'static str,
     pub transcript: Vec<TurnOut>,
     /// The transcript as sent when it could not be parsed.
@@ -165,9 +182,31 @@ pub struct ShowOut {
 }
 
 impl ShowOut {
-    /// Call detail `d` as read from the configured provider named `provider`.
+    /// Call detail `d` as read from the configured provider named `provider` (masked, without
+    /// its transcript, under `--redact`).
     pub fn new(provider: &str, d: &CallDetail) -> Self {
+        ShowOut::masked(provider, d, redacting())
+    }
+
+    /// Call detail `d`; its names, numbers and free text masked and its transcript left out
+    /// when `masked`.
+    pub fn masked(provider: &str, d: &CallDetail, masked: bool) -> Self {
+        let names: Vec<&str> = d
+            .call
+            .caller_name
+            .iter()
+            .chain(&d.handled_by)
+            .map(String::as_str)
+            .collect();
+        let text = |v: &Option<String>| {
+            if masked {
+                v.as_deref().map(|x| mask_text(x, &names))
+            } else {
+                s(v)
+            }
+        };
         let (transcript_state, transcript, transcript_raw) = match &d.transcript {
+            _ if masked => ("hidden", Vec::new(), None),
             Transcript::Turns(t) => (
                 "turns",
                 t.iter()
@@ -193,25 +232,31 @@ impl ShowOut {
             RecordingRef::Missing => "missing",
             RecordingRef::NotOffered => "not_offered",
         };
-        let map = |pairs: &[(String, String)]| {
+        let map = |pairs: &[(String, String)], field: bool| {
             pairs
                 .iter()
                 .map(|(k, v)| {
-                    (
-                        sanitize(k).into_owned(),
-                        serde_json::Value::String(sanitize(v).into_owned()),
-                    )
+                    let v = match (masked, field) {
+                        (false, _) => sanitize(v).into_owned(),
+                        (true, true) => mask_field(k, v, &names),
+                        (true, false) => mask_text(v, &names),
+                    };
+                    (sanitize(k).into_owned(), serde_json::Value::String(v))
                 })
                 .collect()
         };
         ShowOut {
-            call: CallOut::new(provider, &d.call),
+            call: CallOut::masked(provider, &d.call, masked),
             score: s(&d.score),
-            outcome: s(&d.outcome),
-            sentiment: s(&d.sentiment),
-            intent: s(&d.intent),
-            handled_by: s(&d.handled_by),
-            other_summaries: map(&d.other_summaries),
+            outcome: text(&d.outcome),
+            sentiment: text(&d.sentiment),
+            intent: text(&d.intent),
+            handled_by: if masked {
+                d.handled_by.as_deref().map(mask_name)
+            } else {
+                s(&d.handled_by)
+            },
+            other_summaries: map(&d.other_summaries, false),
             transcript_state,
             transcript,
             transcript_raw,
@@ -219,9 +264,9 @@ impl ShowOut {
             warnings: d
                 .warnings
                 .iter()
-                .map(|w| sanitize(w).into_owned())
+                .map(|w| text(&Some(w.clone())).unwrap_or_default())
                 .collect(),
-            fields: map(&d.call.fields),
+            fields: map(&d.call.fields, true),
         }
     }
 }
@@ -260,11 +305,12 @@ fn pad(s: &str, width: usize, right: bool) -> String {
 }
 
 /// The cells of one row: time, id, caller, duration, status, summary (all sanitized).
-fn row(c: &Call, tz: TimeZoneSetting) -> [String; 6] {
-    let caller = match (&c.caller_name, &c.caller_number) {
-        (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
-        (Some(n), None) => sanitize(n).into_owned(),
-        (None, Some(p)) => sanitize(p).into_owned(),
+fn row(c: &Call, tz: TimeZoneSetting, masked: bool) -> [String; 6] {
+    let o = CallOut::masked("", c, masked);
+    let caller = match (&o.caller_name, &o.caller_number) {
+        (Some(n), Some(p)) => format!("{n} {p}"),
+        (Some(n), None) => n.clone(),
+        (None, Some(p)) => p.clone(),
         (None, None) => "—".into(),
     };
     let mut status = c
@@ -284,7 +330,7 @@ fn row(c: &Call, tz: TimeZoneSetting) -> [String; 6] {
         fit(&caller, MAX_CALLER_WIDTH),
         format_duration(c.duration_secs),
         fit(status.trim(), MAX_STATUS_WIDTH),
-        c.summary
+        o.summary
             .as_deref()
             .map(|x| sanitize(x).into_owned())
             .unwrap_or_default(),
@@ -295,7 +341,8 @@ fn row(c: &Call, tz: TimeZoneSetting) -> [String; 6] {
 /// combining characters count as they show); ids are never cut, long callers and statuses are.
 pub fn calls_table(calls: &[&Call], tz: TimeZoneSetting) -> String {
     let header = ["TIME", "ID", "CALLER", "DUR", "STATUS", "SUMMARY"].map(String::from);
-    let rows: Vec<[String; 6]> = calls.iter().map(|c| row(c, tz)).collect();
+    let masked = redacting();
+    let rows: Vec<[String; 6]> = calls.iter().map(|c| row(c, tz, masked)).collect();
     let mut widths = header.each_ref().map(|h| crate::display::width(h));
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -405,6 +452,9 @@ pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
         "\nTranscript ({})\n",
         o.transcript_state.replace('_', " ")
     ));
+    if o.transcript_state == "hidden" {
+        out.push_str("transcript hidden (--redact)\n");
+    }
     for t in &o.transcript {
         out.push_str(&format!("{}: {}\n", t.speaker, t.text));
     }
@@ -415,6 +465,7 @@ pub fn detail_text(d: &CallDetail, tz: TimeZoneSetting) -> String {
     if !o.fields.is_empty() {
         out.push_str("\nFields\n");
         for (k, v) in &o.fields {
+            // Masked already under --redact: a timestamp is left whole, and read here.
             let v = crate::display::field_value(v.as_str().unwrap_or_default(), tz);
             out.push_str(&format!("{k}: {v}\n"));
         }

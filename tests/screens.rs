@@ -165,3 +165,48 @@ fn an_input_line_shows_its_own_keys_in_the_footer() {
     );
     assert!(!footer.contains("open the call"), "{footer}");
 }
+
+/// The list and the open call in privacy mode: initials, numbers to their last two digits, the
+/// transcript hidden, the PRIVACY marker in the title bar.
+fn privacy_screen(size: (u16, u16)) -> String {
+    let mut s = with_turns(size, 10);
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Char('P'));
+    let screen = render(&s);
+    for c in &s.list.rows.calls {
+        if let Some(n) = &c.caller_name {
+            let surname = n.split_whitespace().last().unwrap();
+            assert!(!screen.contains(surname), "{surname} on screen:\n{screen}");
+        }
+        if let Some(p) = &c.caller_number {
+            assert!(
+                !screen.contains(&p[..p.len() - 2]),
+                "{p} on screen:\n{screen}"
+            );
+        }
+    }
+    assert!(screen.contains("PRIVACY"));
+    screen
+}
+
+#[test]
+fn privacy_mode_80x24() {
+    insta::assert_snapshot!(privacy_screen((80, 24)));
+}
+
+#[test]
+fn privacy_mode_list_80x24() {
+    let mut s = loaded(250, (80, 24));
+    press(&mut s, KeyCode::Char('P'));
+    insta::assert_snapshot!(render(&s));
+}
+
+#[test]
+fn privacy_mode_60x20() {
+    insta::assert_snapshot!(privacy_screen((60, 20)));
+}
+
+#[test]
+fn privacy_mode_160x45() {
+    insta::assert_snapshot!(privacy_screen((160, 45)));
+}

@@ -214,6 +214,12 @@ impl Jobs {
                 tokio::time::sleep(after).await;
                 let _ = tx.send(Msg::MergeTick { generation });
             })))),
+            Subscription::IdleTimer { round, after } => {
+                Some(Running::Task(Task(tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = tx.send(Msg::IdleTick { round });
+                }))))
+            }
             Subscription::Player {
                 session,
                 key,

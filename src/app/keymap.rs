@@ -56,6 +56,10 @@ pub enum Action {
     NextFollowUp,
     SortNext,
     SortFlip,
+    /// Privacy mode on or off.
+    Privacy,
+    /// In privacy mode: show (or hide again) the open call's transcript.
+    Reveal,
 }
 
 /// Where a binding applies.
@@ -372,6 +376,14 @@ pub static BINDINGS: &[Binding] = &[
         [(KeyCode::Char('O'), SHIFT), (KeyCode::Char('O'), NONE)]
     ),
     b!(
+        "P",
+        Context::Global,
+        Action::Privacy,
+        "privacy mode: names and numbers masked, no transcripts",
+        false,
+        [(KeyCode::Char('P'), SHIFT), (KeyCode::Char('P'), NONE)]
+    ),
+    b!(
         "Space",
         LIST,
         Action::Select,
@@ -529,6 +541,14 @@ pub static BINDINGS: &[Binding] = &[
         "stop playing and close the player",
         false,
         [(KeyCode::Char('x'), NONE)]
+    ),
+    b!(
+        "R",
+        DETAIL,
+        Action::Reveal,
+        "privacy mode: show or hide this call's transcript",
+        false,
+        [(KeyCode::Char('R'), SHIFT), (KeyCode::Char('R'), NONE)]
     ),
 ];
 

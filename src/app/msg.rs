@@ -61,6 +61,11 @@ pub enum Msg {
     MergeTick {
         generation: u64,
     },
+    /// The idle timer of round `round` came due: privacy mode turns on if no key was pressed
+    /// for `[ui] privacy_idle_secs`.
+    IdleTick {
+        round: u64,
+    },
     Http {
         provider: ProviderId,
         notice: HttpNotice,
@@ -183,6 +188,9 @@ pub enum Subscription {
         path: std::path::PathBuf,
         who: String,
     },
+    /// Sends [`Msg::IdleTick`] once, `after` from when it starts: when privacy mode is due to
+    /// turn on by itself. Asked for only while it is off and an idle time is configured.
+    IdleTimer { round: u64, after: Duration },
 }
 
 /// Identifies a subscription: the same key is the same running task.
@@ -192,6 +200,7 @@ pub enum SubKey {
     MergeTimer { generation: u64, round: u64 },
     Player { session: u64 },
     Store,
+    IdleTimer { round: u64 },
 }
 
 impl Subscription {
@@ -211,6 +220,7 @@ impl Subscription {
             },
             Subscription::Player { session, .. } => SubKey::Player { session: *session },
             Subscription::Store { .. } => SubKey::Store,
+            Subscription::IdleTimer { round, .. } => SubKey::IdleTimer { round: *round },
         }
     }
 }

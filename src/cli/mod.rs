@@ -73,6 +73,10 @@ pub struct Cli {
     /// Show times in UTC instead of the local time zone.
     #[arg(long, global = true)]
     pub utc: bool,
+    /// Privacy mode: names as initials and phone numbers as their last two digits in every view
+    /// and in printed output, transcripts hidden (the TUI starts with it on; `P` toggles it).
+    #[arg(long, global = true)]
+    pub redact: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -395,6 +399,8 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         Some(Command::DemoServer) => return demo::serve().await,
         // The store alone: no provider is asked, no demo started.
         Some(Command::Triage { command }) if !matches!(command, TriageCommand::Mark(_)) => {
+            let cfg = load_config(&cli).ok().flatten();
+            crate::privacy::set_redacting(cli.redact || cfg.is_some_and(|c| c.ui.privacy));
             return triage::local(command, triage_tz(&cli));
         }
         None => require_terminal()?,
@@ -402,6 +408,8 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
     }
     let (cfg, demo) = config_or_demo(&cli).await?;
     let tz = tz(&cli, &cfg);
+    let redact = cli.redact || cfg.ui.privacy;
+    crate::privacy::set_redacting(redact);
     let demo_note = |what: &str| {
         if demo.is_some() {
             out::note(format!("no config file; {what}"));
@@ -418,6 +426,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
                 demo: demo.is_some(),
                 config_path: path.map(|p| p.display().to_string()),
                 tz,
+                redact,
             };
             tui(&cfg, screen, started).await?;
             Ok(ExitCode::from(exit::OK))
@@ -470,6 +479,8 @@ struct Screen {
     /// The config file read (`None` for the demo).
     config_path: Option<String>,
     tz: TimeZoneSetting,
+    /// Privacy mode from the start (`--redact`, `[ui] privacy`).
+    redact: bool,
 }
 
 async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<()> {
@@ -493,6 +504,7 @@ async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<(
     let mut state = State::new(entries, screen.demo, screen.tz);
     state.page_size = cfg.http.page_size;
     state.max_list_calls = cfg.ui.max_list_calls;
+    state.privacy = crate::app::state::PrivacyState::new(screen.redact, cfg.ui.privacy_idle_secs);
     state.config_path = screen.config_path;
     state.save_dir = crate::audio::save_dir();
     // The demo's triage goes to a store of its own that lasts as long as the demo (its

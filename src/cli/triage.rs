@@ -127,9 +127,11 @@ fn account_text(a: &Account) -> String {
 }
 
 impl TriageOut {
+    /// Entry `e` as printed: its caller's name and number, the summary and the note masked
+    /// under `--redact`.
     fn new(e: &Entry) -> TriageOut {
         let c = e.snapshot.as_ref();
-        TriageOut {
+        let out = TriageOut {
             kind: e.call.account.kind.as_str(),
             account: account_text(&e.call.account),
             scope: c.and_then(|c| clean(&c.scope)),
@@ -150,6 +152,21 @@ impl TriageOut {
             updated_at: rfc3339(e.updated_at),
             updated_by: sanitize(&e.updated_by).into_owned(),
             version: e.version,
+        };
+        if !crate::privacy::redacting() {
+            return out;
+        }
+        let names: Vec<&str> = c
+            .and_then(|c| c.caller_name.as_deref())
+            .into_iter()
+            .collect();
+        let text = |s: &str| crate::privacy::mask_text(s, &names);
+        TriageOut {
+            caller_name: c.and_then(|c| crate::privacy::name_opt(c.caller_name.as_deref())),
+            caller_number: c.and_then(|c| crate::privacy::phone_opt(c.caller_number.as_deref())),
+            summary: c.and_then(|c| c.summary.as_deref()).map(text),
+            note: text(&e.note),
+            ..out
         }
     }
 
@@ -363,11 +380,18 @@ fn calls_table(entries: &[&Entry], tz: TimeZoneSetting) -> String {
             let c = e.snapshot.as_ref();
             let name = c.and_then(|c| c.caller_name.as_deref());
             let number = c.and_then(|c| c.caller_number.as_deref());
+            let on = crate::privacy::redacting();
+            let (n, p) = (crate::privacy::name, crate::privacy::phone);
             let caller = match (name, number) {
-                (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
-                (Some(n), None) => sanitize(n).into_owned(),
-                (None, Some(p)) => sanitize(p).into_owned(),
+                (Some(a), Some(b)) => format!("{} {}", n(a, on), p(b, on)),
+                (Some(a), None) => n(a, on).into_owned(),
+                (None, Some(b)) => p(b, on).into_owned(),
                 (None, None) => "—".into(),
+            };
+            let note = if on {
+                crate::privacy::mask_text(&e.note, &name.into_iter().collect::<Vec<_>>())
+            } else {
+                e.note.clone()
             };
             vec![
                 e.mark.as_str().to_string(),
@@ -378,7 +402,7 @@ fn calls_table(entries: &[&Entry], tz: TimeZoneSetting) -> String {
                 fit(&sanitize(&e.tags.join(" ")), MAX_TAGS_WIDTH),
                 format_time(Some(e.updated_at), tz),
                 sanitize(&e.updated_by).into_owned(),
-                note_line(&e.note),
+                note_line(&note),
             ]
         })
         .collect();

@@ -64,6 +64,11 @@ pub struct UiConfig {
     /// The most calls one list holds (`G`, `list --all`): paging stops there with a sentence.
     #[serde(deserialize_with = "numbers::max_list_calls")]
     pub max_list_calls: usize,
+    /// Privacy mode from the start (as `--redact`): names and numbers masked, transcripts hidden.
+    pub privacy: bool,
+    /// Privacy mode turns on by itself after this many seconds without a key press (0: never).
+    #[serde(deserialize_with = "numbers::privacy_idle")]
+    pub privacy_idle_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -89,6 +94,8 @@ impl Default for UiConfig {
         UiConfig {
             time_zone: TimeZoneSetting::Local,
             max_list_calls: crate::model::DEFAULT_MAX_LIST_CALLS,
+            privacy: false,
+            privacy_idle_secs: 0,
         }
     }
 }

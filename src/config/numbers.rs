@@ -107,6 +107,7 @@ ranged! {
     max_rate_limit_wait: u64 = "max_rate_limit_wait_secs" in 0 to 3600 " seconds";
     page_size: u32 = "page_size" in 1 to 1000 "";
     max_list_calls: usize = "max_list_calls" in 1 to 1000000 " calls";
+    privacy_idle: u64 = "privacy_idle_secs" in 0 to 86400 " seconds";
 }
 
 #[cfg(test)]
@@ -116,7 +117,7 @@ mod tests {
 
     /// The section a ranged key lives in.
     fn section(key: &str) -> &'static str {
-        if key == "max_list_calls" {
+        if key == "max_list_calls" || key == "privacy_idle_secs" {
             "ui"
         } else {
             "http"
@@ -188,6 +189,7 @@ mod tests {
             ("max_rate_limit_wait_secs", d.http.max_rate_limit_wait_secs),
             ("page_size", u64::from(d.http.page_size)),
             ("max_list_calls", d.ui.max_list_calls as u64),
+            ("privacy_idle_secs", d.ui.privacy_idle_secs),
         ];
         assert_eq!(defaults.len(), NUMBER_RANGES.len());
         for (r, (key, default)) in NUMBER_RANGES.iter().zip(defaults) {

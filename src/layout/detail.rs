@@ -27,6 +27,33 @@ pub struct DetailLayout {
     pub turn_lines: Vec<(usize, usize)>,
     /// The triage it shows (its stamp): a mark, note or history change lays it out again.
     pub triage_stamp: u64,
+    /// What privacy mode masked and hid in it.
+    pub privacy: Privacy,
+}
+
+/// What privacy mode does to the pane: names and numbers masked, the transcript hidden (until
+/// revealed for this call).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Privacy {
+    pub mask: bool,
+    pub hide_transcript: bool,
+}
+
+/// Free text as the pane shows it: masked in privacy mode (the call's names, numbers,
+/// addresses), else as sent (sanitized where drawn).
+fn text_of(p: &Mask<'_>, s: &str) -> String {
+    if p.on {
+        crate::privacy::mask_text(s, &p.names)
+    } else {
+        s.to_string()
+    }
+}
+
+/// Privacy mode's masking while one detail is laid out.
+struct Mask<'a> {
+    on: bool,
+    /// The names masked wherever they appear in free text.
+    names: Vec<&'a str>,
 }
 
 /// What the pane shows of the call's triage.
@@ -71,6 +98,7 @@ pub struct Request<'a> {
     pub query: &'a str,
     pub tz: TimeZoneSetting,
     pub triage: Option<TriageView<'a>>,
+    pub privacy: Privacy,
 }
 
 /// Builds the pane's lines.
@@ -83,20 +111,39 @@ pub fn build(r: Request<'_>) -> DetailLayout {
         query,
         tz,
         triage,
+        privacy,
     } = r;
     let provider = sanitize(provider).into_owned();
+    let mask = Mask {
+        on: privacy.mask,
+        names: d
+            .call
+            .caller_name
+            .iter()
+            .chain(&d.handled_by)
+            .map(String::as_str)
+            .collect(),
+    };
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut matches = Vec::new();
-    header(&mut out, d, tz);
-    summaries(&mut out, d, width);
+    header(&mut out, d, tz, &mask);
+    summaries(&mut out, d, width, &mask);
     let triage_stamp = triage.as_ref().map_or(0, |t| t.stamp);
     if let Some(t) = triage {
-        triage_section(&mut out, &t, width, tz);
+        triage_section(&mut out, &t, width, tz, &mask);
     }
-    let (transcript_line, turn_lines) =
-        transcript_section(&mut out, &mut matches, d, &provider, width, query);
+    let (transcript_line, turn_lines) = if privacy.hide_transcript {
+        heading(&mut out, "Transcript".into(), width);
+        out.push(Line::styled(
+            crate::privacy::TRANSCRIPT_HIDDEN,
+            theme::warn(),
+        ));
+        (out.len() - 1, Vec::new())
+    } else {
+        transcript_section(&mut out, &mut matches, d, &provider, width, query)
+    };
     recording(&mut out, &d.recording, &provider, width);
-    fields(&mut out, &d.call.fields, width, tz);
+    fields(&mut out, &d.call.fields, width, tz, &mask);
     DetailLayout {
         generation,
         width,
@@ -106,6 +153,7 @@ pub fn build(r: Request<'_>) -> DetailLayout {
         transcript_line,
         turn_lines,
         triage_stamp,
+        privacy,
     }
 }
 
@@ -116,6 +164,7 @@ fn triage_section(
     t: &TriageView<'_>,
     width: u16,
     tz: TimeZoneSetting,
+    mask: &Mask<'_>,
 ) {
     heading(out, "Triage".into(), width);
     match t.entry {
@@ -142,7 +191,7 @@ fn triage_section(
             ));
             out.push(Line::from(facts));
             if !e.note.is_empty() {
-                wrapped(out, &e.note, width, Style::new());
+                wrapped(out, &text_of(mask, &e.note), width, Style::new());
             }
         }
         _ => out.push(Line::styled(
@@ -167,7 +216,10 @@ fn triage_section(
     for h in &t.history[t.history.len() - shown..] {
         let change = match h.field.as_str() {
             "note" if h.new.is_empty() => "note removed".to_string(),
-            "note" => format!("note: {}", h.new.lines().next().unwrap_or_default()),
+            "note" => format!(
+                "note: {}",
+                text_of(mask, h.new.lines().next().unwrap_or_default())
+            ),
             _ => format!("{}: {} → {}", h.field, h.old, h.new),
         };
         let line = format!("  {} {} {}", format_time(Some(h.at), tz), h.who, change);
@@ -177,14 +229,17 @@ fn triage_section(
 }
 
 /// Who called, when, how long, how it went, and what the vendor warned about.
-fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting) {
+fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting, mask: &Mask<'_>) {
     let c = &d.call;
-    let name = c
-        .caller_name
-        .as_deref()
-        .map(sanitize)
-        .map(|s| s.into_owned());
+    let name = c.caller_name.as_deref().map(|n| {
+        if mask.on {
+            crate::privacy::mask_name(n)
+        } else {
+            sanitize(n).into_owned()
+        }
+    });
     let number = match (&c.caller_number, c.purged) {
+        (Some(n), _) if mask.on => crate::privacy::mask_phone(n),
         (Some(n), _) => sanitize(n).into_owned(),
         (None, true) => "number purged".to_string(),
         (None, false) => "no number".to_string(),
@@ -213,9 +268,13 @@ fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting) {
     ];
     for (k, v) in labelled {
         if let Some(v) = v {
+            let v = match k {
+                "handled by" if mask.on => crate::privacy::mask_name(v),
+                _ => sanitize(&text_of(mask, v)).into_owned(),
+            };
             out.push(Line::from(vec![
                 Span::styled(format!("{k}: "), theme::dim()),
-                Span::raw(sanitize(v).into_owned()),
+                Span::raw(v),
             ]));
         }
     }
@@ -232,22 +291,25 @@ fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting) {
         ));
     }
     for w in &d.warnings {
-        out.push(Line::styled(format!("⚠ {}", sanitize(w)), theme::warn()));
+        out.push(Line::styled(
+            format!("⚠ {}", sanitize(&text_of(mask, w))),
+            theme::warn(),
+        ));
     }
 }
 
 /// The main summary, then the ones in further languages.
-fn summaries(out: &mut Vec<Line<'static>>, d: &CallDetail, width: u16) {
+fn summaries(out: &mut Vec<Line<'static>>, d: &CallDetail, width: u16, mask: &Mask<'_>) {
     if d.call.summary.is_none() && d.other_summaries.is_empty() {
         return;
     }
     heading(out, "Summary".into(), width);
     if let Some(s) = &d.call.summary {
-        wrapped(out, s, width, Style::new());
+        wrapped(out, &text_of(mask, s), width, Style::new());
     }
     for (lang, s) in &d.other_summaries {
         out.push(Line::styled(format!("[{}]", sanitize(lang)), theme::dim()));
-        wrapped(out, s, width, Style::new());
+        wrapped(out, &text_of(mask, s), width, Style::new());
     }
 }
 
@@ -322,6 +384,7 @@ fn fields(
     fields: &[(String, String)],
     width: u16,
     tz: TimeZoneSetting,
+    mask: &Mask<'_>,
 ) {
     if fields.is_empty() {
         return;
@@ -337,6 +400,11 @@ fn fields(
         let key = sanitize(k);
         let pad = " ".repeat(kw.saturating_sub(crate::display::width(&key)));
         let value = crate::display::field_value(v, tz).into_owned();
+        let value = if mask.on {
+            crate::privacy::mask_field(k, &value, &mask.names)
+        } else {
+            value
+        };
         let avail = (width as usize).saturating_sub(kw + 2).max(8);
         for (i, l) in textwrap::wrap(&value, avail).iter().enumerate() {
             let lead = if i == 0 {

@@ -18,6 +18,13 @@ pub fn demo_badge() -> Style {
         .bg(Color::Yellow)
         .add_modifier(Modifier::BOLD)
 }
+/// The title bar's marker while privacy mode is on.
+pub fn privacy_badge() -> Style {
+    Style::new()
+        .fg(Color::White)
+        .bg(Color::Magenta)
+        .add_modifier(Modifier::BOLD)
+}
 pub fn dim() -> Style {
     Style::new().fg(Color::DarkGray)
 }

@@ -6,11 +6,12 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use crate::app::state::list::LIVE_REFRESH;
-use crate::app::state::{CallList, Focus, State};
+use crate::app::state::{CallList, Focus, Source, State};
 use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
 use crate::layout::theme;
 use crate::model::Call;
 use crate::model::sort::SortColumn;
+use crate::privacy;
 
 /// "page 3 of 14 · 57 of 280": where the cursor is among what the server has.
 pub fn position_text(list: &CallList) -> String {
@@ -33,11 +34,13 @@ pub fn position_text(list: &CallList) -> String {
     }
 }
 
-fn caller(c: &Call) -> String {
+fn caller(c: &Call, masked: bool) -> String {
+    let name = |n| privacy::name(n, masked);
+    let phone = |p| privacy::phone(p, masked);
     match (&c.caller_name, &c.caller_number) {
-        (Some(n), Some(p)) => format!("{} {}", sanitize(n), sanitize(p)),
-        (Some(n), None) => sanitize(n).into_owned(),
-        (None, Some(p)) => sanitize(p).into_owned(),
+        (Some(n), Some(p)) => format!("{} {}", name(n), phone(p)),
+        (Some(n), None) => name(n).into_owned(),
+        (None, Some(p)) => phone(p).into_owned(),
         (None, None) if c.purged => "(purged)".to_string(),
         (None, None) => "(unknown)".to_string(),
     }
@@ -80,15 +83,36 @@ pub fn title_text(state: &State) -> String {
     title(state).to_string()
 }
 
+/// The source's name as the title shows it: in privacy mode, the parent's name (a patient's,
+/// an agent's) as initials.
+fn source_name(state: &State, s: &Source) -> String {
+    let Some(scope) = s.scope.as_ref().filter(|_| state.privacy.on) else {
+        return sanitize(&s.scope_name).into_owned();
+    };
+    let e = state.provider(s.provider);
+    let name = e
+        .scopes
+        .items
+        .iter()
+        .find(|x| &x.id == scope)
+        .or(e.info.pinned_scope.as_ref().filter(|p| &p.id == scope))
+        .map(|x| x.name.as_str())
+        .filter(|n| !n.trim().is_empty() && s.scope_name.contains(*n));
+    match name {
+        Some(n) => sanitize(&s.scope_name.replace(n, &privacy::mask_name(n))).into_owned(),
+        None => privacy::mask_name(&s.scope_name),
+    }
+}
+
 /// The top border: the source, where the cursor is (or the Live view's timing), loading.
 fn title(state: &State) -> Line<'static> {
     let l = &state.list;
     let name = match crate::app::update::merged_title(state) {
         Some((title, _)) => sanitize(&title).into_owned(),
-        None => l.source.as_ref().map_or_else(
-            || "Calls".to_string(),
-            |s| sanitize(&s.scope_name).into_owned(),
-        ),
+        None => l
+            .source
+            .as_ref()
+            .map_or_else(|| "Calls".to_string(), |s| source_name(state, s)),
     };
     let mut spans = vec![Span::styled(format!(" {name} "), theme::bold())];
     let live = l.is_live();
@@ -301,12 +325,13 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
             t
         }
     };
+    let masked = state.privacy.on;
     let rows = calls().enumerate().map(|(k, c)| {
         let mut cells = vec![Cell::from(triage_cell(state, c))];
         if merged {
             cells.push(Cell::from(origin(k)));
         }
-        cells.extend([Cell::from(time(c)), Cell::from(caller(c))]);
+        cells.extend([Cell::from(time(c)), Cell::from(caller(c, masked))]);
         if show_dir {
             cells.push(Cell::from(c.direction.map_or("", |d| d.short())));
         }
@@ -317,7 +342,14 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         cells.push(Cell::from(
             c.summary
                 .as_deref()
-                .map(|s| sanitize(s).into_owned())
+                .map(|s| {
+                    privacy::text(
+                        s,
+                        &c.caller_name.as_deref().into_iter().collect::<Vec<_>>(),
+                        masked,
+                    )
+                    .into_owned()
+                })
                 .unwrap_or_default(),
         ));
         let row = Row::new(cells);

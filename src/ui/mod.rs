@@ -49,6 +49,10 @@ fn draw_title(f: &mut Frame, area: Rect, state: &State) {
             theme::demo_badge(),
         ));
     }
+    if state.privacy.on {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(" PRIVACY (P) ", theme::privacy_badge()));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

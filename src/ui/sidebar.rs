@@ -71,7 +71,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         let search = &state.provider(p).scopes.search;
         if !search.is_empty() && lines.len() < h {
             lines.push(Line::styled(
-                format!(" search: {}", sanitize(search)),
+                format!(
+                    " search: {}",
+                    crate::privacy::name(search, state.privacy.on)
+                ),
                 theme::warn(),
             ));
         }
@@ -158,7 +161,13 @@ fn scope_line(state: &State, p: ProviderId, j: usize, w: usize) -> Line<'static>
     }
     Line::from(vec![
         Span::raw("   "),
-        Span::styled(truncate(&sanitize(&s.name), w.saturating_sub(3)), style),
+        Span::styled(
+            truncate(
+                &crate::privacy::name(&s.name, state.privacy.on),
+                w.saturating_sub(3),
+            ),
+            style,
+        ),
     ])
 }
 

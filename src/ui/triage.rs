@@ -92,10 +92,17 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         .enumerate()
         .map(|(k, e)| {
             let snap = e.snapshot.as_ref();
+            let masked = state.privacy.on;
+            let names: Vec<&str> = snap
+                .and_then(|c| c.caller_name.as_deref())
+                .into_iter()
+                .collect();
             let caller = snap
                 .map(|c| {
                     let name = c.caller_name.as_deref().unwrap_or_default();
                     let number = c.caller_number.as_deref().unwrap_or_default();
+                    let name = crate::privacy::name(name, masked);
+                    let number = crate::privacy::phone(number, masked);
                     sanitize(format!("{name} {number}").trim()).into_owned()
                 })
                 .unwrap_or_default();
@@ -103,6 +110,7 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 Some(l) if !l.is_empty() => format!("✎ {l}"),
                 _ => snap.and_then(|c| c.summary.clone()).unwrap_or_default(),
             };
+            let text = crate::privacy::text(&text, &names, masked).into_owned();
             let row = Row::new(vec![
                 Cell::from(format!(" {}", e.mark.symbol())),
                 Cell::from(format_time(

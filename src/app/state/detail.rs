@@ -2,7 +2,7 @@
 //! lines — a cache owned here, keyed by the detail's generation, the width and the search.
 
 use super::ReqId;
-use crate::layout::detail::DetailLayout;
+use crate::layout::detail::{DetailLayout, Privacy};
 use crate::model::{CallDetail, CallKey};
 
 /// Transcript search inside the detail pane.
@@ -40,13 +40,14 @@ impl DetailPane {
     }
 
     /// Whether the laid-out lines are those of the current detail at `width` for the current
-    /// search.
-    pub fn layout_fits(&self, width: u16, triage_stamp: u64) -> bool {
+    /// search, triage and privacy mode.
+    pub fn layout_fits(&self, width: u16, triage_stamp: u64, privacy: Privacy) -> bool {
         self.layout.as_ref().is_some_and(|l| {
             l.generation == self.generation
                 && l.width == width
                 && l.query == self.search.query
                 && l.triage_stamp == triage_stamp
+                && l.privacy == privacy
         })
     }
 }

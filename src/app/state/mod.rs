@@ -4,12 +4,14 @@
 pub mod detail;
 pub mod list;
 pub mod player;
+pub mod privacy;
 pub mod providers;
 pub mod triage;
 
 pub use detail::{DetailPane, Search};
 pub use list::{CallList, ListFilter, LiveMode, MergedList, Paging, Rows, Source, Viewport};
 pub use player::PlayerPane;
+pub use privacy::PrivacyState;
 pub use providers::{ProviderEntry, Scopes, SidebarRow};
 pub use triage::{FollowUpsView, NoteEditor, TriageState};
 
@@ -97,6 +99,8 @@ pub struct State {
     /// First line of the help shown (it scrolls when taller than the screen).
     pub help_scroll: usize,
     pub status: Status,
+    /// Privacy mode (`P`, `--redact`): names and numbers masked, transcripts hidden.
+    pub privacy: PrivacyState,
     pub demo: bool,
     /// The config file read (`None` for the demo): errors and hints name it.
     pub config_path: Option<String>,
@@ -131,6 +135,7 @@ impl State {
             help: false,
             help_scroll: 0,
             status: Status::default(),
+            privacy: PrivacyState::default(),
             demo,
             config_path: None,
             time_zone,

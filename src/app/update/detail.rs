@@ -113,7 +113,11 @@ pub fn relayout_detail(state: &mut State) {
         return;
     };
     let stamp = state.triage.stamp;
-    if !d.layout_fits(width, stamp) {
+    let privacy = crate::layout::detail::Privacy {
+        mask: state.privacy.on,
+        hide_transcript: state.privacy.hides_transcript(d.key.as_ref()),
+    };
+    if !d.layout_fits(width, stamp, privacy) {
         let before = d.layout.as_ref().map_or(0, |l| l.lines.len());
         let provider = d.key.as_ref().map_or("", |k| {
             state
@@ -129,6 +133,7 @@ pub fn relayout_detail(state: &mut State) {
             query: &d.search.query,
             tz: state.time_zone,
             triage: triage_view(&state.triage, detail, stamp),
+            privacy,
         });
         if before > 0 && layout.lines.len() != before {
             d.scroll = d.scroll * layout.lines.len() / before;

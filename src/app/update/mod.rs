@@ -9,6 +9,7 @@ mod list;
 mod live;
 mod merged;
 mod player;
+mod privacy;
 mod sidebar;
 mod triage;
 
@@ -76,6 +77,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             result,
         } => merged::on_calls(state, generation, source, provider, result),
         Msg::MergeTick { generation } => merged::on_tick(state, generation),
+        Msg::IdleTick { round } => {
+            privacy::on_idle_tick(state, round);
+            Vec::new()
+        }
         Msg::Http { provider, notice } => {
             on_http(state, provider, notice);
             Vec::new()
@@ -86,13 +91,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 /// The long-lived tasks the state wants running now (the runtime starts and drops them to
-/// match): the Live view's next refresh while it is on screen.
+/// match): the Live view's next refresh while it is on screen, the player, the triage store,
+/// and the idle timer of privacy mode.
 pub fn subscriptions(state: &State) -> Vec<Subscription> {
     live::timer(state)
         .into_iter()
         .chain(merged::timer(state))
         .chain(player::subscription(state))
         .chain(triage::subscription(state))
+        .chain(privacy::idle_timer(state))
         .collect()
 }
 
@@ -149,6 +156,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    privacy::key_pressed(state);
     if state.triage.editor.is_some() {
         return triage::editor_key(state, key);
     }
@@ -179,6 +187,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Action::Suspend => vec![Effect::Suspend],
         Action::Live => live::toggle(state),
+        Action::Privacy => {
+            privacy::toggle(state);
+            Vec::new()
+        }
+        Action::Reveal => {
+            privacy::reveal(state);
+            Vec::new()
+        }
         Action::FocusNext | Action::FocusPrev => {
             cycle_focus(state, action == Action::FocusNext);
             Vec::new()
