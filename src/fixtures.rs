@@ -288,21 +288,29 @@ impl Provider for MemoryProvider {
         filter: &Filter,
         page: PageRequest,
     ) -> Result<Page<Call>, ProviderError> {
-        let matching: Vec<Call> = self
-            .calls
-            .iter()
-            .filter(|c| {
-                filter.matches_local(
-                    c,
-                    &Capabilities {
-                        server_filters: &[],
-                        ..self.caps.clone()
-                    },
-                )
-            })
-            .cloned()
-            .collect();
-        Ok(page_of(&matching, page))
+        let caps = Capabilities {
+            server_filters: &[],
+            ..self.caps.clone()
+        };
+        // Only the page's calls are copied (a list of 100,000 is paged through quickly).
+        let matching: Vec<&Call> = if filter.is_empty() {
+            self.calls.iter().collect()
+        } else {
+            self.calls
+                .iter()
+                .filter(|c| filter.matches_local(c, &caps))
+                .collect()
+        };
+        let mut p = page_of(&matching, page);
+        Ok(Page {
+            items: p.items.drain(..).cloned().collect(),
+            page: p.page,
+            page_size: p.page_size,
+            total_items: p.total_items,
+            total_pages: p.total_pages,
+            has_more: p.has_more,
+            unreadable: p.unreadable,
+        })
     }
     async fn get_call(&self, _: Option<&str>, id: &str) -> Result<CallDetail, ProviderError> {
         match self.calls.iter().find(|c| c.id == id) {
@@ -387,4 +395,132 @@ pub fn loaded_state(n: usize, size: (u16, u16)) -> crate::app::state::State {
     paging.total_pages = Some(n.div_ceil(100) as u32);
     s.sidebar_to(SidebarRow::Scope(id, 0));
     s
+}
+
+/// Runs `effects` to completion against in-memory `providers` (indexed by [`ProviderId`]), as
+/// the job runner would, feeding every answer back through `update` (benchmarks and harnesses;
+/// the player and the store are not run).
+pub fn drive(
+    state: &mut crate::app::state::State,
+    providers: &[Arc<dyn Provider>],
+    effects: Vec<crate::app::msg::Effect>,
+) {
+    use crate::app::msg::{Effect, Msg};
+    use crate::model::inbox::Ask;
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let p = |i: crate::model::ProviderId| providers.get(i.index()).cloned();
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = queue.pop_front() {
+        let msg = match effect {
+            Effect::LoadScopes {
+                req,
+                provider,
+                search,
+                page,
+            } => {
+                let Some(a) = p(provider) else { continue };
+                Msg::Scopes {
+                    req,
+                    provider,
+                    result: rt.block_on(a.list_scopes(search.as_deref(), page)),
+                }
+            }
+            Effect::LoadCalls {
+                req,
+                provider,
+                scope,
+                filter,
+                page,
+            } => {
+                let Some(a) = p(provider) else { continue };
+                Msg::Calls {
+                    req,
+                    result: rt.block_on(a.list_calls(scope.as_deref(), &filter, page)),
+                }
+            }
+            Effect::LoadMerged { generation, ask } => match ask {
+                Ask::Scopes { provider, page } => {
+                    let Some(a) = p(provider) else { continue };
+                    Msg::MergedScopes {
+                        generation,
+                        provider,
+                        result: rt.block_on(a.list_scopes(None, page)),
+                    }
+                }
+                Ask::Calls {
+                    source,
+                    provider,
+                    scope,
+                    filter,
+                    page,
+                } => {
+                    let Some(a) = p(provider) else { continue };
+                    Msg::MergedCalls {
+                        generation,
+                        source,
+                        provider,
+                        result: rt.block_on(a.list_calls(scope.as_deref(), &filter, page)),
+                    }
+                }
+            },
+            Effect::LoadDetail { req, key } => {
+                let Some(a) = p(key.provider) else { continue };
+                Msg::Detail {
+                    req,
+                    result: Box::new(rt.block_on(a.get_call(key.scope.as_deref(), &key.id))),
+                }
+            }
+            _ => continue,
+        };
+        queue.extend(crate::app::update::update(state, msg));
+    }
+}
+
+/// All calls with `n` calls loaded from five in-memory providers (their times interleaved), the
+/// cursor at the top: what the scale benchmarks and the memory harness measure.
+pub fn all_calls_state(
+    n: usize,
+    size: (u16, u16),
+) -> (crate::app::state::State, Vec<Arc<dyn Provider>>) {
+    use crate::app::state::{Focus, ProviderEntry, SidebarRow, State};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let names = ["welkin", "solum", "talkpilot", "voxeme", "allomia"];
+    let providers: Vec<Arc<dyn Provider>> = names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut p = MemoryProvider::new(name, n / names.len());
+            for c in &mut p.calls {
+                c.started_at = c.started_at.map(|t| t - Duration::minutes(7 * k as i64));
+            }
+            p.arc()
+        })
+        .collect();
+    let entries = providers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let info = crate::providers::describe(crate::model::ProviderId::new(i), p.as_ref());
+            ProviderEntry::new(info, Ok(()))
+        })
+        .collect();
+    let mut s = State::new(entries, true, crate::model::TimeZoneSetting::Utc);
+    s.now = fixed_now;
+    s.size = size;
+    s.focus = Focus::Sidebar;
+    s.sidebar_to(SidebarRow::AllCalls);
+    let key = |c| crate::app::msg::Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let enter = crate::app::msg::Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let e = crate::app::update::update(&mut s, enter);
+    drive(&mut s, &providers, e);
+    let e = crate::app::update::update(&mut s, key('G'));
+    drive(&mut s, &providers, e);
+    let e = crate::app::update::update(&mut s, key('g'));
+    drive(&mut s, &providers, e);
+    (s, providers)
 }

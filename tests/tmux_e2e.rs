@@ -30,8 +30,8 @@ fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
     for name in ["Solum Health", "TalkPilot", "Voxeme", "AlloMia"] {
         assert!(s.contains(name), "{name} missing:\n{s}");
     }
-    // Down to TalkPilot's second agent, open its calls.
-    t.keys(&["j", "j", "j", "j", "Enter"]);
+    // Down to TalkPilot's second agent (past "all agents"), open its calls.
+    t.keys(&["j", "j", "j", "j", "j", "Enter"]);
     let second = t.wait("the second agent's calls", |s| {
         s.contains("Front Desk Assistant · page 1 of") && s.contains("Summary")
     });
@@ -133,7 +133,8 @@ fn browse_solum_and_talkpilot(t: &Tmux, ui: &str) {
     t.wait_on(ui, "a Solum call", |s| {
         s.contains("── Summary") && s.contains("Solum Health does not offer recordings.")
     });
-    t.keys_to(ui, &["Tab", "j", "j", "Enter"]);
+    // TalkPilot, its "all agents", its first agent.
+    t.keys_to(ui, &["Tab", "j", "j", "j", "Enter"]);
     t.wait_on(ui, "Rezeption Bot's calls", |s| {
         s.contains("Rezeption Bot · page 1 of")
     });
@@ -145,7 +146,7 @@ fn browse_solum_and_talkpilot(t: &Tmux, ui: &str) {
 
 /// Voxeme: an account's call history, then its Live view refreshing by itself, and back.
 fn browse_voxeme_and_its_live_view(t: &Tmux, ui: &str) {
-    t.keys_to(ui, &["Tab", "j", "j", "j", "j", "Enter"]);
+    t.keys_to(ui, &["Tab", "j", "j", "j", "j", "j", "Enter"]);
     t.wait_on(ui, "a Voxeme account's calls", |s| {
         s.contains("Boston Downtown · page 1 of")
     });
@@ -171,7 +172,7 @@ fn browse_voxeme_and_its_live_view(t: &Tmux, ui: &str) {
 
 /// AlloMia: an organization's call with the transcript from its link.
 fn browse_allomia(t: &Tmux, ui: &str) {
-    t.keys_to(ui, &["BTab", "j", "j", "j", "j", "Enter"]);
+    t.keys_to(ui, &["BTab", "j", "j", "j", "j", "j", "Enter"]);
     t.wait_on(ui, "an AlloMia organization's calls", |s| {
         s.contains("AlloMia") && s.contains("Clinique") && s.contains("page 1 of")
     });

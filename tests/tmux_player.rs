@@ -31,7 +31,7 @@ fn play_seek_change_speed_jump_turns_and_save_in_tmux() {
     t.keys(&[&cmd, "Enter"]);
     t.wait("the first page of calls", |s| s.contains("page 1 of"));
     // Fold Welkin's patients, go to TalkPilot's second agent, open its first call.
-    t.keys(&["Tab", "h", "j", "j", "j", "j", "Enter"]);
+    t.keys(&["Tab", "h", "j", "j", "j", "j", "j", "Enter"]);
     t.wait("the agent's calls", |s| {
         s.contains("Front Desk Assistant · page 1 of")
     });

@@ -3,7 +3,7 @@
 mod support;
 
 use callbrowser::app::msg::{Effect, Msg};
-use callbrowser::app::state::Focus;
+use callbrowser::app::state::{Focus, SidebarRow};
 use callbrowser::app::update::{init, update};
 use callbrowser::fixtures::MemoryProvider;
 use callbrowser::model::{Page, PageRequest, ProviderId};
@@ -48,7 +48,7 @@ fn stale_answers_are_dropped() {
     let mut s = loaded(250, (160, 45));
     // Ask for a second agent's calls, then let the answer of an older request arrive.
     s.focus = Focus::Sidebar;
-    s.sidebar_cursor = 2; // the second agent
+    s.sidebar_to(SidebarRow::Scope(ProviderId::new(0), 1)); // the second agent
     let effects = key(&mut s, KeyCode::Enter);
     let [Effect::LoadCalls { req: current, .. }] = effects.as_slice() else {
         panic!("expected LoadCalls, got {effects:?}")
@@ -334,7 +334,7 @@ fn another_parents_calls_close_the_detail_of_the_last_one() {
 
     // Open the second agent's calls from the sidebar.
     s.focus = Focus::Sidebar;
-    s.sidebar_cursor = 2;
+    s.sidebar_to(SidebarRow::Scope(ProviderId::new(0), 1));
     press(&mut s, KeyCode::Enter);
     assert!(s.detail.key.is_none(), "the first agent's call stays open");
     assert!(s.detail.search.query.is_empty());

@@ -363,7 +363,7 @@ pub static BINDINGS: &[Binding] = &[
         "o",
         LIST,
         Action::SortNext,
-        "sort by the next column (time, duration, caller, status, provider, triage)",
+        "sort by the next column",
         false,
         [(KeyCode::Char('o'), NONE)]
     ),

@@ -373,8 +373,33 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
     let rest = inner.width.saturating_sub(fixed);
     let caller_w = (rest / 2).clamp(rest.min(18), 36);
-    // The sorted column's header carries ▼ or ▲.
-    let sort = l.sort;
+    let widths = Widths {
+        provider: merged.then_some(provider_w),
+        time: time_w,
+        caller: caller_w,
+        dir: show_dir,
+        status: status_w,
+    };
+    let (widths, header) = columns(l.sort, &widths);
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme::dim()))
+        .column_spacing(1);
+    f.render_widget(table, inner);
+}
+
+/// The widths of the table's columns that vary.
+struct Widths {
+    /// The provider column (merged lists).
+    provider: Option<u16>,
+    time: u16,
+    caller: u16,
+    /// Whether the direction column is shown.
+    dir: bool,
+    status: u16,
+}
+
+/// The columns' widths and headers; the sorted column's header carries ▼ or ▲.
+fn columns(sort: crate::model::sort::Sort, w: &Widths) -> (Vec<Constraint>, Vec<String>) {
     let head = |name: &str, col: SortColumn| {
         let arrow = if sort.is_natural() {
             ""
@@ -385,22 +410,22 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     };
     let mut widths = vec![Constraint::Length(3)];
     let mut header = vec![head("", SortColumn::Triage)];
-    if merged {
-        widths.push(Constraint::Length(provider_w));
+    if let Some(p) = w.provider {
+        widths.push(Constraint::Length(p));
         header.push(head("Provider", SortColumn::Provider));
     }
-    widths.extend([Constraint::Length(time_w), Constraint::Length(caller_w)]);
+    widths.extend([Constraint::Length(w.time), Constraint::Length(w.caller)]);
     header.extend([
         head("Time", SortColumn::Time),
         head("Caller", SortColumn::Caller),
     ]);
-    if show_dir {
+    if w.dir {
         widths.push(Constraint::Length(3));
         header.push("Dir".to_string());
     }
     widths.extend([
         Constraint::Length(7),
-        Constraint::Length(status_w),
+        Constraint::Length(w.status),
         Constraint::Fill(1),
     ]);
     let dur = head("Dur", SortColumn::Duration);
@@ -409,8 +434,5 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         head("Status", SortColumn::Status),
         "Summary".to_string(),
     ]);
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(theme::dim()))
-        .column_spacing(1);
-    f.render_widget(table, inner);
+    (widths, header)
 }

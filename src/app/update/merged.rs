@@ -123,10 +123,16 @@ pub(super) fn refilter_with(state: &mut State, text: &str) {
 /// row while `G` follows the end.
 fn target(state: &State) -> usize {
     let l = &state.list;
-    if l.paging.follow_end {
-        return usize::MAX;
-    }
-    l.view.cursor + state.areas().list_rows() + 100
+    let want = if l.paging.follow_end {
+        usize::MAX
+    } else {
+        l.view.cursor + state.areas().list_rows() + 100
+    };
+    // A list holds at most `max_list_calls` calls, merged or not.
+    let room = state
+        .max_list_calls
+        .saturating_sub(l.rows.calls.len() - l.rows.visible.len());
+    want.min(room)
 }
 
 /// Gives the list the calls the merge has for it, up to what it wants, and asks for the pages
