@@ -356,3 +356,38 @@ async fn sorting_and_paging_the_merged_list() {
     let zero = cli_support::run(&cfg, &["list", "--limit", "0"]).await;
     assert_eq!(zero.code, Some(2), "{}", zero.err);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_without_a_provider_asks_every_provider_and_says_where() {
+    let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cli_support::write_config(dir.path(), &demo.config_toml());
+    let list = cli_support::run(&cfg, &["list", "--limit", "10", "--format", "json"]).await;
+    let doc: Value = serde_json::from_str(&list.out).unwrap();
+    // A call of the second provider in the merged list, shown without naming it.
+    let call = doc["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["provider"] != doc["calls"][0]["provider"])
+        .unwrap();
+    let id = call["id"].as_str().unwrap();
+    let show = cli_support::run(&cfg, &["show", id, "--format", "json"]).await;
+    assert!(show.ok(), "{}", show.err);
+    let provider = call["provider"].as_str().unwrap();
+    assert!(
+        show.err.contains(&format!("found at {provider}")),
+        "{}",
+        show.err
+    );
+    let shown: Value = serde_json::from_str(&show.out).unwrap();
+    assert_eq!(shown["provider"], provider);
+    let none = cli_support::run(&cfg, &["show", "no-such-call"]).await;
+    assert_eq!(none.code, Some(1));
+    assert!(
+        none.err
+            .contains("no provider has call no-such-call (asked all 5"),
+        "{}",
+        none.err
+    );
+}

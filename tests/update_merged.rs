@@ -188,3 +188,34 @@ fn snapshots_of_all_calls() {
     press(&mut s, KeyCode::Enter);
     insta::assert_snapshot!("all_calls_filtered_100x30", render(&s));
 }
+
+#[test]
+fn b_hides_the_sidebar_and_the_detail_says_when_the_cursor_left_its_call() {
+    let mut s = two((160, 45));
+    open_all_calls(&mut s);
+    let list_w = s.areas().list.unwrap().width;
+    press(&mut s, KeyCode::Char('b'));
+    assert!(s.sidebar_hidden);
+    assert_eq!(s.areas().sidebar.width, 0);
+    assert!(
+        s.areas().list.unwrap().width > list_w,
+        "the list takes the room"
+    );
+    // Tab no longer stops in the hidden sidebar; h (back) shows it again.
+    press(&mut s, KeyCode::Tab);
+    assert_eq!(s.focus, Focus::List);
+    press(&mut s, KeyCode::Char('h'));
+    assert!(!s.sidebar_hidden);
+    assert_eq!(s.focus, Focus::Sidebar);
+    // Open a call, back to the list, move: the detail says it shows another call.
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Enter);
+    let id = s.detail.key.clone().unwrap().id;
+    assert!(
+        render(&s).contains(&format!(" id {id} ")),
+        "the id the CLI takes"
+    );
+    press(&mut s, KeyCode::Esc);
+    press(&mut s, KeyCode::Char('j'));
+    assert!(render(&s).contains("another call than the row under the cursor"));
+}

@@ -56,6 +56,7 @@ pub enum Action {
     NextFollowUp,
     SortNext,
     SortFlip,
+    ToggleSidebar,
     /// Privacy mode on or off.
     Privacy,
     /// In privacy mode: show (or hide again) the open call's transcript.
@@ -358,6 +359,14 @@ pub static BINDINGS: &[Binding] = &[
         "open the next follow-up (oldest first, across providers)",
         false,
         [(KeyCode::Char('F'), SHIFT), (KeyCode::Char('F'), NONE)]
+    ),
+    b!(
+        "b",
+        Context::Global,
+        Action::ToggleSidebar,
+        "hide or show the sidebar",
+        false,
+        [(KeyCode::Char('b'), NONE)]
     ),
     b!(
         "o",

@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::out::Out;
+use std::sync::Arc;
+
+use super::out::{Out, note};
 use super::{Format, ShowArgs, exit};
 use crate::config::Config;
 use crate::model::{CallDetail, PageRequest, TimeZoneSetting};
@@ -14,8 +16,13 @@ pub(super) async fn show(
     args: ShowArgs,
     tz: TimeZoneSetting,
 ) -> anyhow::Result<ExitCode> {
-    let p = super::provider(cfg, args.provider.as_deref()).await?;
-    let (_, d) = find_call(p.as_ref(), args.scope.as_deref(), &args.id).await?;
+    let (p, d) = if args.provider.is_none() && cfg.providers.len() > 1 {
+        find_anywhere(cfg, &args).await?
+    } else {
+        let p = super::provider(cfg, args.provider.as_deref()).await?;
+        let (_, d) = find_call(p.as_ref(), args.scope.as_deref(), &args.id).await?;
+        (p, d)
+    };
     let mut out = Out::new();
     match args.format {
         Format::Json => out.json(&ShowOut::new(p.name(), &d))?,
@@ -23,6 +30,58 @@ pub(super) async fn show(
     }
     out.flush()?;
     Ok(ExitCode::from(exit::OK))
+}
+
+/// Without `--provider`: every configured provider is asked at once; the call is shown when
+/// exactly one has it (stderr says which), and it is an error that names them when several do.
+async fn find_anywhere(
+    cfg: &Config,
+    args: &ShowArgs,
+) -> anyhow::Result<(Arc<dyn Provider>, CallDetail)> {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..cfg.providers.len() {
+        let (cfg, id, scope) = (cfg.clone(), args.id.clone(), args.scope.clone());
+        set.spawn(async move {
+            let built = crate::setup::build(&cfg, i, None).await;
+            let p = match built.map(|b| (b.info.label.clone(), b.provider)) {
+                Some((_, Ok(p))) => p,
+                Some((label, Err(why))) => return (i, Err(format!("{label}: {why}"))),
+                None => return (i, Err(format!("no provider {i}"))),
+            };
+            let found = find_call(p.as_ref(), scope.as_deref(), &id).await;
+            (i, found.map(|(_, d)| (p, d)).map_err(|e| e.to_string()))
+        });
+    }
+    let mut found: Vec<(usize, Arc<dyn Provider>, CallDetail)> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((i, Ok((p, d)))) => found.push((i, p, d)),
+            Ok((_, Err(why))) => failed.push(why),
+            Err(e) => failed.push(e.to_string()),
+        }
+    }
+    found.sort_by_key(|(i, _, _)| *i);
+    let id = crate::display::sanitize(&args.id);
+    match found.len() {
+        0 => anyhow::bail!(
+            "no provider has call {id} (asked all {}: {})",
+            cfg.providers.len(),
+            failed.join("; ")
+        ),
+        1 => {
+            let (_, p, d) = found.remove(0);
+            note(format!("found at {}", p.name()));
+            Ok((p, d))
+        }
+        _ => {
+            let names: Vec<String> = found.iter().map(|(_, p, _)| p.name().to_string()).collect();
+            anyhow::bail!(
+                "call {id} was found at {}: pass --provider to choose",
+                names.join(" and ")
+            )
+        }
+    }
 }
 
 /// Call `id` of `p` and the scope it was found under: `scope` when given, the pinned one, else

@@ -16,6 +16,8 @@ pub struct Screen {
     pub size: (u16, u16),
     pub detail_open: bool,
     pub detail_focused: bool,
+    /// The sidebar is hidden (`b`): the list and detail take the whole width.
+    pub sidebar_hidden: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +68,11 @@ pub fn areas(screen: Screen) -> Areas {
     let body = Rect::new(0, 1.min(h), w, body_h);
     let status = Rect::new(0, h.saturating_sub(2), w, 1.min(h));
     let hints = Rect::new(0, h.saturating_sub(1), w, 1.min(h));
-    let sidebar_w = (w / 5).clamp(20, 32).min(w / 2);
+    let sidebar_w = if screen.sidebar_hidden {
+        0
+    } else {
+        (w / 5).clamp(20, 32).min(w / 2)
+    };
     let sidebar = Rect::new(0, body.y, sidebar_w, body_h);
     let main = Rect::new(sidebar_w, body.y, w.saturating_sub(sidebar_w), body_h);
     let (list, detail) = if !screen.detail_open {
@@ -107,6 +113,7 @@ mod tests {
             size,
             detail_open,
             detail_focused,
+            sidebar_hidden: false,
         }
     }
 

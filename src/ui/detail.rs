@@ -15,27 +15,18 @@ use crate::layout::theme;
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let focused = state.focus == Focus::Detail;
     let d = &state.detail;
-    let mut title = vec![Span::styled(" Call ", theme::bold())];
-    if let Some(l) = &d.layout
-        && !d.search.query.is_empty()
-    {
-        let pos = d
-            .search
-            .current
-            .map_or("–".to_string(), |i| (i + 1).to_string());
-        title.push(Span::styled(
-            format!(
-                "· “{}” {pos}/{} ",
-                sanitize(&d.search.query),
-                l.matches.len()
-            ),
-            theme::warn(),
-        ));
-    }
-    let block = Block::default()
+    let title = title(state);
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme::border(focused))
         .title(Line::from(title));
+    // The id the command line takes (`callbrowser show ID`).
+    if let Some(k) = &d.key {
+        block = block.title_bottom(Line::styled(
+            format!(" id {} ", sanitize(&k.id)),
+            theme::dim(),
+        ));
+    }
     let mut inner = block.inner(area);
     f.render_widget(block, area);
     if let Some(p) = state.shown_player() {
@@ -117,4 +108,39 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             &mut sb,
         );
     }
+}
+
+/// The pane's title: the transcript search's position, and a warning when the list's cursor
+/// is on another call than the one shown.
+fn title(state: &State) -> Vec<Span<'static>> {
+    let d = &state.detail;
+    let mut title = vec![Span::styled(" Call ", theme::bold())];
+    if let Some(l) = &d.layout
+        && !d.search.query.is_empty()
+    {
+        let pos = d
+            .search
+            .current
+            .map_or("–".to_string(), |i| (i + 1).to_string());
+        title.push(Span::styled(
+            format!(
+                "· “{}” {pos}/{} ",
+                sanitize(&d.search.query),
+                l.matches.len()
+            ),
+            theme::warn(),
+        ));
+    }
+    // The list's cursor moved to another call: the pane says it still shows the last one.
+    let under_cursor = match (state.list.selected(), state.list.selected_origin()) {
+        (Some(c), Some(p)) => Some(c.key(p)),
+        _ => None,
+    };
+    if d.key.is_some() && under_cursor.is_some() && d.key != under_cursor {
+        title.push(Span::styled(
+            "· another call than the row under the cursor (Enter opens that one) ",
+            theme::warn(),
+        ));
+    }
+    title
 }

@@ -19,7 +19,9 @@ use crate::layout::{Areas, theme};
 pub fn draw(f: &mut Frame, state: &State) {
     let a = state.areas();
     draw_title(f, a.title, state);
-    sidebar::draw(f, a.sidebar, state);
+    if a.sidebar.width > 0 {
+        sidebar::draw(f, a.sidebar, state);
+    }
     if let Some(r) = a.list {
         list::draw(f, r, state);
     }

@@ -81,6 +81,8 @@ pub struct Status {
 pub struct State {
     pub providers: Vec<ProviderEntry>,
     pub sidebar_cursor: usize,
+    /// The sidebar is hidden (`b`), for a wider list on a narrow terminal.
+    pub sidebar_hidden: bool,
     /// The provider whose calls the program opens on, until they are on screen.
     pub opening: Option<ProviderId>,
     pub list: CallList,
@@ -123,6 +125,7 @@ impl State {
         State {
             providers,
             sidebar_cursor: 0,
+            sidebar_hidden: false,
             opening: None,
             list: CallList::default(),
             detail: DetailPane::default(),
@@ -174,6 +177,7 @@ impl State {
             size: self.size,
             detail_open: self.detail.key.is_some(),
             detail_focused: self.focus == Focus::Detail,
+            sidebar_hidden: self.sidebar_hidden,
         }
     }
 

@@ -240,7 +240,10 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Open => return detail::open(state),
-        Action::Back => state.focus = Focus::Sidebar,
+        Action::Back => {
+            state.sidebar_hidden = false;
+            state.focus = Focus::Sidebar;
+        }
         Action::Filter => {
             state.input = Some((InputKind::Filter, Input::new(&state.list.filter.text)));
             return Vec::new();

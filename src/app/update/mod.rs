@@ -195,6 +195,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             privacy::reveal(state);
             Vec::new()
         }
+        Action::ToggleSidebar => {
+            state.sidebar_hidden = !state.sidebar_hidden;
+            if state.sidebar_hidden && state.focus == Focus::Sidebar {
+                state.focus = Focus::List;
+            }
+            relayout_detail(state);
+            list::keep_cursor_visible(state);
+            state.dirty = true;
+            return Vec::new();
+        }
         Action::FocusNext | Action::FocusPrev => {
             cycle_focus(state, action == Action::FocusNext);
             Vec::new()
@@ -266,10 +276,11 @@ fn on_help_key(state: &mut State, action: Option<Action>) {
 
 /// Tab / S-Tab: the next or previous pane (the detail pane only while a call is open).
 fn cycle_focus(state: &mut State, forward: bool) {
-    let order: &[Focus] = if state.detail.key.is_some() {
-        &[Focus::Sidebar, Focus::List, Focus::Detail]
-    } else {
-        &[Focus::Sidebar, Focus::List]
+    let order: &[Focus] = match (state.detail.key.is_some(), state.sidebar_hidden) {
+        (true, false) => &[Focus::Sidebar, Focus::List, Focus::Detail],
+        (false, false) => &[Focus::Sidebar, Focus::List],
+        (true, true) => &[Focus::List, Focus::Detail],
+        (false, true) => &[Focus::List],
     };
     let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
     let n = order.len();
