@@ -203,7 +203,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             relayout_detail(state);
             list::keep_cursor_visible(state);
             state.dirty = true;
-            return Vec::new();
+            Vec::new()
         }
         Action::FocusNext | Action::FocusPrev => {
             cycle_focus(state, action == Action::FocusNext);
