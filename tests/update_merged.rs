@@ -219,3 +219,59 @@ fn b_hides_the_sidebar_and_the_detail_says_when_the_cursor_left_its_call() {
     press(&mut s, KeyCode::Char('j'));
     assert!(render(&s).contains("another call than the row under the cursor"));
 }
+
+#[test]
+fn r_keeps_the_cursor_on_its_call_and_a_failed_reload_keeps_the_rows() {
+    use callbrowser::app::msg::Msg;
+    use callbrowser::providers::ProviderError;
+    let mut s = loaded(250, (160, 45));
+    s.focus = Focus::List;
+    for _ in 0..5 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let on = s.list.selected().unwrap().id.clone();
+    let loaded = s.list.rows.calls.len();
+    let effects = key(&mut s, KeyCode::Char('r'));
+    let [Effect::LoadCalls { req, .. }] = effects.as_slice() else {
+        panic!("expected one LoadCalls, got {effects:?}")
+    };
+    let offline = ProviderError::Offline {
+        provider: "TalkPilot".into(),
+        cause: "connection refused".into(),
+    };
+    let _ = callbrowser::app::update::update(
+        &mut s,
+        Msg::Calls {
+            req: *req,
+            result: Err(offline),
+        },
+    );
+    assert_eq!(s.list.rows.calls.len(), loaded, "the loaded rows stay");
+    assert_eq!(s.list.selected().unwrap().id, on);
+    assert!(s.status.text.contains("reload failed"), "{:?}", s.status);
+    assert!(
+        s.list.paging.error.is_none(),
+        "a note, not the list's error"
+    );
+    // A reload that works keeps the cursor on the same call.
+    press(&mut s, KeyCode::Char('r'));
+    assert_eq!(s.list.selected().unwrap().id, on);
+    // All calls: the same after r.
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    for _ in 0..7 {
+        press(&mut s, KeyCode::Char('j'));
+    }
+    let on = (
+        s.list.selected_origin(),
+        s.list.selected().unwrap().id.clone(),
+    );
+    press(&mut s, KeyCode::Char('r'));
+    assert_eq!(
+        (
+            s.list.selected_origin(),
+            s.list.selected().unwrap().id.clone()
+        ),
+        on
+    );
+}

@@ -251,6 +251,8 @@ pub struct MergedList {
     pub left_out: Vec<String>,
     /// Bumped by each answer of a slow request's timer round.
     pub round: u64,
+    /// After `r`: the call the cursor was on, to put it back on when it comes again.
+    pub keep: Option<(ProviderId, String)>,
 }
 
 impl std::fmt::Debug for MergedList {
@@ -271,9 +273,21 @@ impl MergedList {
     }
 }
 
+/// What was on screen when `r` reloaded the list: shown again if the reload fails.
+#[derive(Debug)]
+pub struct Reload {
+    pub rows: Rows,
+    pub paging: Paging,
+    pub view: Viewport,
+    /// The call under the cursor, to keep the cursor on.
+    pub selected: Option<(ProviderId, String)>,
+}
+
 /// The call list.
 #[derive(Debug, Default)]
 pub struct CallList {
+    /// A reload under way (`r`): what to show again if it fails.
+    pub reloading: Option<Reload>,
     pub source: Option<Source>,
     /// A merged list (then `source` is `None`).
     pub merged: Option<MergedList>,
@@ -333,6 +347,7 @@ impl CallList {
     /// Starts over for a new source or server filter: nothing loaded, cursor at the top.
     pub fn reset(&mut self) {
         self.merged = None;
+        self.reloading = None;
         self.rows.clear();
         self.paging.restart();
         self.view = Viewport::default();

@@ -97,6 +97,38 @@ fn load_more_one(state: &mut State) -> Option<Effect> {
     })
 }
 
+/// `r`: the list again from its first page, the cursor kept on its call; if the reload fails,
+/// what was loaded stays on screen and the error is a note.
+fn reload(state: &mut State) -> Vec<Effect> {
+    let selected = selected_id(state);
+    if let Some(m) = &state.list.merged {
+        let only = m.only;
+        let effects = super::merged::open(state, only);
+        if let Some(m) = &mut state.list.merged {
+            m.keep = selected;
+        }
+        return effects;
+    }
+    let Some(source) = state.list.source.clone() else {
+        return Vec::new();
+    };
+    if source.live {
+        return select_source(state, source);
+    }
+    let l = &mut state.list;
+    let rows = std::mem::take(&mut l.rows);
+    let paging = std::mem::take(&mut l.paging);
+    let view = l.view;
+    let effects = select_source(state, source);
+    state.list.reloading = Some(super::super::state::list::Reload {
+        rows,
+        paging,
+        view,
+        selected,
+    });
+    effects
+}
+
 /// Pre-fetches the next page before the cursor reaches the end of what is loaded.
 fn maybe_prefetch(state: &mut State) -> Vec<Effect> {
     if state.list.merged.is_some() {
@@ -146,6 +178,9 @@ pub(super) fn on_calls(
             if !state.list.sort.is_natural() {
                 sort(state);
             }
+            if let Some(r) = state.list.reloading.take() {
+                restore_cursor(state, r.selected);
+            }
             let l = &mut state.list;
             let progress = PageProgress {
                 page: number,
@@ -180,6 +215,18 @@ pub(super) fn on_calls(
         }
         Err(e) => {
             let text = failed(state, id, &e);
+            if let Some(r) = state.list.reloading.take() {
+                // The reload failed: what was loaded stays, and the error is a note.
+                let l = &mut state.list;
+                l.rows = r.rows;
+                l.paging = r.paging;
+                l.view = r.view;
+                state.set_status(
+                    format!("reload failed, showing what was loaded before: {text}"),
+                    true,
+                );
+                return Vec::new();
+            }
             state.list.paging.error = Some(text);
             state.list.paging.follow_end = false;
             Vec::new()
@@ -260,16 +307,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             state.set_status("filter cleared", false);
             return effects;
         }
-        Action::Refresh => {
-            if let Some(m) = &state.list.merged {
-                let only = m.only;
-                return super::merged::open(state, only);
-            }
-            return match state.list.source.clone() {
-                Some(s) => select_source(state, s),
-                None => Vec::new(),
-            };
-        }
+        Action::Refresh => return reload(state),
         Action::SortNext | Action::SortFlip => {
             change_sort(state, action == Action::SortFlip);
             return maybe_prefetch(state);

@@ -55,6 +55,7 @@ pub(super) fn open(state: &mut State, only: Option<ProviderId>) -> Vec<Effect> {
         filters,
         left_out: left_out.clone(),
         round: 0,
+        keep: None,
     });
     state.list.filter.local_keys = local_keys(state);
     if !left_out.is_empty() {
@@ -140,7 +141,9 @@ fn target(state: &State) -> usize {
 pub(super) fn pump(state: &mut State) -> Vec<Effect> {
     let want = target(state);
     let generation = state.list.generation;
-    let before = list::selected_id(state);
+    // After `r`, the cursor goes back to its call once that call is loaded again.
+    let keep = state.list.merged.as_ref().and_then(|m| m.keep.clone());
+    let before = keep.clone().or_else(|| list::selected_id(state));
     let Some(m) = &mut state.list.merged else {
         return Vec::new();
     };
@@ -191,6 +194,11 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
             list::keep_cursor_visible(state);
         } else {
             list::restore_cursor(state, before);
+        }
+        if let (Some((p, id)), Some(m)) = (keep, state.list.merged.as_mut())
+            && state.list.rows.ids.contains(&(p, id))
+        {
+            m.keep = None;
         }
     }
     state.dirty = true;
