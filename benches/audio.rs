@@ -66,6 +66,7 @@ fn pump(state: &mut State, provider: &dyn Provider, effects: Vec<Effect>) {
             },
             // One provider: All calls is not offered, so nothing merged is asked.
             Effect::Suspend
+            | Effect::Copy(_)
             | Effect::Player { .. }
             | Effect::Store(_)
             | Effect::LoadMerged { .. } => continue,

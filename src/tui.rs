@@ -196,6 +196,12 @@ pub async fn run(
                     let (w, h) = suspend(&mut terminal)?;
                     // Drawn whole again, at the size the terminal has now.
                     update(state, Msg::Resize(w, h));
+                } else if let Effect::Copy(text) = &e {
+                    // OSC 52: a terminal that does not allow it ignores it (the status says so).
+                    let copy = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text);
+                    if let Err(err) = crossterm::execute!(terminal.backend_mut(), copy) {
+                        tracing::warn!("could not write the clipboard sequence: {err}");
+                    }
                 } else {
                     jobs.run(e);
                 }

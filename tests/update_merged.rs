@@ -275,3 +275,19 @@ fn r_keeps_the_cursor_on_its_call_and_a_failed_reload_keeps_the_rows() {
         on
     );
 }
+
+#[test]
+fn y_copies_the_open_calls_id_and_says_the_terminal_may_ignore_it() {
+    let mut s = loaded(30, (160, 45));
+    s.focus = Focus::List;
+    press(&mut s, KeyCode::Enter);
+    let id = s.detail.key.clone().unwrap().id;
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(effects, vec![Effect::Copy(id.clone())]);
+    assert!(
+        s.status.text.contains(&format!("copied {id}")),
+        "{:?}",
+        s.status
+    );
+    assert!(s.status.text.contains("ignores it"));
+}

@@ -180,7 +180,9 @@ impl Jobs {
                     let _ = tx.send(Msg::Live { req, result });
                 })
             }
-            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => return None,
+            Effect::Suspend | Effect::Copy(_) | Effect::Player { .. } | Effect::Store(_) => {
+                return None;
+            }
         };
         Some(task)
     }

@@ -57,6 +57,7 @@ pub enum Action {
     SortNext,
     SortFlip,
     ToggleSidebar,
+    CopyId,
     /// Privacy mode on or off.
     Privacy,
     /// In privacy mode: show (or hide again) the open call's transcript.
@@ -359,6 +360,14 @@ pub static BINDINGS: &[Binding] = &[
         "open the next follow-up (oldest first, across providers)",
         false,
         [(KeyCode::Char('F'), SHIFT), (KeyCode::Char('F'), NONE)]
+    ),
+    b!(
+        "y",
+        DETAIL,
+        Action::CopyId,
+        "copy the call's id (the one `callbrowser show` takes) to the clipboard",
+        false,
+        [(KeyCode::Char('y'), NONE)]
     ),
     b!(
         "b",

@@ -112,6 +112,8 @@ pub enum Effect {
     },
     /// Leave the alternate screen, stop the process (Ctrl-Z), and come back.
     Suspend,
+    /// Put this text on the terminal's clipboard (OSC 52; the terminal may ignore it).
+    Copy(String),
     /// Tell the player of playback `session` what the user asked.
     Player {
         session: u64,
@@ -148,7 +150,7 @@ impl Effect {
                 Ask::Scopes { provider, .. } => JobKey::MergedScopes(*provider),
                 Ask::Calls { source, .. } => JobKey::MergedCalls(*source),
             }),
-            Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => None,
+            Effect::Suspend | Effect::Copy(_) | Effect::Player { .. } | Effect::Store(_) => None,
         }
     }
 }

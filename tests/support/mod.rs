@@ -110,7 +110,9 @@ pub fn answer(world: &World, effect: &Effect) -> Option<Msg> {
                 result: rt.block_on(provider(i).list_calls(scope.as_deref(), &filter, page)),
             },
         },
-        Effect::Suspend | Effect::Player { .. } | Effect::Store(_) => return None,
+        Effect::Suspend | Effect::Copy(_) | Effect::Player { .. } | Effect::Store(_) => {
+            return None;
+        }
     })
 }
 

@@ -195,6 +195,19 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             privacy::reveal(state);
             Vec::new()
         }
+        Action::CopyId => match state.detail.key.as_ref().map(|k| k.id.clone()) {
+            Some(id) => {
+                let shown = crate::display::sanitize(&id).into_owned();
+                state.set_status(
+                    format!(
+                        "copied {shown} (OSC 52: a terminal that does not allow it, or tmux without set-clipboard, ignores it)"
+                    ),
+                    false,
+                );
+                vec![Effect::Copy(id)]
+            }
+            None => Vec::new(),
+        },
         Action::ToggleSidebar => {
             state.sidebar_hidden = !state.sidebar_hidden;
             if state.sidebar_hidden && state.focus == Focus::Sidebar {
