@@ -65,11 +65,11 @@ impl CallOut {
         if !masked {
             return out;
         }
-        let names: Vec<&str> = c.caller_name.as_deref().into_iter().collect();
         CallOut {
             caller_name: c.caller_name.as_deref().map(mask_name),
             caller_number: c.caller_number.as_deref().map(mask_phone),
-            summary: c.summary.as_deref().map(|s| mask_text(s, &names)),
+            // Free text names whoever the call was about: left out.
+            summary: None,
             ..out
         }
     }

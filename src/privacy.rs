@@ -21,8 +21,12 @@ pub const BULLET: char = '•';
 /// The one line shown instead of a transcript while privacy mode is on.
 pub const TRANSCRIPT_HIDDEN: &str = "transcript hidden (privacy mode) — R reveals it";
 
+/// What the detail pane shows instead of the summary in privacy mode.
+pub const SUMMARY_HIDDEN: &str = "summary hidden (privacy mode) — R reveals it";
+
 /// The status line when privacy mode is turned on by hand.
-pub const ON_TEXT: &str = "privacy mode on: names and numbers masked, transcripts hidden (P: off)";
+pub const ON_TEXT: &str =
+    "privacy mode on: names and numbers masked, summaries and transcripts hidden (P: off)";
 /// The status line when privacy mode is turned off.
 pub const OFF_TEXT: &str = "privacy mode off: names, numbers and transcripts shown";
 

@@ -391,3 +391,24 @@ async fn show_without_a_provider_asks_every_provider_and_says_where() {
         none.err
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merged_list_redacted_has_no_summary_and_masked_numbers() {
+    let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cli_support::write_config(dir.path(), &demo.config_toml());
+    let run = cli_support::run(
+        &cfg,
+        &["--redact", "list", "--limit", "80", "--format", "json"],
+    )
+    .await;
+    assert!(run.ok(), "{}", run.err);
+    let doc: Value = serde_json::from_str(&run.out).unwrap();
+    for c in doc["calls"].as_array().unwrap() {
+        assert!(c["summary"].is_null(), "{c}");
+        if let Some(n) = c["caller_number"].as_str() {
+            let digits = n.chars().filter(|d| d.is_ascii_digit()).count();
+            assert!(digits <= 2, "{n}");
+        }
+    }
+}

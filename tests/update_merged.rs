@@ -291,3 +291,26 @@ fn y_copies_the_open_calls_id_and_says_the_terminal_may_ignore_it() {
     );
     assert!(s.status.text.contains("ignores it"));
 }
+
+#[test]
+fn a_filter_on_loaded_calls_pulls_pages_until_it_finds_enough_or_the_end() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    // The 251st call of the first provider is the only one with this number.
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "phone:+491701979750");
+    press(&mut s, KeyCode::Enter);
+    assert_eq!(s.list.rows.visible.len(), 1);
+    assert!(!s.list.paging.has_more, "every page was read");
+    assert!(s.list.paging.loading.is_none());
+    // Nothing matches: the list says so, not "loading…".
+    press(&mut s, KeyCode::Char('/'));
+    for _ in 0..30 {
+        press(&mut s, KeyCode::Backspace);
+    }
+    type_text(&mut s, "phone:+4917099");
+    press(&mut s, KeyCode::Enter);
+    assert!(s.list.rows.visible.is_empty());
+    let screen = render(&s);
+    assert!(screen.contains("No calls match."), "{screen}");
+}

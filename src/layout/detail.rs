@@ -127,12 +127,17 @@ pub fn build(r: Request<'_>) -> DetailLayout {
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut matches = Vec::new();
     header(&mut out, d, tz, &mask);
-    summaries(&mut out, d, width, &mask);
+    summaries(&mut out, d, width, privacy.hide_transcript);
     let triage_stamp = triage.as_ref().map_or(0, |t| t.stamp);
     if let Some(t) = triage {
         triage_section(&mut out, &t, width, tz, &mask);
     }
-    let (transcript_line, turn_lines) = if privacy.hide_transcript {
+    // A provider without transcripts (or a call without one) says so, hidden or not.
+    let has_transcript = matches!(
+        d.transcript,
+        crate::model::Transcript::Turns(_) | crate::model::Transcript::Unparsed { .. }
+    );
+    let (transcript_line, turn_lines) = if privacy.hide_transcript && has_transcript {
         heading(&mut out, "Transcript".into(), width);
         out.push(Line::styled(
             crate::privacy::TRANSCRIPT_HIDDEN,
@@ -299,17 +304,23 @@ fn header(out: &mut Vec<Line<'static>>, d: &CallDetail, tz: TimeZoneSetting, mas
 }
 
 /// The main summary, then the ones in further languages.
-fn summaries(out: &mut Vec<Line<'static>>, d: &CallDetail, width: u16, mask: &Mask<'_>) {
+/// In privacy mode the summaries are hidden with the transcript until revealed: free text names
+/// whoever the call was about (a child, a relative), which no mask can know.
+fn summaries(out: &mut Vec<Line<'static>>, d: &CallDetail, width: u16, hidden: bool) {
     if d.call.summary.is_none() && d.other_summaries.is_empty() {
         return;
     }
     heading(out, "Summary".into(), width);
+    if hidden {
+        out.push(Line::styled(crate::privacy::SUMMARY_HIDDEN, theme::warn()));
+        return;
+    }
     if let Some(s) = &d.call.summary {
-        wrapped(out, &text_of(mask, s), width, Style::new());
+        wrapped(out, s, width, Style::new());
     }
     for (lang, s) in &d.other_summaries {
         out.push(Line::styled(format!("[{}]", sanitize(lang)), theme::dim()));
-        wrapped(out, &text_of(mask, s), width, Style::new());
+        wrapped(out, s, width, Style::new());
     }
 }
 

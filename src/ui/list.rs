@@ -208,6 +208,17 @@ fn empty_message(state: &State) -> Text<'static> {
         }
         return Text::from(lines);
     }
+    // A merged list that came to its end with providers missing says why, and how to retry.
+    if l.merged.is_some()
+        && !l.paging.has_more
+        && let Some((_, Some(missing))) = crate::app::update::merged_title(state)
+    {
+        return Text::from(vec![
+            Line::styled("No calls from the providers that answered.", theme::dim()),
+            Line::styled(sanitize(&missing).into_owned(), theme::error()),
+            Line::styled("r to try again", theme::dim()),
+        ]);
+    }
     let line = if l.paging.loading.is_some()
         || (l.source.is_some() && l.rows.calls.is_empty() && l.paging.nothing_asked())
         || (l.merged.is_some() && l.paging.has_more)
@@ -339,19 +350,15 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
             Line::from(format_duration(c.duration_secs)).right_aligned(),
         ));
         cells.push(Cell::from(status(c)));
-        cells.push(Cell::from(
+        // In privacy mode no summary is shown: free text names whoever the call was about.
+        cells.push(Cell::from(if masked {
+            String::new()
+        } else {
             c.summary
                 .as_deref()
-                .map(|s| {
-                    privacy::text(
-                        s,
-                        &c.caller_name.as_deref().into_iter().collect::<Vec<_>>(),
-                        masked,
-                    )
-                    .into_owned()
-                })
-                .unwrap_or_default(),
-        ));
+                .map(|s| privacy::text(s, &[], false).into_owned())
+                .unwrap_or_default()
+        }));
         let row = Row::new(cells);
         if l.view.offset + k == l.view.cursor {
             row.style(theme::selected(focused))

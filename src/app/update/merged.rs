@@ -144,22 +144,9 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
     // After `r`, the cursor goes back to its call once that call is loaded again.
     let keep = state.list.merged.as_ref().and_then(|m| m.keep.clone());
     let before = keep.clone().or_else(|| list::selected_id(state));
-    let Some(m) = &mut state.list.merged else {
+    let Some(m) = &state.list.merged else {
         return Vec::new();
     };
-    let have = state.list.rows.visible.len();
-    let mut taken = Vec::new();
-    if have < want {
-        taken = m.inbox.take(want - have);
-    }
-    let asks = if have + taken.len() < want {
-        m.inbox.asks()
-    } else {
-        Vec::new()
-    };
-    let finished = m.inbox.finished();
-    let loading = m.inbox.loading();
-    let any = !taken.is_empty();
     let filters = m.filters.clone();
     let caps: Vec<_> = state
         .providers
@@ -173,9 +160,31 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
             _ => false,
         }
     };
-    for (p, call) in taken {
-        state.list.rows.absorb(p, vec![call], &passes);
-    }
+    // Calls the merge has are taken until the list has the rows it wants (a filter on loaded
+    // calls may pass few of them); then the merge asks for what it needs next.
+    let mut any = false;
+    let asks = loop {
+        let (l, Some(m)) = (&mut state.list.rows, state.list.merged.as_mut()) else {
+            return Vec::new();
+        };
+        let have = l.visible.len();
+        if have >= want {
+            break Vec::new();
+        }
+        let taken = m.inbox.take(want - have);
+        if taken.is_empty() {
+            break m.inbox.asks();
+        }
+        any = true;
+        for (p, call) in taken {
+            l.absorb(p, vec![call], &passes);
+        }
+    };
+    let Some(m) = &state.list.merged else {
+        return Vec::new();
+    };
+    let finished = m.inbox.finished();
+    let loading = m.inbox.loading();
     let l = &mut state.list;
     l.paging.has_more = !finished;
     l.paging.loading = loading.then_some(generation);

@@ -49,7 +49,7 @@ pub(super) fn reveal(state: &mut State) {
         "transcript hidden again (R reveals it)"
     } else {
         state.privacy.revealed.insert(key);
-        "transcript of this call revealed (R hides it; names and numbers stay masked)"
+        "summary and transcript of this call revealed as the vendor sent them (R hides them)"
     };
     relayout_detail(state);
     state.set_status(text, false);
