@@ -448,6 +448,46 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// `s` cut to `max` columns of display width, ending in `…` when cut.
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    let kept = out.trim_end().len();
+    out.truncate(kept);
+    out.push('…');
+    out
+}
+
+/// `s` cut to its last `max` columns, starting with `…` when cut (a phone number keeps the
+/// digits that tell numbers apart).
+pub fn fit_end(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(tail.into_iter().rev()).collect()
+}
+
 /// A time as the user reads it: local (or UTC) with seconds.
 pub fn format_time(
     t: Option<chrono::DateTime<chrono::Utc>>,
@@ -507,6 +547,15 @@ pub fn format_duration(secs: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_cuts_with_an_ellipsis_at_the_end_and_fit_end_at_the_start() {
+        assert_eq!(fit("Jürgen Müller", 20), "Jürgen Müller");
+        assert_eq!(fit("Jürgen Müller", 8), "Jürgen…");
+        assert_eq!(fit_end("+13125550182", 20), "+13125550182");
+        assert_eq!(fit_end("+13125550182", 6), "…50182");
+        assert_eq!(width(&fit_end("+13125550182", 6)), 6);
+    }
 
     #[test]
     fn timestamp_fields_read_in_the_users_zone() {

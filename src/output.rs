@@ -2,9 +2,8 @@
 //! is sanitized here, as on screen, and masked here under `--redact` ([`crate::privacy`]).
 
 use serde::Serialize;
-use unicode_width::UnicodeWidthChar;
 
-use crate::display::{format_duration, format_time, sanitize, sanitize_multiline};
+use crate::display::{fit, format_duration, format_time, sanitize, sanitize_multiline};
 use crate::model::TimeZoneSetting;
 use crate::model::{Call, CallDetail, Page, PagingStop, RecordingRef, Transcript};
 use crate::privacy::{mask_field, mask_name, mask_phone, mask_text, redacting};
@@ -274,25 +273,6 @@ impl ShowOut {
 /// The widest a caller or a status may be in a table (longer ones end in `…`).
 const MAX_CALLER_WIDTH: usize = 32;
 const MAX_STATUS_WIDTH: usize = 20;
-
-/// `s` cut to `max` columns of display width, ending in `…` when cut.
-fn fit(s: &str, max: usize) -> String {
-    if crate::display::width(s) <= max {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
 
 /// `s` padded with spaces to `width` columns of display width (left-aligned, or right).
 fn pad(s: &str, width: usize, right: bool) -> String {

@@ -236,7 +236,7 @@ fn fillers_separators_and_open_sequences_hide_nothing() {
     assert!(rows[5].starts_with("│   Front Desk"), "{}", rows[5]);
     // The list: the first call's row holds its caller and its summary.
     assert!(
-        rows[3].contains(" Visible +49170") && rows[3].contains("52;c;QQ== shown"),
+        rows[3].contains(" Visible …00000000") && rows[3].contains("52;c;QQ== shown"),
         "{}",
         rows[3]
     );

@@ -92,7 +92,7 @@ fn vendor_text_is_sanitized_on_screen() {
     let mut p = MemoryProvider::new("talkpilot", 5);
     p.calls[0].caller_name = Some("Eve\u{1b}[31m\u{202E}evil\u{200B}".into());
     p.calls[0].summary = Some("line\u{7}one".into());
-    let mut s = state_with(vec![p.arc()], (120, 30));
+    let mut s = state_with(vec![p.arc()], (180, 30));
     let e = callbrowser::app::update::init(&mut s);
     pump(&mut s, e);
     let screen = render(&s);

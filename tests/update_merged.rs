@@ -314,3 +314,17 @@ fn a_filter_on_loaded_calls_pulls_pages_until_it_finds_enough_or_the_end() {
     let screen = render(&s);
     assert!(screen.contains("No calls match."), "{screen}");
 }
+
+#[test]
+fn esc_clears_a_filter_on_loaded_calls_and_keeps_every_page() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('G'));
+    press(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, "dur>10m");
+    press(&mut s, KeyCode::Enter);
+    assert!(s.list.rows.visible.len() < 430);
+    let effects = key(&mut s, KeyCode::Esc);
+    assert!(effects.is_empty(), "no request: {effects:?}");
+    assert_eq!(s.list.rows.visible.len(), 430);
+}

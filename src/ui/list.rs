@@ -34,13 +34,30 @@ pub fn position_text(list: &CallList) -> String {
     }
 }
 
-fn caller(c: &Call, masked: bool) -> String {
-    let name = |n| privacy::name(n, masked);
-    let phone = |p| privacy::phone(p, masked);
-    match (&c.caller_name, &c.caller_number) {
-        (Some(n), Some(p)) => format!("{} {}", name(n), phone(p)),
-        (Some(n), None) => name(n).into_owned(),
-        (None, Some(p)) => phone(p).into_owned(),
+/// The caller cell in `width` columns: the name and the number, cut with `…` where they do not
+/// fit — the name from its end, the number from its start, so its last digits (all privacy mode
+/// leaves) always show.
+fn caller(c: &Call, masked: bool, width: usize) -> String {
+    use crate::display::{fit, fit_end, width as w};
+    let name = c.caller_name.as_deref().map(|n| privacy::name(n, masked));
+    let phone = c
+        .caller_number
+        .as_deref()
+        .map(|p| privacy::phone(p, masked));
+    match (name, phone) {
+        (Some(n), Some(p)) => {
+            if w(&n) + 1 + w(&p) <= width {
+                return format!("{n} {p}");
+            }
+            let p = fit_end(&p, w(&p).min((width / 2).max(8)));
+            let room = width.saturating_sub(w(&p) + 1);
+            if room < 2 {
+                return fit_end(&p, width);
+            }
+            format!("{} {p}", fit(&n, room))
+        }
+        (Some(n), None) => fit(&n, width),
+        (None, Some(p)) => fit_end(&p, width),
         (None, None) if c.purged => "(purged)".to_string(),
         (None, None) => "(unknown)".to_string(),
     }
@@ -336,13 +353,28 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
             t
         }
     };
+    // Time, duration and status keep their width; caller and summary share the rest, the
+    // caller first (it matters more when the pane is narrow).
+    let status_w = calls()
+        .map(|c| status(c).chars().count())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 16) as u16;
+    let dir_w = if show_dir { 4 } else { 0 };
+    let provider_fixed = if merged { provider_w + 1 } else { 0 };
+    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
+    let rest = inner.width.saturating_sub(fixed);
+    let caller_w = (rest / 2).clamp(rest.min(18), 36);
     let masked = state.privacy.on;
     let rows = calls().enumerate().map(|(k, c)| {
         let mut cells = vec![Cell::from(triage_cell(state, c))];
         if merged {
             cells.push(Cell::from(origin(k)));
         }
-        cells.extend([Cell::from(time(c)), Cell::from(caller(c, masked))]);
+        cells.extend([
+            Cell::from(time(c)),
+            Cell::from(caller(c, masked, usize::from(caller_w))),
+        ]);
         if show_dir {
             cells.push(Cell::from(c.direction.map_or("", |d| d.short())));
         }
@@ -368,18 +400,6 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
             row
         }
     });
-    // Time, duration and status keep their width; caller and summary share the rest, the
-    // caller first (it matters more when the pane is narrow).
-    let status_w = calls()
-        .map(|c| status(c).chars().count())
-        .max()
-        .unwrap_or(6)
-        .clamp(6, 16) as u16;
-    let dir_w = if show_dir { 4 } else { 0 };
-    let provider_fixed = if merged { provider_w + 1 } else { 0 };
-    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
-    let rest = inner.width.saturating_sub(fixed);
-    let caller_w = (rest / 2).clamp(rest.min(18), 36);
     let widths = Widths {
         provider: merged.then_some(provider_w),
         time: time_w,

@@ -23,20 +23,7 @@ fn health(h: Health) -> Span<'static> {
 }
 
 fn truncate(s: &str, width: usize) -> String {
-    if crate::display::width(s) <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        if crate::display::width(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1
-            > width
-        {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
+    crate::display::fit(s, width)
 }
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {

@@ -380,6 +380,14 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
 fn set_filter(state: &mut State, new: ListFilter) -> Vec<Effect> {
     if let Some(m) = &state.list.merged {
         let only = m.only;
+        // Only what ran on loaded calls changed: they are filtered again, every page kept.
+        if super::merged::same_server_part(state, &new.text) {
+            let text = new.text.clone();
+            state.list.filter = new;
+            super::merged::refilter_with(state, &text);
+            state.dirty = true;
+            return maybe_prefetch(state);
+        }
         state.list.filter = new;
         return super::merged::open(state, only);
     }
