@@ -187,6 +187,18 @@ fn snapshots_of_all_calls() {
     type_text(&mut s, "dur>10m");
     press(&mut s, KeyCode::Enter);
     insta::assert_snapshot!("all_calls_filtered_100x30", render(&s));
+    // Privacy mode, for sharing the screen: initials, the last two digits, no summaries.
+    for size in [(60, 20), (80, 24), (160, 45)] {
+        let mut s = two(size);
+        open_all_calls(&mut s);
+        press(&mut s, KeyCode::Char('P'));
+        let screen = render(&s);
+        assert!(
+            !screen.contains("Müller") && !screen.contains("+4917"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("all_calls_privacy_{}x{}", size.0, size.1), screen);
+    }
 }
 
 #[test]
