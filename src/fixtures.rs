@@ -444,12 +444,16 @@ pub fn drive(
                 }
             }
             Effect::LoadMerged { generation, ask } => match ask {
-                Ask::Scopes { provider, page } => {
+                Ask::Scopes {
+                    provider,
+                    search,
+                    page,
+                } => {
                     let Some(a) = p(provider) else { continue };
                     Msg::MergedScopes {
                         generation,
                         provider,
-                        result: rt.block_on(a.list_scopes(None, page)),
+                        result: rt.block_on(a.list_scopes(search.as_deref(), page)),
                     }
                 }
                 Ask::Calls {

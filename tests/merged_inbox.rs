@@ -190,6 +190,7 @@ async fn five_providers_merge_in_time_order_each_call_once() {
             id: ProviderId::new(i),
             provider: w.clone(),
             filter: Filter::default(),
+            scope_search: None,
         })
         .collect();
 
@@ -249,6 +250,7 @@ async fn a_failing_and_a_slow_provider_leave_the_others_in_order() {
             id: ProviderId::new(i),
             provider: w.clone(),
             filter: Filter::default(),
+            scope_search: None,
         })
         .collect();
     let merged = merge(&taking, None, 100_000).await;
@@ -411,4 +413,62 @@ async fn the_merged_list_redacted_has_no_summary_and_masked_numbers() {
             assert!(digits <= 2, "{n}");
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mrn_narrows_welkins_patients_before_their_calls_are_listed() {
+    let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cli_support::write_config(dir.path(), &demo.config_toml());
+    let patients = demo.welkin.patients();
+    let (id, mrn) = patients
+        .iter()
+        .find_map(|p| {
+            Some((
+                p["id"].as_str()?.to_string(),
+                p["mrn"].as_str()?.to_string(),
+            ))
+        })
+        .expect("a patient with an MRN");
+    let filter = format!("mrn:{mrn}");
+    let run = cli_support::run(
+        &cfg,
+        &["list", "--filter", &filter, "--all", "--format", "json"],
+    )
+    .await;
+    assert!(run.ok(), "{}", run.err);
+    assert!(
+        run.err.contains("Welkin Health: 1 parent(s) searched"),
+        "{}",
+        run.err
+    );
+    assert!(
+        run.err
+            .contains("TalkPilot not searched: it has no patients"),
+        "{}",
+        run.err
+    );
+    let doc: Value = serde_json::from_str(&run.out).unwrap();
+    let calls = doc["calls"].as_array().unwrap();
+    for c in calls {
+        assert_eq!(c["provider"], "welkin");
+        assert_eq!(c["scope"], id.as_str());
+    }
+    // Exactly the patient's own list.
+    let own = cli_support::run(
+        &cfg,
+        &[
+            "list",
+            "--provider",
+            "welkin",
+            "--scope",
+            &id,
+            "--all",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let own: Value = serde_json::from_str(&own.out).unwrap();
+    assert_eq!(calls.len(), own["calls"].as_array().unwrap().len());
 }

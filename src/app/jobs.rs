@@ -132,10 +132,14 @@ impl Jobs {
                 })
             }
             Effect::LoadMerged { generation, ask } => match ask {
-                crate::model::inbox::Ask::Scopes { provider, page } => {
+                crate::model::inbox::Ask::Scopes {
+                    provider,
+                    search,
+                    page,
+                } => {
                     let p = self.provider(provider)?;
                     tokio::spawn(async move {
-                        let result = p.list_scopes(None, page).await;
+                        let result = p.list_scopes(search.as_deref(), page).await;
                         let _ = tx.send(Msg::MergedScopes {
                             generation,
                             provider,

@@ -142,6 +142,8 @@ async fn members(
     let now = chrono::Utc::now();
     let mut taking = Vec::new();
     let mut names = Vec::new();
+    // `mrn:` and `patient:` search the patients first: only providers with patients take part.
+    let (patients, calls_filter) = crate::model::inbox::split_patient_search(&args.filter);
     for i in indices {
         let Some(built) = crate::setup::build(cfg, i, None).await else {
             continue;
@@ -154,11 +156,19 @@ async fn members(
             }
         };
         names.push((ProviderId::new(i), p.name().to_string()));
-        match Filter::parse_at(&args.filter, p.capabilities(), now, tz) {
+        if patients.is_some() && p.capabilities().scope_noun != Some("patient") {
+            note(format!(
+                "{} not searched: it has no patients to search",
+                p.label()
+            ));
+            continue;
+        }
+        match Filter::parse_at(&calls_filter, p.capabilities(), now, tz) {
             Ok(filter) => taking.push(Taking {
                 id: ProviderId::new(i),
                 provider: p,
                 filter,
+                scope_search: patients.clone(),
             }),
             // A key only some providers know (`mrn:` is Welkin's) searches only those.
             Err(e) if taking_many(args) => {

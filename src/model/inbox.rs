@@ -27,9 +27,10 @@ pub const SLOW: Duration = Duration::from_secs(3);
 /// What the inbox wants fetched.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ask {
-    /// A page of a provider's parents.
+    /// A page of a provider's parents (those `search` finds, when given).
     Scopes {
         provider: ProviderId,
+        search: Option<String>,
         page: PageRequest,
     },
     /// A page of calls of source `source`.
@@ -52,6 +53,30 @@ pub struct Member {
     pub pinned: Option<Scope>,
     /// The filter as this provider reads it (its server part is sent).
     pub filter: Filter,
+    /// A search of its parents that narrows them before their calls are listed (Welkin
+    /// patients by `mrn:` or name).
+    pub scope_search: Option<String>,
+}
+
+/// The filter keys that search a provider's patients rather than calls: `mrn:MRN-00123` and
+/// `patient:Doe`.
+pub const PATIENT_KEYS: [&str; 2] = ["mrn", "patient"];
+
+/// Splits a filter line into the patient search it holds (`mrn:X` → `mrn:X`, `patient:Doe` →
+/// `Doe`, several joined by spaces) and the rest, which filters calls.
+pub fn split_patient_search(text: &str) -> (Option<String>, String) {
+    let (mut search, mut rest) = (Vec::new(), Vec::new());
+    for tok in text.split_whitespace() {
+        match tok.split_once(':') {
+            Some((k, v)) if k.eq_ignore_ascii_case("mrn") => search.push(format!("mrn:{v}")),
+            Some((k, v)) if k.eq_ignore_ascii_case("patient") => search.push(v.to_string()),
+            _ => rest.push(tok),
+        }
+    }
+    (
+        (!search.is_empty()).then(|| search.join(" ")),
+        rest.join(" "),
+    )
 }
 
 /// How a provider stands in the inbox, for the screen and the command line's notes.
@@ -179,6 +204,7 @@ impl Inbox {
                 part.standing.requests += 1;
                 out.push(Ask::Scopes {
                     provider: part.member.provider,
+                    search: part.member.scope_search.clone(),
                     page: PageRequest { page, size: 100 },
                 });
             }
@@ -393,7 +419,17 @@ mod tests {
             caps: caps(scoped),
             pinned: None,
             filter: Filter::default(),
+            scope_search: None,
         }
+    }
+
+    #[test]
+    fn a_patient_search_is_split_from_the_call_filter() {
+        assert_eq!(
+            split_patient_search("since:7d mrn:MRN-00123 patient:Doe rechnung"),
+            (Some("mrn:MRN-00123 Doe".into()), "since:7d rechnung".into())
+        );
+        assert_eq!(split_patient_search("since:7d"), (None, "since:7d".into()));
     }
 
     fn call(id: &str, minute: u32) -> Call {

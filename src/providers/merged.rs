@@ -21,6 +21,8 @@ pub struct Taking {
     pub id: ProviderId,
     pub provider: Arc<dyn Provider>,
     pub filter: Filter,
+    /// A search narrowing its parents first (Welkin patients by `mrn:` or name).
+    pub scope_search: Option<String>,
 }
 
 /// What the merge gave: the calls in merged order that pass each provider's local filter, up
@@ -43,6 +45,7 @@ pub async fn merge(taking: &[Taking], want: Option<usize>, max: usize) -> Merged
             caps: t.provider.capabilities().clone(),
             pinned: t.provider.pinned_scope().cloned(),
             filter: t.filter.clone(),
+            scope_search: t.scope_search.clone(),
         })
         .collect();
     let mut inbox = Inbox::new(members);
@@ -62,11 +65,18 @@ pub async fn merge(taking: &[Taking], want: Option<usize>, max: usize) -> Merged
         }
         for ask in inbox.asks() {
             match ask {
-                Ask::Scopes { provider, page } => {
+                Ask::Scopes {
+                    provider,
+                    search,
+                    page,
+                } => {
                     let Some(t) = by_id(provider) else { continue };
                     let p = t.provider.clone();
                     set.spawn(async move {
-                        let r = p.list_scopes(None, page).await.map_err(|e| e.to_string());
+                        let r = p
+                            .list_scopes(search.as_deref(), page)
+                            .await
+                            .map_err(|e| e.to_string());
                         Answer::Scopes(provider, r)
                     });
                 }

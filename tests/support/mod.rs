@@ -92,10 +92,14 @@ pub fn answer(world: &World, effect: &Effect) -> Option<Msg> {
             ),
         },
         Effect::LoadMerged { generation, ask } => match ask {
-            Ask::Scopes { provider: i, page } => Msg::MergedScopes {
+            Ask::Scopes {
+                provider: i,
+                search,
+                page,
+            } => Msg::MergedScopes {
                 generation,
                 provider: i,
-                result: rt.block_on(provider(i).list_scopes(None, page)),
+                result: rt.block_on(provider(i).list_scopes(search.as_deref(), page)),
             },
             Ask::Calls {
                 source,

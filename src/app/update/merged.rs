@@ -17,6 +17,8 @@ use crate::providers::ProviderError;
 pub(super) fn open(state: &mut State, only: Option<ProviderId>) -> Vec<Effect> {
     let text = state.list.filter.text.clone();
     let (_, rest) = super::triage::split_filter(&text);
+    // `mrn:` and `patient:` search the patients first: only providers with patients take part.
+    let (patients, rest) = crate::model::inbox::split_patient_search(&rest);
     let mut members = Vec::new();
     let mut filters = Vec::new();
     let mut left_out = Vec::new();
@@ -25,6 +27,13 @@ pub(super) fn open(state: &mut State, only: Option<ProviderId>) -> Vec<Effect> {
             continue;
         }
         let caps = p.info.capabilities.clone();
+        if patients.is_some() && caps.scope_noun != Some("patient") {
+            left_out.push(format!(
+                "{} not searched: it has no patients to search",
+                p.info.label
+            ));
+            continue;
+        }
         match Filter::parse_at(&rest, &caps, (state.now)(), state.time_zone) {
             Ok(filter) => {
                 filters.push((p.id(), filter.clone()));
@@ -34,6 +43,7 @@ pub(super) fn open(state: &mut State, only: Option<ProviderId>) -> Vec<Effect> {
                     caps,
                     pinned: p.info.pinned_scope.clone(),
                     filter,
+                    scope_search: patients.clone(),
                 });
             }
             Err(e) => left_out.push(format!("{} not searched: {e}", p.info.label)),
@@ -91,6 +101,13 @@ pub(super) fn same_server_part(state: &State, text: &str) -> bool {
         return false;
     };
     let (_, rest) = super::triage::split_filter(text);
+    let (patients, rest) = crate::model::inbox::split_patient_search(&rest);
+    let old_patients = state.list.filter.text.as_str();
+    let (old_patients, _) =
+        crate::model::inbox::split_patient_search(&super::triage::split_filter(old_patients).1);
+    if patients != old_patients {
+        return false;
+    }
     m.filters.iter().all(|(p, old)| {
         let caps = &state.provider(*p).info.capabilities;
         Filter::parse_at(&rest, caps, (state.now)(), state.time_zone)
@@ -101,6 +118,7 @@ pub(super) fn same_server_part(state: &State, text: &str) -> bool {
 /// Takes the new filter (its server part unchanged) and filters the loaded calls again.
 pub(super) fn refilter_with(state: &mut State, text: &str) {
     let (_, rest) = super::triage::split_filter(text);
+    let (_, rest) = crate::model::inbox::split_patient_search(&rest);
     let (now, tz) = ((state.now)(), state.time_zone);
     let caps: Vec<_> = state
         .providers
