@@ -323,7 +323,9 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     let end = (l.view.offset + rows_h).min(l.rows.visible.len());
     let window = &l.rows.visible[l.view.offset.min(end)..end];
     let calls = || window.iter().map(|&i| &l.rows.calls[i]);
-    let show_dir = calls().any(|c| c.direction.is_some());
+    // On a narrow pane the columns give way by priority: the summary first (it takes what is
+    // left), then the direction; the status is shortened with …, the caller cut with … .
+    let show_dir = calls().any(|c| c.direction.is_some()) && inner.width >= 72;
     let merged = l.merged.is_some();
     let origin = |k: usize| -> String {
         window
@@ -355,11 +357,12 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     };
     // Time, duration and status keep their width; caller and summary share the rest, the
     // caller first (it matters more when the pane is narrow).
+    let status_max = if inner.width < 72 { 9 } else { 16 };
     let status_w = calls()
         .map(|c| status(c).chars().count())
         .max()
         .unwrap_or(6)
-        .clamp(6, 16) as u16;
+        .clamp(6, status_max) as u16;
     let dir_w = if show_dir { 4 } else { 0 };
     let provider_fixed = if merged { provider_w + 1 } else { 0 };
     let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
@@ -381,7 +384,10 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         cells.push(Cell::from(
             Line::from(format_duration(c.duration_secs)).right_aligned(),
         ));
-        cells.push(Cell::from(status(c)));
+        cells.push(Cell::from(crate::display::fit(
+            &status(c),
+            usize::from(status_w),
+        )));
         // In privacy mode no summary is shown: free text names whoever the call was about.
         cells.push(Cell::from(if masked {
             String::new()
