@@ -340,3 +340,30 @@ fn esc_clears_a_filter_on_loaded_calls_and_keeps_every_page() {
     assert!(effects.is_empty(), "no request: {effects:?}");
     assert_eq!(s.list.rows.visible.len(), 430);
 }
+
+#[test]
+fn a_sort_by_another_column_loads_no_more_pages_by_itself() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    let loaded = s.list.rows.calls.len();
+    press(&mut s, KeyCode::Char('o'));
+    press(&mut s, KeyCode::Char('O'));
+    press(&mut s, KeyCode::Char('G'));
+    // G loads everything, sorted; before it the sort kept to what was loaded.
+    assert_eq!(s.list.rows.calls.len(), 430);
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('o'));
+    for _ in 0..3 {
+        press(&mut s, KeyCode::Char('O'));
+    }
+    press(&mut s, KeyCode::PageDown);
+    assert_eq!(s.list.rows.calls.len(), loaded, "no page pulled by moving");
+    assert!(
+        s.status
+            .text
+            .contains(&format!("over the {loaded} calls loaded")),
+        "{:?}",
+        s.status
+    );
+}

@@ -144,6 +144,10 @@ fn target(state: &State) -> usize {
     let l = &state.list;
     let want = if l.paging.follow_end {
         usize::MAX
+    } else if !l.sort.is_natural() {
+        // Sorted by another column, the cursor's place says nothing of the merge's: more pages
+        // come with G (the status line says so), not by moving.
+        l.rows.visible.len().max(state.areas().list_rows())
     } else {
         l.view.cursor + state.areas().list_rows() + 100
     };
