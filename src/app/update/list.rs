@@ -336,19 +336,11 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
         .transpose()
     {
         Ok(t) => t,
-        Err(e) => {
-            state.set_status(e, true);
-            state.input = Some((InputKind::Filter, input));
-            return Vec::new();
-        }
+        Err(e) => return keep_open(state, e, input),
     };
     let filter = match parse_filter(state, &rest, &caps) {
         Ok(f) => f,
-        Err(e) => {
-            state.set_status(e.to_string(), true);
-            state.input = Some((InputKind::Filter, input));
-            return Vec::new();
-        }
+        Err(e) => return keep_open(state, e.to_string(), input),
     };
     let mut local_keys = filter.local_keys(&caps);
     if triage.is_some() {
@@ -533,6 +525,13 @@ pub(super) fn change_sort(state: &mut State, flip: bool) {
     state.set_status(text, false);
 }
 
+/// A filter line that could not be read stays open, the error on the status line.
+fn keep_open(state: &mut State, error: impl Into<String>, input: Input) -> Vec<Effect> {
+    state.set_status(error, true);
+    state.input = Some((InputKind::Filter, input));
+    Vec::new()
+}
+
 /// Enter in the filter line of a merged list: every member reads it; only the loaded calls are
 /// filtered again when no server's part changed, else the merge starts over.
 fn apply_merged_filter(state: &mut State, text: String, input: Input) -> Vec<Effect> {
@@ -542,11 +541,7 @@ fn apply_merged_filter(state: &mut State, text: String, input: Input) -> Vec<Eff
         .transpose()
     {
         Ok(t) => t,
-        Err(e) => {
-            state.set_status(e, true);
-            state.input = Some((InputKind::Filter, input));
-            return Vec::new();
-        }
+        Err(e) => return keep_open(state, e, input),
     };
     let same = super::merged::same_server_part(state, &text);
     state.list.filter.text = text.clone();

@@ -238,6 +238,21 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
         .collect()
 }
 
+/// A provider's answer: its health marked, an error turned into its sentence.
+fn answered<T>(
+    state: &mut State,
+    provider: ProviderId,
+    result: Result<T, ProviderError>,
+) -> Result<T, String> {
+    match result {
+        Ok(page) => {
+            mark_ok(state, provider);
+            Ok(page)
+        }
+        Err(e) => Err(failed(state, provider, &e)),
+    }
+}
+
 fn current(state: &State, generation: u64) -> bool {
     state.list.merged.is_some() && state.list.generation == generation
 }
@@ -251,13 +266,7 @@ pub(super) fn on_scopes(
     if !current(state, generation) {
         return Vec::new();
     }
-    let result = match result {
-        Ok(page) => {
-            mark_ok(state, provider);
-            Ok(page)
-        }
-        Err(e) => Err(failed(state, provider, &e)),
-    };
+    let result = answered(state, provider, result);
     if let Some(m) = &mut state.list.merged {
         m.inbox.on_scopes(provider, result);
     }
@@ -274,13 +283,7 @@ pub(super) fn on_calls(
     if !current(state, generation) {
         return Vec::new();
     }
-    let result = match result {
-        Ok(page) => {
-            mark_ok(state, provider);
-            Ok(page)
-        }
-        Err(e) => Err(failed(state, provider, &e)),
-    };
+    let result = answered(state, provider, result);
     if let Some(m) = &mut state.list.merged {
         m.inbox.on_calls(source, result);
     }
