@@ -199,10 +199,12 @@ fn triage_section(
                 wrapped(out, &text_of(mask, &e.note), width, Style::new());
             }
         }
-        _ => out.push(Line::styled(
+        _ => wrapped(
+            out,
             "Not triaged: m marks it for follow-up, d done, e writes a note, t adds tags.",
+            width,
             theme::dim(),
-        )),
+        ),
     }
     if let Some(v) = &t.vendor {
         out.push(Line::styled(sanitize(v).into_owned(), theme::dim()));

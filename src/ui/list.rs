@@ -124,8 +124,19 @@ fn source_name(state: &State, s: &Source) -> String {
 /// The top border: the source, where the cursor is (or the Live view's timing), loading.
 fn title(state: &State) -> Line<'static> {
     let l = &state.list;
+    // A merged list's "(… searched)" goes last: the position must not be cut off first.
+    let mut searched = None;
     let name = match crate::app::update::merged_title(state) {
-        Some((title, _)) => sanitize(&title).into_owned(),
+        Some((title, _)) => {
+            let title = sanitize(&title).into_owned();
+            match title.split_once(" (") {
+                Some((name, rest)) => {
+                    searched = Some(format!("({rest} "));
+                    name.to_string()
+                }
+                None => title,
+            }
+        }
         None => l
             .source
             .as_ref()
@@ -165,6 +176,9 @@ fn title(state: &State) -> Line<'static> {
         ));
     } else if p.loading.is_some() && !(live && l.live.refreshed_at.is_some()) {
         spans.push(Span::styled("· loading… ", theme::warn()));
+    }
+    if let Some(searched) = searched {
+        spans.push(Span::styled(searched, theme::dim()));
     }
     Line::from(spans)
 }
