@@ -472,3 +472,13 @@ async fn an_mrn_narrows_welkins_patients_before_their_calls_are_listed() {
     let own: Value = serde_json::from_str(&own.out).unwrap();
     assert_eq!(calls.len(), own["calls"].as_array().unwrap().len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_refuses_to_sort_by_triage() {
+    let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cli_support::write_config(dir.path(), &demo.config_toml());
+    let run = cli_support::run(&cfg, &["list", "--sort", "triage"]).await;
+    assert_eq!(run.code, Some(1));
+    assert!(run.err.contains("cannot sort by triage"), "{}", run.err);
+}

@@ -25,6 +25,7 @@ pub(super) async fn list(
         .transpose()
         .map_err(anyhow::Error::msg)?
         .unwrap_or_default();
+    super::list::no_triage_sort(Some(sort))?;
     let indices: Vec<usize> = match args.provider.as_deref() {
         Some(name) => vec![crate::setup::find(cfg, Some(name)).map_err(anyhow::Error::msg)?],
         None => (0..cfg.providers.len()).collect(),

@@ -18,6 +18,17 @@ fn scope_for(p: &dyn Provider, given: Option<String>) -> Option<String> {
     given.or_else(|| p.pinned_scope().map(|s| s.id.clone()))
 }
 
+/// The triage column is the screen's: `list` does not read the triage store, so it refuses to
+/// sort by it rather than print an order that means nothing.
+pub(super) fn no_triage_sort(sort: Option<crate::model::sort::Sort>) -> anyhow::Result<()> {
+    if sort.is_some_and(|s| s.column == crate::model::sort::SortColumn::Triage) {
+        anyhow::bail!(
+            "list cannot sort by triage (it does not read the triage store); use `callbrowser triage list`"
+        );
+    }
+    Ok(())
+}
+
 /// What `list` fetched.
 struct Fetched {
     /// The pages, each call once (a call a server repeats is dropped), local filters applied.
@@ -192,6 +203,7 @@ pub(super) async fn list(
         .map(crate::model::sort::Sort::parse)
         .transpose()
         .map_err(anyhow::Error::msg)?;
+    no_triage_sort(sort)?;
     let filter = Filter::parse_at(&args.filter, p.capabilities(), chrono::Utc::now(), tz)?;
     let local = filter.local_keys(p.capabilities());
     if !local.is_empty() {
