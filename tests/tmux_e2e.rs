@@ -19,11 +19,18 @@ fn browse_the_demo_in_tmux_and_leave_the_terminal_as_it_was() {
     );
     t.keys(&[&cmd, "Enter"]);
 
-    // The demo opens on the first provider's (Welkin's) first patient, all five listed.
-    let s = t.wait("the first page of calls", |s| {
-        s.contains("DEMO DATA") && s.contains("page 1 of")
+    // The demo opens on All calls, every provider's calls merged, all five listed.
+    let s = t.wait("All calls", |s| {
+        s.contains("DEMO DATA") && s.contains("All calls · 1 of")
     });
     assert!(s.contains("Welkin Health"), "{s}");
+    for p in ["welkin", "solum", "voxeme", "allomia"] {
+        assert!(
+            s.contains(&format!(" {p} ")),
+            "{p}'s calls in All calls:\n{s}"
+        );
+    }
+    t.to_first_patient("e2e");
     // To the sidebar and fold Welkin's patients: every provider is in sight.
     t.keys(&["Tab", "h"]);
     let s = t.wait("Welkin folded", |s| s.contains("▸Welkin Health"));
@@ -247,7 +254,11 @@ fn suspend_resume_and_stop_signals_leave_the_terminal_as_it_was() {
         "clear; env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC {bin}; echo EXIT=$?"
     );
     t.keys(&[&cmd, "Enter"]);
-    let up = |what: &str| t.wait(what, |s| s.contains("DEMO DATA") && s.contains("page 1 of"));
+    let up = |what: &str| {
+        t.wait(what, |s| {
+            s.contains("DEMO DATA") && s.contains("All calls · ")
+        })
+    };
     up("the first page of calls");
 
     for round in ["C-z", "kill -TSTP"] {

@@ -29,7 +29,7 @@ fn play_seek_change_speed_jump_turns_and_save_in_tmux() {
         "cd {dir} && env HOME={dir} XDG_CONFIG_HOME={dir}/config XDG_STATE_HOME={dir}/state TZ=UTC {bin}; echo EXIT=$?"
     );
     t.keys(&[&cmd, "Enter"]);
-    t.wait("the first page of calls", |s| s.contains("page 1 of"));
+    t.to_first_patient("e2e");
     // Fold Welkin's patients, go to TalkPilot's second agent, open its first call.
     t.keys(&["Tab", "h", "j", "j", "j", "j", "j", "Enter"]);
     t.wait("the agent's calls", |s| {

@@ -56,9 +56,7 @@ fn a_note_being_typed_survives_kill_9_and_marks_are_kept() {
             "Enter",
         ],
     );
-    t.wait_on(ui, "Welkin's first patient again", |s| {
-        s.contains("page 1 of")
-    });
+    t.to_first_patient(ui);
     let s = t.wait_on(ui, "the mark in the list", |s| s.contains(" ⚑ "));
     assert!(s.contains("Follow-ups (1)"), "{s}");
     t.keys_to(ui, &["Enter"]);

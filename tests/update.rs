@@ -391,28 +391,29 @@ fn enter_in_the_sidebar_search_asks_the_server_and_esc_drops_it() {
 }
 
 #[test]
-fn the_first_configured_provider_opens_first_whatever_answers_first() {
-    // The second provider has no parent level and could show its calls at once; the first
-    // one's first agent still opens, once its agents arrive.
+fn with_two_providers_the_program_opens_on_all_calls() {
+    // The second provider has no parent level; the first lists its calls under agents. The
+    // program opens on All calls, holding both providers' calls newest first.
     let first = MemoryProvider::new("a", 20);
     let mut second = MemoryProvider::new("b", 7);
     second.caps.scope_noun = None;
     let mut s = state_with(vec![first.arc(), second.arc()], (160, 45));
     let effects = init(&mut s);
+    assert_eq!(
+        s.sidebar_rows().get(s.sidebar_cursor),
+        Some(&callbrowser::app::state::SidebarRow::AllCalls)
+    );
     assert!(
-        matches!(
-            effects.as_slice(),
-            [Effect::LoadScopes {
-                provider: ProviderId(0),
-                ..
-            }]
-        ),
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadMerged { .. })),
         "{effects:?}"
     );
     pump(&mut s, effects);
-    let src = s.list.source.clone().unwrap();
-    assert_eq!(src.provider, ProviderId(0));
-    assert_eq!(s.list.rows.calls.len(), 20);
+    assert!(s.list.merged.is_some());
+    assert_eq!(s.list.rows.calls.len(), 27);
+    let times: Vec<_> = s.list.rows.calls.iter().map(|c| c.started_at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first");
     // Choosing the second provider in the sidebar shows its calls directly.
     s.focus = Focus::Sidebar;
     let row = s

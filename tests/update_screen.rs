@@ -78,6 +78,8 @@ fn a_sidebar_search_belongs_to_the_provider_it_was_started_on() {
     pump(&mut s, e);
     press(&mut s, KeyCode::Tab);
     assert_eq!(s.focus, Focus::Sidebar);
+    // The program opened on All calls; the search starts on the first provider's row.
+    s.sidebar_to(callbrowser::app::state::SidebarRow::Provider(ProviderId(0)));
     press(&mut s, KeyCode::Char('/'));
     // Typing what matches none of the loaded agents keeps the cursor with this provider.
     type_text(&mut s, "mrn:MRN-00848");

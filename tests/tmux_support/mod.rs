@@ -154,9 +154,22 @@ pub fn start_ui(t: &Tmux, ui: &str, env: &str, bin: &str, config: &str) {
             "Enter",
         ],
     );
-    let s = t.wait_on(ui, "Welkin's first patient", |s| s.contains("page 1 of"));
+    let s = t.wait_on(ui, "All calls", |s| s.contains("All calls · 1 of"));
     assert!(
         !s.contains("DEMO DATA"),
         "a config file is not the demo:\n{s}"
     );
+    t.to_first_patient(ui);
+}
+
+impl Tmux {
+    /// From All calls (where the program opens), Welkin's first patient's calls: the sidebar's
+    /// rows are All calls, Follow-ups, Welkin, all patients, the first patient.
+    pub fn to_first_patient(&self, target: &str) {
+        self.wait_on(target, "All calls", |s| s.contains("All calls · 1 of"));
+        self.keys_to(target, &["Tab", "j", "j", "j", "j", "Enter"]);
+        self.wait_on(target, "Welkin's first patient", |s| {
+            s.contains("Noah Ahmed · page 1 of")
+        });
+    }
 }

@@ -17,7 +17,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keymap::{Action, action_for};
 use super::msg::{Effect, Msg, Subscription};
-use super::state::{Focus, State};
+use super::state::{Focus, SidebarRow, State};
 use crate::http::HttpNotice;
 use crate::model::ProviderId;
 use crate::providers::{Health, ProviderError};
@@ -25,8 +25,9 @@ use crate::providers::{Health, ProviderError};
 pub use detail::relayout_detail;
 pub use merged::title as merged_title;
 
-/// Effects a fresh state needs: each provider's parent list, and the calls of the first
-/// provider in configuration order (its first agent, patient, … once they are known).
+/// Effects a fresh state needs: each provider's parent list, and the list to open on — All
+/// calls when two providers or more can be used, else the calls of the first provider in
+/// configuration order (its first agent, patient, … once they are known).
 pub fn init(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     let ids: Vec<ProviderId> = state.providers.iter().map(|p| p.id()).collect();
@@ -36,7 +37,12 @@ pub fn init(state: &mut State) -> Vec<Effect> {
         }
     }
     state.opening = None;
-    effects.extend(sidebar::open_next(state, 0));
+    if state.sidebar_rows().first() == Some(&SidebarRow::AllCalls) {
+        state.sidebar_to(SidebarRow::AllCalls);
+        effects.extend(merged::open(state, None));
+    } else {
+        effects.extend(sidebar::open_next(state, 0));
+    }
     state.dirty = true;
     effects
 }
