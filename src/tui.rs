@@ -39,11 +39,19 @@ impl Trace {
         }
     }
 
+    /// A key arrived (the next frame after it is what the user waits for).
+    fn key(&mut self) {
+        if let Some(f) = &mut self.file {
+            let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            let _ = writeln!(f, "key {ms:.2}");
+        }
+    }
+
     fn frame(&mut self, state: &State) {
         self.frames += 1;
         let Some(f) = &mut self.file else { return };
         let ms = self.started.elapsed().as_secs_f64() * 1000.0;
-        let _ = writeln!(f, "frame {} {ms:.1}", self.frames);
+        let _ = writeln!(f, "frame {} {ms:.2}", self.frames);
         if self.frames == 1 {
             let _ = writeln!(f, "first_frame_ms {ms:.1}");
         }
@@ -191,6 +199,9 @@ pub async fn run(
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         while let Some(msg) = next {
+            if matches!(msg, Msg::Key(_)) {
+                trace.key();
+            }
             for e in update(state, msg) {
                 if e == Effect::Suspend {
                     let (w, h) = suspend(&mut terminal)?;

@@ -5,85 +5,17 @@
 //! request logs must show no page of calls asked twice, every provider inside its documented
 //! limits and no request refused.
 
+mod support;
+
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use callbrowser::app::jobs::Jobs;
-use callbrowser::app::msg::{Effect, Msg};
-use callbrowser::app::state::{ProviderEntry, SidebarRow, State};
-use callbrowser::app::update::{init, subscriptions, update};
+use callbrowser::app::state::SidebarRow;
+use callbrowser::app::update::init;
 use callbrowser::demo::Demo;
-use callbrowser::model::TimeZoneSetting;
-use callbrowser::providers::Provider;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use callbrowser_emulators::{EmulatorOptions, RecordedRequest};
-use tokio::sync::mpsc::UnboundedReceiver;
-
-struct Program {
-    state: State,
-    jobs: Jobs,
-    rx: UnboundedReceiver<Msg>,
-}
-
-impl Program {
-    fn run(&mut self, effects: Vec<Effect>) {
-        for e in effects {
-            self.jobs.run(e);
-        }
-        self.jobs.subscribe(subscriptions(&self.state));
-    }
-
-    /// Feeds every message that has arrived through `update`; waits up to `wait` for the first.
-    async fn answers(&mut self, wait: Duration) -> usize {
-        let mut n = 0;
-        if let Ok(Some(msg)) = tokio::time::timeout(wait, self.rx.recv()).await {
-            let e = update(&mut self.state, msg);
-            self.run(e);
-            n += 1;
-        }
-        while let Ok(msg) = self.rx.try_recv() {
-            let e = update(&mut self.state, msg);
-            self.run(e);
-            n += 1;
-        }
-        n
-    }
-
-    fn press(&mut self, code: KeyCode) {
-        let e = update(
-            &mut self.state,
-            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        );
-        self.run(e);
-    }
-
-    fn shown(&self) -> usize {
-        self.state.list.rows.visible.len()
-    }
-}
-
-async fn program(demo: &Demo) -> Program {
-    let cfg = demo.config();
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut entries = Vec::new();
-    let mut adapters: Vec<Option<Arc<dyn Provider>>> = Vec::new();
-    for i in 0..cfg.providers.len() {
-        let b = callbrowser::setup::build(&cfg, i, None).await.unwrap();
-        entries.push(ProviderEntry::new(
-            b.info,
-            b.provider.as_ref().map(|_| ()).map_err(String::clone),
-        ));
-        adapters.push(b.provider.ok());
-    }
-    let mut state = State::new(entries, true, TimeZoneSetting::Utc);
-    state.size = (160, 45);
-    Program {
-        state,
-        jobs: Jobs::new(adapters, tx).without_audio_device(),
-        rx,
-    }
-}
+use crossterm::event::KeyCode;
+use support::program::program;
 
 /// A request's page identity: path and query, the parameters in a fixed order.
 fn page_of(r: &RecordedRequest) -> String {
@@ -106,7 +38,7 @@ fn paths(log: &[RecordedRequest]) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scrolling_through_1000_merged_calls_asks_no_page_twice_inside_every_limit() {
     let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
-    let mut p = program(&demo).await;
+    let mut p = program(&demo.config(), None).await;
     let effects = init(&mut p.state);
     p.run(effects);
     assert_eq!(
@@ -163,7 +95,11 @@ async fn scrolling_through_1000_merged_calls_asks_no_page_twice_inside_every_lim
         for r in log.iter().filter(|r| lists_calls(r)) {
             *seen.entry(page_of(r)).or_default() += 1;
         }
-        assert!(!seen.is_empty(), "{name}: no page of calls asked: {:?}", paths(log));
+        assert!(
+            !seen.is_empty(),
+            "{name}: no page of calls asked: {:?}",
+            paths(log)
+        );
         let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
         assert!(twice.is_empty(), "{name}: pages asked twice: {twice:?}");
         let refused: Vec<_> = log.iter().filter(|r| r.status == 429).collect();

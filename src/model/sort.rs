@@ -135,6 +135,19 @@ impl Sort {
         }
     }
 
+    /// This order as a list API's `sort` parameter names it — AlloMia's, the one API that
+    /// sorts its list (`desc`, `asc`, `duration_desc`, `duration_asc`); `None` for a column
+    /// no server sorts by.
+    pub fn server_value(self) -> Option<&'static str> {
+        match (self.column, self.descending) {
+            (SortColumn::Time, true) => Some("desc"),
+            (SortColumn::Time, false) => Some("asc"),
+            (SortColumn::Duration, true) => Some("duration_desc"),
+            (SortColumn::Duration, false) => Some("duration_asc"),
+            _ => None,
+        }
+    }
+
     /// The header's arrow for `column`: `▼`/`▲` where the list is sorted by it.
     pub fn arrow(self, column: SortColumn) -> &'static str {
         match (self.column == column, self.descending) {

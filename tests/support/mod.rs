@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fetch;
+pub mod program;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;

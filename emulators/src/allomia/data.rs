@@ -14,7 +14,6 @@ use super::super::timegen::{OfficeHours, call_times};
 use super::super::{
     EmulatorOptions, chance, mix64, pick, pick_weighted, rng_for, str_hash, uuid_v4,
 };
-use super::CALLS_PER_ORG;
 use super::scripts::{self, SCENARIOS};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,7 +289,8 @@ const OFFICE_HOURS: OfficeHours = OfficeHours {
     max_attempts: 200_000,
 };
 
-pub(super) fn generate(opts: &EmulatorOptions) -> (Vec<OrgRec>, Vec<CallRec>) {
+/// The organizations and `per_org` calls of each (fewer if office hours cannot hold them).
+pub(super) fn generate(opts: &EmulatorOptions, per_org: usize) -> (Vec<OrgRec>, Vec<CallRec>) {
     let seed = opts.seed;
     let now = opts.now;
     let mut orgs = Vec::new();
@@ -300,13 +300,16 @@ pub(super) fn generate(opts: &EmulatorOptions) -> (Vec<OrgRec>, Vec<CallRec>) {
         let callers = make_callers(seed, oi, spec);
         let hours = OfficeHours {
             tz_hours: spec.tz_hours,
+            max_attempts: OFFICE_HOURS
+                .max_attempts
+                .max(u32::try_from(per_org.saturating_mul(10)).unwrap_or(u32::MAX)),
             ..OFFICE_HOURS
         };
         let times = call_times(
             &mut rng_for(seed, "allomia-times", oi as u64),
             now,
             &hours,
-            CALLS_PER_ORG,
+            per_org,
         );
         let specials = assign_specials(seed, oi, times.len());
         let clinic = Clinic {

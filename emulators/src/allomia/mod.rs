@@ -138,6 +138,9 @@ pub struct AlloMiaOptions {
     pub unavailable_retry_after_secs: Option<u64>,
     /// What `Fault::WrongTypesRecord` breaks in a list.
     pub wrong_types: WrongTypes,
+    /// Calls per organization (default [`CALLS_PER_ORG`]): a large number makes the scale
+    /// trials' 100,000 calls (`examples/scale_server.rs`).
+    pub calls_per_org: Option<usize>,
 }
 
 /// Where a redirecting recording URL sends the client.
@@ -515,7 +518,8 @@ struct Shared {
 
 impl Shared {
     fn new(opts: EmulatorOptions, vopts: AlloMiaOptions, storage_base: [String; 2]) -> Self {
-        let (orgs, calls) = data::generate(&opts);
+        let per_org = vopts.calls_per_org.unwrap_or(CALLS_PER_ORG);
+        let (orgs, calls) = data::generate(&opts, per_org);
         let mut org_calls = vec![Vec::new(); orgs.len()];
         let mut by_id = HashMap::new();
         for (ci, c) in calls.iter().enumerate() {
@@ -574,7 +578,7 @@ mod tests {
             now: "2026-03-20T15:00:00Z".parse().unwrap(),
             ..EmulatorOptions::default()
         };
-        let (orgs, calls) = data::generate(&opts);
+        let (orgs, calls) = data::generate(&opts, CALLS_PER_ORG);
         assert_eq!(orgs.len(), 3);
         assert_eq!(calls.len(), 3 * CALLS_PER_ORG);
     }

@@ -310,6 +310,9 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Refresh => return reload(state),
         Action::SortNext | Action::SortFlip => {
             change_sort(state, action == Action::SortFlip);
+            if let Some(effects) = server_sort(state) {
+                return effects;
+            }
             return maybe_prefetch(state);
         }
         _ => return Vec::new(),
@@ -523,6 +526,73 @@ pub(super) fn change_sort(state: &mut State, flip: bool) {
         format!("sorted by {}", l.sort)
     };
     state.set_status(text, false);
+}
+
+/// Where the list's server sorts (AlloMia's `sort:` key) by the column chosen and not every
+/// page is loaded, the list loads again in that order from its first page, so paging goes on in
+/// it; the key is put in the filter line, where the user sees it (and the border says it ran on
+/// the server). Sorting by a column the server cannot sort by takes the key out again. `None`
+/// when the list stays as it is (sorted over what is loaded).
+fn server_sort(state: &mut State) -> Option<Vec<Effect>> {
+    let l = &state.list;
+    let source = l.source.clone().filter(|s| !s.live && l.merged.is_none())?;
+    let caps = state.caps(source.provider);
+    let sorts = caps.server_filters.contains(&"sort")
+        && caps.provider_keys.iter().any(|k| k.name == "sort");
+    if !sorts {
+        return None;
+    }
+    // The server's order now and the one wanted; a column it cannot sort by wants its own
+    // order (newest first) back.
+    let natural = crate::model::sort::Sort::default().server_value()?;
+    let current = l.filter.filter.extra.get("sort").map(String::as_str);
+    let wanted = l.sort.server_value();
+    if current.unwrap_or(natural) == wanted.unwrap_or(natural) {
+        return None;
+    }
+    // Everything is loaded and the server is not sorting: the local sort is the same list.
+    if current.is_none() && !l.paging.has_more {
+        return None;
+    }
+    let mut words: Vec<&str> = l
+        .filter
+        .text
+        .split_whitespace()
+        .filter(|w| !w.to_ascii_lowercase().starts_with("sort:"))
+        .collect();
+    let token = wanted
+        .filter(|w| *w != natural)
+        .map(|w| format!("sort:{w}"));
+    if let Some(t) = &token {
+        words.push(t);
+    }
+    let text = words.join(" ");
+    let (triage_text, rest) = super::triage::split_filter(&text);
+    let triage = triage_text.and_then(|t| crate::store::filter::parse(&t).ok());
+    let filter = parse_filter(state, &rest, &caps).ok()?;
+    let local_keys = filter.local_keys(&caps);
+    let effects = set_filter(
+        state,
+        ListFilter {
+            text,
+            filter,
+            triage,
+            local_keys,
+        },
+    );
+    let label = state.provider(source.provider).info.label.clone();
+    let text = match wanted {
+        Some(_) => format!(
+            "sorted by {} on {label}'s server: the list loads again in that order",
+            state.list.sort
+        ),
+        None => format!(
+            "sorted by {} over the calls loaded; {label}'s list loads again newest first",
+            state.list.sort
+        ),
+    };
+    state.set_status(text, false);
+    Some(effects)
 }
 
 /// A filter line that could not be read stays open, the error on the status line.
