@@ -63,6 +63,28 @@ fn bench(c: &mut Criterion) {
             effects.len()
         })
     });
+    // The slowest column to sort (text) and the worst filter: most calls pass, in a list sorted
+    // by caller (the sort is not made again: the order of every call is kept).
+    state.list.sort = callbrowser::model::sort::Sort::parse("caller").unwrap();
+    g.bench_function("sort_by_caller_flip_to_frame", |b| {
+        b.iter(|| {
+            let effects = update(&mut state, key(KeyCode::Char('O')));
+            term.draw(|f| callbrowser::ui::draw(f, &state)).unwrap();
+            effects.len()
+        })
+    });
+    let mut longer = false;
+    g.bench_function("refilter_most_pass_sorted_to_frame", |b| {
+        b.iter(|| {
+            longer = !longer;
+            let text = if longer { "dur>1s" } else { "dur>2s" };
+            state.input = Some((InputKind::Filter, Input::new(text)));
+            let effects = update(&mut state, key(KeyCode::Enter));
+            assert!(effects.is_empty(), "no request: {effects:?}");
+            term.draw(|f| callbrowser::ui::draw(f, &state)).unwrap();
+            state.list.rows.visible.len()
+        })
+    });
     g.finish();
 }
 

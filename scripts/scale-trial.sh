@@ -39,7 +39,7 @@ wait_for() { # pattern, seconds
 keys() { for k in "$@"; do tmux -L "$sock" send-keys -t s "$k"; sleep 0.3; done; }
 
 wait_for 'page 1 of' 30
-pid=$(pgrep -f "$bin --config $tmp/config.toml" | head -1)
+pid=$(pgrep -n -x callbrowser)
 rss() { awk -v f="$1" '$1==f{printf "%.1f", $2/1024}' "/proc/$pid/status"; }
 echo "started: resident $(rss VmRSS:) MB"
 # The sidebar: Follow-ups, AlloMia, all organizations, the organizations (the cursor on the first).

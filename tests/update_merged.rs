@@ -367,3 +367,43 @@ fn a_sort_by_another_column_loads_no_more_pages_by_itself() {
         s.status
     );
 }
+
+#[test]
+fn filtering_a_sorted_list_keeps_the_order_a_fresh_sort_gives() {
+    let mut s = two((100, 30));
+    open_all_calls(&mut s);
+    press(&mut s, KeyCode::Char('G'));
+    // Sorted by caller, then filtered and unfiltered: always the order a fresh sort gives.
+    s.list.sort = Sort::parse("caller").unwrap();
+    press(&mut s, KeyCode::Char('O'));
+    assert_eq!(s.list.sort, Sort::parse("caller:desc").unwrap());
+    let fresh = |s: &State| {
+        let mut rows = s.list.rows.visible.clone();
+        let calls = &s.list.rows.calls;
+        callbrowser::model::sort::sort_rows(
+            &mut rows,
+            calls,
+            s.list.sort,
+            &|_| String::new(),
+            &|_| None,
+        );
+        rows
+    };
+    assert_eq!(s.list.rows.visible, fresh(&s));
+    let all = s.list.rows.visible.len();
+    for text in ["dur>10m", "dur>2m"] {
+        press(&mut s, KeyCode::Char('/'));
+        for _ in 0..10 {
+            press(&mut s, KeyCode::Backspace);
+        }
+        type_text(&mut s, text);
+        let e = key(&mut s, KeyCode::Enter);
+        pump(&mut s, e);
+        let n = s.list.rows.visible.len();
+        assert!((1..all).contains(&n), "{text}: {n} of {all}");
+        assert_eq!(s.list.rows.visible, fresh(&s), "{text}");
+    }
+    press(&mut s, KeyCode::Esc);
+    assert_eq!(s.list.rows.visible.len(), all);
+    assert_eq!(s.list.rows.visible, fresh(&s));
+}

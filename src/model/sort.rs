@@ -2,6 +2,7 @@
 //! Lists come newest first from every API (and the merge keeps that), so time descending is the
 //! order as loaded; any other order is made over the calls loaded.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -158,29 +159,37 @@ impl Sort {
     }
 }
 
-/// What a call sorts by in one column (made once per call, then compared).
-#[derive(Clone, Debug, PartialEq, PartialOrd)]
-enum SortValue {
-    Time(Option<i64>),
-    Number(Option<f64>),
-    Text(Option<String>),
-}
-
-fn compare(a: &SortValue, b: &SortValue) -> Ordering {
-    // A call without the value goes last in either direction.
-    fn opt<T>(a: &Option<T>, b: &Option<T>, f: impl Fn(&T, &T) -> Ordering) -> Ordering {
-        match (a, b) {
-            (Some(x), Some(y)) => f(x, y),
+/// Sorts `rows` by `key` (computed once per row), `descending` or not; rows without a value go
+/// last either way, and ties keep the order the calls came in (their index), so the unstable
+/// sort gives the same list every time.
+fn sort_by_key<K>(
+    rows: &mut [usize],
+    key: impl Fn(usize) -> Option<K>,
+    cmp: impl Fn(&K, &K) -> Ordering,
+    descending: bool,
+) {
+    let mut keyed: Vec<(Option<K>, usize)> = rows.iter().map(|&i| (key(i), i)).collect();
+    keyed.sort_unstable_by(|(a, ia), (b, ib)| {
+        let o = match (a, b) {
+            (Some(x), Some(y)) if descending => cmp(y, x),
+            (Some(x), Some(y)) => cmp(x, y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
-        }
+        };
+        o.then(ia.cmp(ib))
+    });
+    for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
+        *slot = i;
     }
-    match (a, b) {
-        (SortValue::Time(x), SortValue::Time(y)) => opt(x, y, Ord::cmp),
-        (SortValue::Number(x), SortValue::Number(y)) => opt(x, y, |p, q| p.total_cmp(q)),
-        (SortValue::Text(x), SortValue::Text(y)) => opt(x, y, Ord::cmp),
-        _ => Ordering::Equal,
+}
+
+/// Text as it sorts: case folded, borrowed when it has no upper case (most numbers, ids).
+fn folded(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
@@ -193,40 +202,35 @@ pub fn sort_rows(
     provider: &dyn Fn(usize) -> String,
     triage: &dyn Fn(usize) -> Option<String>,
 ) {
-    let value = |i: usize| -> SortValue {
-        let c = &calls[i];
-        match sort.column {
-            SortColumn::Time => SortValue::Time(c.started_at.map(|t| t.timestamp_millis())),
-            SortColumn::Duration => SortValue::Number(c.duration_secs),
-            SortColumn::Caller => SortValue::Text(
+    let desc = sort.descending;
+    match sort.column {
+        SortColumn::Time => sort_by_key(
+            rows,
+            |i| calls[i].started_at.map(|t| t.timestamp_millis()),
+            Ord::cmp,
+            desc,
+        ),
+        SortColumn::Duration => sort_by_key(rows, |i| calls[i].duration_secs, f64::total_cmp, desc),
+        SortColumn::Caller => sort_by_key(
+            rows,
+            |i| {
+                let c = &calls[i];
                 c.caller_name
                     .as_deref()
                     .or(c.caller_number.as_deref())
-                    .map(str::to_lowercase),
-            ),
-            SortColumn::Status => SortValue::Text(c.status.as_deref().map(str::to_lowercase)),
-            SortColumn::Provider => SortValue::Text(Some(provider(i))),
-            SortColumn::Triage => SortValue::Text(triage(i)),
-        }
-    };
-    let mut keyed: Vec<(SortValue, usize)> = rows.iter().map(|&i| (value(i), i)).collect();
-    keyed.sort_by(|(a, ia), (b, ib)| {
-        let o = compare(a, b);
-        // Missing values stay last; the direction turns the rest.
-        let missing = |v: &SortValue| match v {
-            SortValue::Time(x) => x.is_none(),
-            SortValue::Number(x) => x.is_none(),
-            SortValue::Text(x) => x.is_none(),
-        };
-        let o = if sort.descending && !missing(a) && !missing(b) {
-            o.reverse()
-        } else {
-            o
-        };
-        o.then(ia.cmp(ib))
-    });
-    for (slot, (_, i)) in rows.iter_mut().zip(keyed) {
-        *slot = i;
+                    .map(folded)
+            },
+            Ord::cmp,
+            desc,
+        ),
+        SortColumn::Status => sort_by_key(
+            rows,
+            |i| calls[i].status.as_deref().map(folded),
+            Ord::cmp,
+            desc,
+        ),
+        SortColumn::Provider => sort_by_key(rows, |i| Some(provider(i)), Ord::cmp, desc),
+        SortColumn::Triage => sort_by_key(rows, triage, Ord::cmp, desc),
     }
 }
 

@@ -34,6 +34,17 @@ pub struct Rows {
     pub ids: HashSet<(ProviderId, String)>,
     /// Indices into `calls` that pass the local filter, in the order shown.
     pub visible: Vec<usize>,
+    /// Every loaded call in the order of a sort other than as loaded, kept while the calls do
+    /// not change: filtering a sorted list again then needs no new sort.
+    pub sorted: Option<SortedOrder>,
+}
+
+/// The order of every loaded call by `sort`, made when `calls` calls were loaded.
+#[derive(Debug)]
+pub struct SortedOrder {
+    pub sort: crate::model::sort::Sort,
+    pub calls: usize,
+    pub order: Vec<usize>,
 }
 
 /// Whether a loaded call of a provider passes the filter applied locally.
@@ -80,7 +91,23 @@ impl Rows {
             .collect();
     }
 
+    /// The visible rows in the order of `sorted` (which holds every call).
+    pub fn order_visible_by(&mut self, sorted: &[usize]) {
+        let mut shown = vec![false; self.calls.len()];
+        for &i in &self.visible {
+            if let Some(s) = shown.get_mut(i) {
+                *s = true;
+            }
+        }
+        self.visible = sorted
+            .iter()
+            .copied()
+            .filter(|&i| shown.get(i).copied().unwrap_or(false))
+            .collect();
+    }
+
     pub fn clear(&mut self) {
+        self.sorted = None;
         self.calls.clear();
         self.origin.clear();
         self.ids.clear();
@@ -90,6 +117,8 @@ impl Rows {
     /// Fills what the list item lacked from the same call's detail (AlloMia lists no name or
     /// summary, TalkPilot tells about recordings only in the detail), so the row shows it too.
     pub fn enrich(&mut self, d: &CallDetail) {
+        // A name filled in may move the call in a sort by caller.
+        self.sorted = None;
         let detailed = &d.call;
         let Some(c) = self
             .calls

@@ -3,6 +3,7 @@
 
 use super::super::keymap::Action;
 use super::super::msg::Effect;
+use super::super::state::list::SortedOrder;
 use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, State};
 use super::{detail, failed, live, mark_ok};
 use crate::model::{
@@ -495,8 +496,29 @@ pub(super) fn sort(state: &mut State) {
     };
     if sort.is_natural() && l.merged.is_none() {
         rows.visible.sort_unstable();
-    } else {
+        return;
+    }
+    // Triage marks change without the calls changing: that order is made each time.
+    if sort.column == crate::model::sort::SortColumn::Triage {
         crate::model::sort::sort_rows(&mut rows.visible, calls, sort, &provider, &mark);
+        return;
+    }
+    let kept = rows
+        .sorted
+        .as_ref()
+        .is_some_and(|o| o.sort == sort && o.calls == calls.len());
+    if !kept {
+        let mut order: Vec<usize> = (0..calls.len()).collect();
+        crate::model::sort::sort_rows(&mut order, calls, sort, &provider, &mark);
+        rows.sorted = Some(SortedOrder {
+            sort,
+            calls: calls.len(),
+            order,
+        });
+    }
+    if let Some(o) = rows.sorted.take() {
+        rows.order_visible_by(&o.order);
+        rows.sorted = Some(o);
     }
 }
 
