@@ -51,8 +51,10 @@ fn caller(c: &Call, masked: bool, width: usize) -> String {
             }
             let p = fit_end(&p, w(&p).min((width / 2).max(8)));
             let room = width.saturating_sub(w(&p) + 1);
-            if room < 2 {
-                return fit_end(&p, width);
+            // Too narrow for both to be read: the name alone (a lone initial beside a cut
+            // number helps no one).
+            if room < 6 {
+                return fit(&n, width);
             }
             format!("{} {p}", fit(&n, room))
         }
@@ -358,12 +360,25 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         0
     };
     // A merged list on a narrow pane gives the provider column room from the time: the year
-    // and seconds go (`03-20 14:55`).
+    // and seconds go (`03-20 14:55`); on a very narrow pane a call of today shows its time
+    // (`14:55`), an older one its day (`03-20`), as mail programs do.
     let short_time = merged && inner.width < 100;
-    let time_w: u16 = if short_time { 11 } else { 19 };
+    let compact = inner.width < 50;
+    let time_w: u16 = match (compact, short_time) {
+        (true, _) => 5,
+        (false, true) => 11,
+        (false, false) => 19,
+    };
+    let today = format_time(Some((state.now)()), state.time_zone);
     let time = |c: &Call| {
         let t = format_time(c.started_at, state.time_zone);
-        if short_time && t.len() >= 16 {
+        if t.len() < 16 {
+            t
+        } else if compact && t[..10] == today[..10.min(today.len())] {
+            t[11..16].to_string()
+        } else if compact {
+            t[5..10].to_string()
+        } else if short_time {
             t[5..16].to_string()
         } else {
             t
@@ -378,9 +393,16 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         .unwrap_or(6)
         .clamp(6, status_max) as u16;
     let dir_w = if show_dir { 4 } else { 0 };
+    let dur_w: u16 = if compact { 6 } else { 7 };
     let provider_fixed = if merged { provider_w + 1 } else { 0 };
-    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + 7 + 1 + status_w + 1 + 1;
-    let rest = inner.width.saturating_sub(fixed);
+    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + dur_w + 1 + 1;
+    // The status goes when it would leave the caller too little (a number needs 12 columns
+    // to be read with its … ).
+    let show_status = inner.width.saturating_sub(fixed + status_w + 1) >= 12 || !compact;
+    let status_w = if show_status { status_w } else { 0 };
+    let rest = inner
+        .width
+        .saturating_sub(fixed + if show_status { status_w + 1 } else { 0 });
     let caller_w = (rest / 2).clamp(rest.min(18), 36);
     let masked = state.privacy.on;
     let rows = calls().enumerate().map(|(k, c)| {
@@ -398,10 +420,12 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         cells.push(Cell::from(
             Line::from(format_duration(c.duration_secs)).right_aligned(),
         ));
-        cells.push(Cell::from(crate::display::fit(
-            &status(c),
-            usize::from(status_w),
-        )));
+        if show_status {
+            cells.push(Cell::from(crate::display::fit(
+                &status(c),
+                usize::from(status_w),
+            )));
+        }
         // In privacy mode no summary is shown: free text names whoever the call was about.
         cells.push(Cell::from(if masked {
             String::new()
@@ -425,7 +449,8 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         time: time_w,
         caller: caller_w,
         dir: show_dir,
-        status: status_w,
+        dur: dur_w,
+        status: show_status.then_some(status_w),
     };
     let (widths, header) = columns(l.sort, &widths);
     let table = Table::new(rows, widths)
@@ -442,7 +467,9 @@ struct Widths {
     caller: u16,
     /// Whether the direction column is shown.
     dir: bool,
-    status: u16,
+    dur: u16,
+    /// The status column, when shown.
+    status: Option<u16>,
 }
 
 /// The columns' widths and headers; the sorted column's header carries ▼ or ▲.
@@ -470,16 +497,14 @@ fn columns(sort: crate::model::sort::Sort, w: &Widths) -> (Vec<Constraint>, Vec<
         widths.push(Constraint::Length(3));
         header.push("Dir".to_string());
     }
-    widths.extend([
-        Constraint::Length(7),
-        Constraint::Length(w.status),
-        Constraint::Fill(1),
-    ]);
     let dur = head("Dur", SortColumn::Duration);
-    header.extend([
-        format!("{dur:>7}"),
-        head("Status", SortColumn::Status),
-        "Summary".to_string(),
-    ]);
+    widths.push(Constraint::Length(w.dur));
+    header.push(format!("{dur:>width$}", width = usize::from(w.dur)));
+    if let Some(status) = w.status {
+        widths.push(Constraint::Length(status));
+        header.push(head("Status", SortColumn::Status));
+    }
+    widths.push(Constraint::Fill(1));
+    header.push("Summary".to_string());
     (widths, header)
 }
