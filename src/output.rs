@@ -205,7 +205,10 @@ impl ShowOut {
             }
         };
         let (transcript_state, transcript, transcript_raw) = match &d.transcript {
-            _ if masked => ("hidden", Vec::new(), None),
+            // Only a transcript there is is hidden (a missing one says so).
+            Transcript::Turns(_) | Transcript::Unparsed { .. } if masked => {
+                ("hidden", Vec::new(), None)
+            }
             Transcript::Turns(t) => (
                 "turns",
                 t.iter()
@@ -255,7 +258,12 @@ impl ShowOut {
             } else {
                 s(&d.handled_by)
             },
-            other_summaries: map(&d.other_summaries, false),
+            // Hidden with the summary: free text names whoever the call was about.
+            other_summaries: if masked {
+                serde_json::Map::new()
+            } else {
+                map(&d.other_summaries, false)
+            },
             transcript_state,
             transcript,
             transcript_raw,

@@ -116,6 +116,30 @@ pub fn text<'a>(s: &'a str, names: &[&str], on: bool) -> Cow<'a, str> {
     }
 }
 
+/// A filter line as shown (the list's border): when `on`, what it searches for a person by —
+/// `phone:` and `mrn:` values to their last two characters, `patient:` and `note:` values and
+/// bare words to initials — is masked; keys such as `dur>5m` or `status:done` stay.
+pub fn filter_text(s: &str, on: bool) -> Cow<'_, str> {
+    if !on {
+        return sanitize(s);
+    }
+    let masked: Vec<String> = s
+        .split_whitespace()
+        .map(|w| match w.split_once(':') {
+            Some((k, v)) if ["phone", "mrn"].contains(&k.to_ascii_lowercase().as_str()) => {
+                format!("{k}:{}", mask_phone(v))
+            }
+            Some((k, v)) if ["patient", "note"].contains(&k.to_ascii_lowercase().as_str()) => {
+                format!("{k}:{}", mask_name(v.trim_matches('"')))
+            }
+            Some(_) => w.to_string(),
+            None if w.contains(['<', '>', '=']) => w.to_string(),
+            None => mask_name(w.trim_matches('"')),
+        })
+        .collect();
+    Cow::Owned(sanitize(&masked.join(" ")).into_owned())
+}
+
 /// `mask_name` of a name that may be missing.
 pub fn name_opt(name: Option<&str>) -> Option<String> {
     name.map(mask_name)
@@ -263,8 +287,10 @@ fn field_kind(key: &str) -> Option<fn(&str) -> String> {
     let part = |words: &[&str]| parts.iter().any(|p| words.contains(p));
     let within = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     let alone = |words: &[&str]| matches!(parts.as_slice(), [p] if words.contains(p));
-    if within(&["phone", "number", "msisdn", "mobile"])
-        || part(&["ani", "dnis", "tel", "from", "to", "callee"])
+    // Numbers, and the identifiers of a patient (a record number, a birth date), keep their
+    // last two characters.
+    if within(&["phone", "number", "msisdn", "mobile", "mrn", "birth"])
+        || part(&["ani", "dnis", "tel", "from", "to", "callee", "ssn", "dob"])
     {
         Some(mask_phone)
     } else if within(&["name"]) || alone(&["patient", "customer", "contact", "caller"]) {
@@ -307,6 +333,17 @@ mod tests {
         assert_eq!(mask_phone("+1 (555) 123-4582"), "+• (•••) •••-••82");
         assert_eq!(mask_phone("+4915112345678"), "+•••••••••••78");
         assert_eq!(mask_phone("12"), "••");
+        assert_eq!(
+            filter_text(
+                "phone:+14155550108 dur>5m Doe mrn:MRN-00877 status:done",
+                true
+            ),
+            "phone:+•••••••••08 dur>5m D. mrn:•••-•••77 status:done"
+        );
+        assert_eq!(
+            filter_text("phone:+14155550108", false),
+            "phone:+14155550108"
+        );
         assert_eq!(mask_phone("7"), "•");
         assert_eq!(mask_phone("123"), "•23");
         assert_eq!(mask_phone("anonymous"), "•••••••••");

@@ -137,3 +137,59 @@ async fn the_config_can_make_privacy_the_default() {
     let names: Vec<String> = names.into_iter().filter(|n| n.contains(' ')).collect();
     assert_masked(&r.out, &names, &numbers);
 }
+
+/// The tmux trial found `--redact show` printing an AlloMia call's other-language summary and a
+/// Welkin patient's MRN: both are hidden or masked now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_redacted_hides_other_summaries_and_masks_the_mrn() {
+    let demo = callbrowser::demo::Demo::start(EmulatorOptions::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write_config(dir.path(), &demo.config_toml());
+    let fr = demo
+        .allomia
+        .call_facts()
+        .into_iter()
+        .find(|c| c.language == "fr-CA")
+        .unwrap();
+    let args = ["show", &fr.id, "--provider", "allomia", "--format", "json"];
+    let plain: Value = serde_json::from_str(&run(&cfg, &args).await.out).unwrap();
+    assert!(
+        !plain["other_summaries"].as_object().unwrap().is_empty(),
+        "{plain}"
+    );
+    let r = run(&cfg, &[&args[..], &["--redact"]].concat()).await;
+    assert!(r.ok(), "{}", r.err);
+    let masked: Value = serde_json::from_str(&r.out).unwrap();
+    assert!(masked["other_summaries"].as_object().unwrap().is_empty());
+    let r = run(&cfg, &["--redact", "show", &fr.id, "--provider", "allomia"]).await;
+    assert!(!r.out.contains("Summary ["), "{}", r.out);
+
+    // A Welkin call's patient MRN: its last two characters only.
+    let r = run(
+        &cfg,
+        &["list", "--provider", "welkin", "--all", "--format", "json"],
+    )
+    .await;
+    let doc: Value = serde_json::from_str(&r.out).unwrap();
+    let id = doc["calls"][0]["id"].as_str().unwrap().to_string();
+    let plain = run(&cfg, &["show", &id, "--provider", "welkin"]).await.out;
+    let mrn = plain
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("patient MRN: "))
+        .unwrap_or_else(|| panic!("{plain}"))
+        .to_string();
+    let r = run(&cfg, &["--redact", "show", &id, "--provider", "welkin"]).await;
+    assert!(!r.out.contains(&mrn), "{}", r.out);
+    assert!(
+        r.out.contains(&format!("••{}", &mrn[mrn.len() - 2..])),
+        "{}",
+        r.out
+    );
+    assert!(
+        !r.out.contains("Transcript (hidden)") && !r.out.contains("transcript hidden"),
+        "Welkin has no transcript to hide: {}",
+        r.out
+    );
+}

@@ -113,3 +113,66 @@ async fn scrolling_through_1000_merged_calls_asks_no_page_twice_inside_every_lim
     assert!(per_minute(&logs[3].1) <= 100 || took > Duration::from_secs(60));
     eprintln!("scrolled 1,000 merged calls in {took:?}; requests (all, call pages): {counts:?}");
 }
+
+/// One number's calls across every provider, found by the filter line in All calls whatever the
+/// sort (the tmux trial found a sorted All calls stopping at the first matches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_is_found_across_providers_in_any_sort() {
+    let demo = Demo::start(EmulatorOptions::default()).await.unwrap();
+    let number = "+14155550108";
+    let want = {
+        let cfg = demo.config();
+        let mut n = 0;
+        for i in 0..cfg.providers.len() {
+            let b = callbrowser::setup::build(&cfg, i, None).await.unwrap();
+            let p = b.provider.unwrap();
+            let f = callbrowser::model::Filter::parse_at(
+                &format!("phone:{number}"),
+                p.capabilities(),
+                chrono::Utc::now(),
+                callbrowser::model::TimeZoneSetting::Utc,
+            )
+            .unwrap();
+            let taking = vec![callbrowser::providers::merged::Taking {
+                id: callbrowser::model::ProviderId(0),
+                provider: p,
+                filter: f,
+                scope_search: None,
+            }];
+            n += callbrowser::providers::merged::merge(&taking, None, usize::MAX)
+                .await
+                .calls
+                .len();
+        }
+        n
+    };
+    assert!(want > 10, "{want}");
+    for sorts in [0, 3] {
+        let mut p = program(&demo.config(), None).await;
+        let effects = init(&mut p.state);
+        p.run(effects);
+        p.until("All calls", |s| s.list.rows.visible.len() > 5)
+            .await;
+        for _ in 0..sorts {
+            p.press(KeyCode::Char('o'));
+        }
+        p.press(KeyCode::Char('/'));
+        for c in format!("phone:{number}").chars() {
+            p.press(KeyCode::Char(c));
+        }
+        p.press(KeyCode::Enter);
+        p.until("the search to end", |s| {
+            s.list.paging.loading.is_none() && s.list.rows.visible.len() >= want
+                || !s.list.paging.has_more && s.list.paging.loading.is_none()
+        })
+        .await;
+        // Settle: no answer pending.
+        while p.answers(Duration::from_millis(300)).await > 0 {}
+        assert_eq!(
+            p.state.list.rows.visible.len(),
+            want,
+            "sorted {sorts} times: {}",
+            p.state.status.text
+        );
+    }
+}

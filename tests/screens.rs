@@ -78,11 +78,15 @@ fn transcript_300_turns_80x24() {
 #[test]
 fn help_is_generated_from_the_keymap() {
     // Tall enough for every key of the list at once (a small screen scrolls: tested below).
-    let mut s = loaded(20, (80, 50));
+    let mut s = loaded(20, (80, 54));
     press(&mut s, KeyCode::Char('?'));
     let screen = render(&s);
     for b in callbrowser::app::keymap::bindings_for(s.focus) {
-        assert!(screen.contains(b.help), "help lacks {:?}", b.help);
+        assert!(
+            screen.contains(b.help),
+            "help lacks {:?}:\n{screen}",
+            b.help
+        );
     }
     insta::assert_snapshot!(screen);
 }

@@ -286,6 +286,46 @@ fn r_keeps_the_cursor_on_its_call_and_a_failed_reload_keeps_the_rows() {
         ),
         on
     );
+    // All calls while every provider is offline: the rows stay, the cursor on its call, and
+    // the failure is a note.
+    let loaded = s.list.rows.calls.len();
+    let mut effects = key(&mut s, KeyCode::Char('r'));
+    assert_eq!(s.list.rows.calls.len(), 0, "reloading");
+    while !effects.is_empty() {
+        let e = effects.remove(0);
+        let Effect::LoadMerged { generation, ask } = e else {
+            continue;
+        };
+        let offline = |p: &str| ProviderError::Offline {
+            provider: p.into(),
+            cause: "connection refused".into(),
+        };
+        let msg = match ask {
+            Ask::Scopes { provider, .. } => Msg::MergedScopes {
+                generation,
+                provider,
+                result: Err(offline("x")),
+            },
+            Ask::Calls {
+                source, provider, ..
+            } => Msg::MergedCalls {
+                generation,
+                source,
+                provider,
+                result: Err(offline("x")),
+            },
+        };
+        effects.extend(callbrowser::app::update::update(&mut s, msg));
+    }
+    assert_eq!(s.list.rows.calls.len(), loaded, "the loaded rows stay");
+    assert_eq!(
+        (
+            s.list.selected_origin(),
+            s.list.selected().unwrap().id.clone()
+        ),
+        on
+    );
+    assert!(s.status.text.contains("reload failed"), "{:?}", s.status);
 }
 
 #[test]
@@ -302,18 +342,39 @@ fn y_copies_the_open_calls_id_and_says_the_terminal_may_ignore_it() {
         s.status
     );
     assert!(s.status.text.contains("ignores it"));
+    // In the list, the call under the cursor.
+    s.focus = Focus::List;
+    press(&mut s, KeyCode::Char('j'));
+    let under = s.list.selected().unwrap().id.clone();
+    assert_ne!(under, id);
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(effects, vec![Effect::Copy(under)]);
 }
 
 #[test]
 fn a_filter_on_loaded_calls_pulls_pages_until_it_finds_enough_or_the_end() {
+    // Whatever the sort: sorted by status, a search still reads on until it has enough.
+    for sorted in [false, true] {
+        let mut s = two((100, 30));
+        open_all_calls(&mut s);
+        if sorted {
+            for _ in 0..3 {
+                press(&mut s, KeyCode::Char('o'));
+            }
+            assert_eq!(s.list.sort.column, SortColumn::Status);
+        }
+        // The 251st call of the first provider is the only one with this number.
+        press(&mut s, KeyCode::Char('/'));
+        type_text(&mut s, "phone:+491701979750");
+        press(&mut s, KeyCode::Enter);
+        assert_eq!(s.list.rows.visible.len(), 1, "sorted: {sorted}");
+        assert!(!s.list.paging.has_more, "every page was read");
+    }
     let mut s = two((100, 30));
     open_all_calls(&mut s);
-    // The 251st call of the first provider is the only one with this number.
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, "phone:+491701979750");
     press(&mut s, KeyCode::Enter);
-    assert_eq!(s.list.rows.visible.len(), 1);
-    assert!(!s.list.paging.has_more, "every page was read");
     assert!(s.list.paging.loading.is_none());
     // Nothing matches: the list says so, not "loading…".
     press(&mut s, KeyCode::Char('/'));

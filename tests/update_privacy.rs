@@ -86,10 +86,12 @@ fn the_open_call_is_masked_and_its_transcript_hidden_until_revealed() {
     press(&mut s, KeyCode::Char('j'));
     press(&mut s, KeyCode::Enter);
     assert!(detail_text(&s).contains(TRANSCRIPT_HIDDEN));
-    // Back to the first: still revealed.
+    // Back to the first: hidden again (a shared screen does not show it by itself).
     press(&mut s, KeyCode::Esc);
     press(&mut s, KeyCode::Char('k'));
     press(&mut s, KeyCode::Enter);
+    assert!(detail_text(&s).contains(TRANSCRIPT_HIDDEN));
+    press(&mut s, KeyCode::Char('R'));
     assert!(!detail_text(&s).contains(TRANSCRIPT_HIDDEN));
     // R again hides it.
     press(&mut s, KeyCode::Char('R'));

@@ -6,6 +6,7 @@
 
 mod support;
 
+use callbrowser::app::state::SidebarRow;
 use callbrowser::demo::Demo;
 use callbrowser::model::sort::SortColumn;
 use callbrowser_emulators::EmulatorOptions;
@@ -116,4 +117,30 @@ async fn allomia_sorts_by_duration_on_its_server_and_pages_on_in_that_order() {
         callers[..known].windows(2).all(|w| w[0] <= w[1]),
         "{callers:?}"
     );
+
+    // A sort chosen elsewhere goes with the user: back to duration, then the next
+    // organization opens sorted by its server; "all organizations" (merged, sorted here) takes
+    // the key out of its filter line.
+    p.state.list.sort = callbrowser::model::sort::Sort::parse("duration").unwrap();
+    p.state.focus = callbrowser::app::state::Focus::Sidebar;
+    p.state
+        .sidebar_to(SidebarRow::Scope(callbrowser::model::ProviderId(0), 1));
+    p.press(KeyCode::Enter);
+    assert_ne!(
+        p.state.list.source.as_ref().unwrap().scope.as_ref(),
+        Some(&org)
+    );
+    assert_eq!(p.state.list.filter.text, "sort:duration_desc");
+    p.until("the next organization's longest calls", |s| {
+        !s.list.rows.visible.is_empty()
+    })
+    .await;
+    let got = durations(&p);
+    assert!(got.windows(2).all(|w| w[0] >= w[1]), "{got:?}");
+    p.state.focus = callbrowser::app::state::Focus::Sidebar;
+    p.state
+        .sidebar_to(SidebarRow::AllScopes(callbrowser::model::ProviderId(0)));
+    p.press(KeyCode::Enter);
+    assert!(p.state.list.merged.is_some());
+    assert_eq!(p.state.list.filter.text, "");
 }

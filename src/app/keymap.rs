@@ -363,6 +363,14 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b!(
         "y",
+        LIST,
+        Action::CopyId,
+        "copy the call's id (for `callbrowser show`)",
+        false,
+        [(KeyCode::Char('y'), NONE)]
+    ),
+    b!(
+        "y",
         DETAIL,
         Action::CopyId,
         "copy the call's id (the one `callbrowser show` takes) to the clipboard",

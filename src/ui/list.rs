@@ -192,7 +192,10 @@ fn bottom(state: &State) -> Option<Line<'static>> {
     if let Some((_, Some(missing))) = crate::app::update::merged_title(state) {
         let mut t = format!(" {} ", sanitize(&missing));
         if !l.filter.text.is_empty() {
-            t = format!(" filter: {} ·{t}", sanitize(&l.filter.text));
+            t = format!(
+                " filter: {} ·{t}",
+                privacy::filter_text(&l.filter.text, state.privacy.on)
+            );
         }
         return Some(Line::styled(t, theme::error()));
     }
@@ -203,7 +206,10 @@ fn bottom(state: &State) -> Option<Line<'static>> {
             .is_some_and(|s| !s.live && state.provider(s.provider).info.capabilities.has_live);
         return has_live.then(|| Line::styled(" L: live calls ", theme::dim()));
     }
-    let mut t = format!(" filter: {} ", sanitize(&l.filter.text));
+    let mut t = format!(
+        " filter: {} ",
+        privacy::filter_text(&l.filter.text, state.privacy.on)
+    );
     if !l.filter.local_keys.is_empty() {
         t.push_str(&format!(
             "(on loaded calls: {}) ",
@@ -246,8 +252,19 @@ fn empty_message(state: &State) -> Text<'static> {
         && !l.paging.has_more
         && let Some((_, Some(missing))) = crate::app::update::merged_title(state)
     {
+        let none_answered = l.merged.as_ref().is_some_and(|m| {
+            m.inbox
+                .standings()
+                .iter()
+                .all(|s| s.absent.is_some() || s.failed >= s.scopes.unwrap_or(1).max(1))
+        });
+        let head = if none_answered {
+            "No provider answered."
+        } else {
+            "No calls from the providers that answered."
+        };
         return Text::from(vec![
-            Line::styled("No calls from the providers that answered.", theme::dim()),
+            Line::styled(head, theme::dim()),
             Line::styled(sanitize(&missing).into_owned(), theme::error()),
             Line::styled("r to try again", theme::dim()),
         ]);

@@ -19,6 +19,9 @@ pub(super) fn open(state: &mut State) -> Vec<Effect> {
     };
     let live = state.list.is_live();
     let key = call.key(provider);
+    // A call revealed in privacy mode is hidden again once another call is opened: coming
+    // back to it on a shared screen does not show it by itself.
+    state.privacy.revealed.retain(|k| *k == key);
     // Another call: its recording is not the one playing.
     if state.player.as_ref().is_some_and(|p| p.key != key) {
         state.player = None;

@@ -6,6 +6,7 @@ use super::super::msg::Effect;
 use super::super::state::list::SortedOrder;
 use super::super::state::{Focus, Input, InputKind, ListFilter, ReqId, Source, State};
 use super::{detail, failed, live, mark_ok};
+use crate::model::sort::Sort;
 use crate::model::{
     Call, Capabilities, Filter, FilterError, Page, PageProgress, PageRequest, PagingStop,
     ProviderId,
@@ -24,6 +25,9 @@ pub(super) fn select_source(state: &mut State, source: Source) -> Vec<Effect> {
         return Vec::new();
     }
     let caps = state.caps(id);
+    // The list's sort goes to the server where it sorts (and a `sort:` of another list goes).
+    let text = sort_key_for(&state.list.filter.text, Some(&caps), state.list.sort);
+    state.list.filter.text = text;
     // The filter is re-read against the new provider's keys.
     if !state.list.filter.text.is_empty() {
         match parse_filter(state, &state.list.filter.text, &caps) {
@@ -104,11 +108,28 @@ fn reload(state: &mut State) -> Vec<Effect> {
     let selected = selected_id(state);
     if let Some(m) = &state.list.merged {
         let only = m.only;
+        let l = &mut state.list;
+        let (rows, paging, view) = (
+            std::mem::take(&mut l.rows),
+            std::mem::take(&mut l.paging),
+            l.view,
+        );
         let effects = super::merged::open(state, only);
         if let Some(m) = &mut state.list.merged {
-            m.keep = selected;
+            m.keep = selected.clone();
         }
-        return effects;
+        // Shown again if no provider answers (see `merged::pump`).
+        state.list.reloading = Some(super::super::state::list::Reload {
+            rows,
+            paging,
+            view,
+            selected,
+        });
+        // What the first answers already gave (none, unless they were at hand).
+        return effects
+            .into_iter()
+            .chain(super::merged::pump(state))
+            .collect();
     }
     let Some(source) = state.list.source.clone() else {
         return Vec::new();
@@ -550,6 +571,31 @@ pub(super) fn change_sort(state: &mut State, flip: bool) {
     state.set_status(text, false);
 }
 
+/// Whether a provider's server sorts its list (AlloMia's `sort:` key).
+fn server_sorts(caps: &Capabilities) -> bool {
+    caps.server_filters.contains(&"sort") && caps.provider_keys.iter().any(|k| k.name == "sort")
+}
+
+/// The filter text for a list of `caps` sorted by `sort`: any `sort:` key dropped (the list's
+/// sort decides it), then the server's `sort:` key added where that server sorts by the column
+/// and the order is not its own (newest first). `caps: None` (a merged list) only drops it.
+pub(super) fn sort_key_for(text: &str, caps: Option<&Capabilities>, sort: Sort) -> String {
+    let key = caps
+        .filter(|c| server_sorts(c))
+        .and_then(|_| sort.server_value())
+        .filter(|v| Some(*v) != Sort::default().server_value())
+        .map(|v| format!("sort:{v}"));
+    let has_key = |w: &str| w.to_ascii_lowercase().starts_with("sort:");
+    if key.is_none() && !text.split_whitespace().any(has_key) {
+        return text.to_string();
+    }
+    let mut words: Vec<&str> = text.split_whitespace().filter(|w| !has_key(w)).collect();
+    if let Some(k) = &key {
+        words.push(k);
+    }
+    words.join(" ")
+}
+
 /// Where the list's server sorts (AlloMia's `sort:` key) by the column chosen and not every
 /// page is loaded, the list loads again in that order from its first page, so paging goes on in
 /// it; the key is put in the filter line, where the user sees it (and the border says it ran on
@@ -559,36 +605,15 @@ fn server_sort(state: &mut State) -> Option<Vec<Effect>> {
     let l = &state.list;
     let source = l.source.clone().filter(|s| !s.live && l.merged.is_none())?;
     let caps = state.caps(source.provider);
-    let sorts = caps.server_filters.contains(&"sort")
-        && caps.provider_keys.iter().any(|k| k.name == "sort");
-    if !sorts {
+    if !server_sorts(&caps) {
         return None;
     }
-    // The server's order now and the one wanted; a column it cannot sort by wants its own
-    // order (newest first) back.
-    let natural = crate::model::sort::Sort::default().server_value()?;
-    let current = l.filter.filter.extra.get("sort").map(String::as_str);
-    let wanted = l.sort.server_value();
-    if current.unwrap_or(natural) == wanted.unwrap_or(natural) {
-        return None;
-    }
+    let text = sort_key_for(&l.filter.text, Some(&caps), l.sort);
     // Everything is loaded and the server is not sorting: the local sort is the same list.
-    if current.is_none() && !l.paging.has_more {
+    let server_sorting = l.filter.filter.extra.contains_key("sort");
+    if text == l.filter.text || (!server_sorting && !l.paging.has_more) {
         return None;
     }
-    let mut words: Vec<&str> = l
-        .filter
-        .text
-        .split_whitespace()
-        .filter(|w| !w.to_ascii_lowercase().starts_with("sort:"))
-        .collect();
-    let token = wanted
-        .filter(|w| *w != natural)
-        .map(|w| format!("sort:{w}"));
-    if let Some(t) = &token {
-        words.push(t);
-    }
-    let text = words.join(" ");
     let (triage_text, rest) = super::triage::split_filter(&text);
     let triage = triage_text.and_then(|t| crate::store::filter::parse(&t).ok());
     let filter = parse_filter(state, &rest, &caps).ok()?;
@@ -603,14 +628,13 @@ fn server_sort(state: &mut State) -> Option<Vec<Effect>> {
         },
     );
     let label = state.provider(source.provider).info.label.clone();
-    let text = match wanted {
-        Some(_) => format!(
-            "sorted by {} on {label}'s server: the list loads again in that order",
-            state.list.sort
-        ),
+    let sort = state.list.sort;
+    let text = match sort.server_value() {
+        Some(_) => {
+            format!("sorted by {sort} on {label}'s server: the list loads again in that order")
+        }
         None => format!(
-            "sorted by {} over the calls loaded; {label}'s list loads again newest first",
-            state.list.sort
+            "sorted by {sort} over the calls loaded; {label}'s list loads again newest first"
         ),
     };
     state.set_status(text, false);

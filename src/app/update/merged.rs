@@ -15,7 +15,9 @@ use crate::providers::ProviderError;
 /// Opens the merged list of every usable provider (`only: None`) or of provider `only`'s
 /// parents, from the top, with the filter line as each provider reads it.
 pub(super) fn open(state: &mut State, only: Option<ProviderId>) -> Vec<Effect> {
-    let text = state.list.filter.text.clone();
+    // A merged list sorts here: a server's `sort:` key of a single list is not its filter.
+    let text = list::sort_key_for(&state.list.filter.text, None, state.list.sort);
+    state.list.filter.text = text.clone();
     let (_, rest) = super::triage::split_filter(&text);
     // `mrn:` and `patient:` search the patients first: only providers with patients take part.
     let (patients, rest) = crate::model::inbox::split_patient_search(&rest);
@@ -145,9 +147,10 @@ fn target(state: &State) -> usize {
     let want = if l.paging.follow_end {
         usize::MAX
     } else if !l.sort.is_natural() {
-        // Sorted by another column, the cursor's place says nothing of the merge's: more pages
-        // come with G (the status line says so), not by moving.
-        l.rows.visible.len().max(state.areas().list_rows())
+        // Sorted by another column, the cursor's place says nothing of the merge's: moving does
+        // not pull pages (G does; the status line says so), but a screen and a page more of
+        // calls that pass the filter are always loaded — a search finds what it can first.
+        l.rows.visible.len().max(state.areas().list_rows() + 100)
     } else {
         l.view.cursor + state.areas().list_rows() + 100
     };
@@ -207,6 +210,16 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
     };
     let finished = m.inbox.finished();
     let loading = m.inbox.loading();
+    if any {
+        // A reload's first calls replace what was shown before.
+        state.list.reloading = None;
+    } else if finished && state.list.rows.calls.is_empty() {
+        reload_failed(state);
+    }
+    let Some(m) = &state.list.merged else {
+        return Vec::new();
+    };
+    let finished = m.inbox.finished();
     let l = &mut state.list;
     l.paging.has_more = !finished;
     l.paging.loading = loading.then_some(generation);
@@ -236,6 +249,29 @@ pub(super) fn pump(state: &mut State) -> Vec<Effect> {
     asks.into_iter()
         .map(|ask| Effect::LoadMerged { generation, ask })
         .collect()
+}
+
+/// A reload of a merged list that brought no call while providers were missing: what was loaded
+/// before is shown again, and why as a note.
+fn reload_failed(state: &mut State) {
+    let Some(m) = &state.list.merged else {
+        return;
+    };
+    let Some(missing) = m.inbox.missing() else {
+        return;
+    };
+    let Some(r) = state.list.reloading.take() else {
+        return;
+    };
+    let l = &mut state.list;
+    l.rows = r.rows;
+    l.view = r.view;
+    l.paging.has_more = false;
+    state.set_status(
+        format!("reload failed, showing what was loaded before: {missing}"),
+        true,
+    );
+    list::restore_cursor(state, r.selected);
 }
 
 /// A provider's answer: its health marked, an error turned into its sentence.
