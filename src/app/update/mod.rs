@@ -201,10 +201,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             privacy::reveal(state);
             Vec::new()
         }
-        Action::CopyId => match (state.focus == Focus::List)
-            .then(|| state.list.selected().map(|c| c.id.clone()))
-            .unwrap_or_else(|| state.detail.key.as_ref().map(|k| k.id.clone()))
-        {
+        Action::CopyId => match if state.focus == Focus::List {
+            state.list.selected().map(|c| c.id.clone())
+        } else {
+            state.detail.key.as_ref().map(|k| k.id.clone())
+        } {
             Some(id) => {
                 let shown = crate::display::sanitize(&id).into_owned();
                 state.set_status(
