@@ -330,7 +330,7 @@ impl PgStore {
         let Some(c) = client.as_mut() else {
             return Err(StoreError::Other("no connection".into()));
         };
-        let r = match rt.block_on(tokio::time::timeout(QUERY_TIMEOUT, f(c))) {
+        let r = match rt.block_on(async { tokio::time::timeout(QUERY_TIMEOUT, f(c)).await }) {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(Fail::Store(e))) => Err(e),
             Ok(Err(Fail::Pg(e))) => Err(pg_conn::map_error(&e, &label)),
