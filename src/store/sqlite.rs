@@ -361,6 +361,18 @@ impl Store {
     }
 }
 
+/// The schema version of the SQLite file at `path`, read without changing it (`None`: no file).
+pub fn file_version(path: &Path) -> Result<Option<i64>, StoreError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| map_error(e, path))?;
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map(Some)
+        .map_err(|e| map_error(e, path))
+}
+
 impl TriageStore for Store {
     fn who(&self) -> &str {
         &self.who
