@@ -31,9 +31,12 @@ fn snapshot(r: &CallRef) -> Call {
     c
 }
 
+/// Opens one instance of the store as a person.
+type Opener = Box<dyn Fn(&str) -> Box<dyn TriageStore>>;
+
 /// Opens one instance of the store as a person; ages every claim by two hours.
 struct Backend {
-    open: Box<dyn Fn(&str) -> Box<dyn TriageStore>>,
+    open: Opener,
     age_claims: Box<dyn Fn()>,
 }
 
@@ -234,7 +237,7 @@ fn sqlite(scenario: fn(&Backend)) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("triage.sqlite");
     let p = path.clone();
-    let open: Box<dyn Fn(&str) -> Box<dyn TriageStore>> =
+    let open: Opener =
         Box::new(move |who| Box::new(Store::open(&p, who).expect("the store opens")));
     let age_claims = Box::new(move || {
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -255,7 +258,7 @@ fn postgres(scenario: fn(&Backend)) {
         .unwrap()
         .migrate(false)
         .unwrap();
-    let open: Box<dyn Fn(&str) -> Box<dyn TriageStore>> =
+    let open: Opener =
         Box::new(move |who| Box::new(PgStore::open(&team, who).expect("the team store opens")));
     let (c, d) = (cluster.clone(), db.clone());
     let age_claims = Box::new(move || {
