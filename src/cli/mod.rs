@@ -451,8 +451,10 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         // The store alone: no provider is asked, no demo started.
         Some(Command::Triage { command }) if !matches!(command, TriageCommand::Mark(_)) => {
             let cfg = load_config(&cli).ok().flatten();
-            crate::privacy::set_redacting(cli.redact || cfg.is_some_and(|c| c.ui.privacy));
-            return triage::local(command, triage_tz(&cli));
+            crate::privacy::set_redacting(cli.redact || cfg.as_ref().is_some_and(|c| c.ui.privacy));
+            let store = cfg.map(|c| c.store).unwrap_or_default();
+            let tz = triage_tz(&cli);
+            return tokio::task::block_in_place(|| triage::local(command, &store, tz));
         }
         Some(Command::Store { .. }) => return store_cmd::run(&cli).await,
         None => require_terminal()?,

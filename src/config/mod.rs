@@ -506,6 +506,36 @@ mod tests {
     }
 
     #[test]
+    fn the_store_table_is_checked_without_repeating_a_password() {
+        let ok = "[store]\nurl = \"postgres://anna@db.example.org/triage\"\npassword_env = \"DB_PW\"\nuser = \"anna\"\nclaim_minutes = 45\n";
+        let c = Config::parse_str(ok, "c.toml").unwrap();
+        assert_eq!(c.store.claim_minutes, Some(45));
+        for (src, said) in [
+            (
+                "url = \"postgres://anna:hunter2-CANARY@db/t\"",
+                "password_env or password_command",
+            ),
+            ("url = \"mysql://anna@db/t\"", "PostgreSQL address"),
+            ("url = \"not a url\"", "is not a URL"),
+            ("claim_minutes = 0", "1 to 1440"),
+            (
+                "password_env = \"A\"\npassword_command = \"b\"",
+                "only one of",
+            ),
+            (
+                "password_env = \"hunter2-CANARY!\"",
+                "name of an environment variable",
+            ),
+            ("user = \" \"", "must not be empty"),
+        ] {
+            let e = Config::parse_str(&format!("[store]\n{src}\n"), "c.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(said) && !e.contains("CANARY"), "{src}: {e}");
+        }
+    }
+
+    #[test]
     fn user_values_override_defaults() {
         let c = Config::parse_str("[http]\nmax_retries = 1\n", "f").unwrap();
         assert_eq!(c.ui.time_zone, TimeZoneSetting::Local);

@@ -55,7 +55,8 @@ pub struct CopyReport {
 }
 
 pub struct PgStore {
-    rt: tokio::runtime::Runtime,
+    /// Its own runtime (one worker): `None` only while being dropped.
+    rt: Option<tokio::runtime::Runtime>,
     prepared: Prepared,
     client: Option<Client>,
     /// The query connection's backend, to tell our own notifications from others'.
@@ -247,7 +248,7 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::Other(format!("cannot start the database runtime: {e}")))?;
         let mut s = PgStore {
-            rt,
+            rt: Some(rt),
             prepared,
             client: None,
             pid: 0,
@@ -257,6 +258,12 @@ impl PgStore {
         };
         s.client()?;
         Ok(s)
+    }
+
+    fn rt(&self) -> Result<&tokio::runtime::Runtime, StoreError> {
+        self.rt
+            .as_ref()
+            .ok_or_else(|| StoreError::Other("the database runtime has stopped".into()))
     }
 
     fn newer(&self, found: i64) -> StoreError {
@@ -284,12 +291,12 @@ impl PgStore {
     /// Opens a connection and keeps it going on the runtime.
     fn open_client(&self) -> Result<Client, StoreError> {
         let p = &self.prepared;
-        let (client, conn) = self.rt.block_on(timed(
+        let (client, conn) = self.rt()?.block_on(timed(
             CONNECT_TIMEOUT + Duration::from_secs(1),
             &p.label,
             p.config.connect(p.tls.clone()),
         ))?;
-        self.rt.spawn(async move {
+        self.rt()?.spawn(async move {
             if let Err(e) = conn.await {
                 tracing::info!("a team database connection ended: {e}");
             }
@@ -303,7 +310,7 @@ impl PgStore {
             let c = self.open_client()?;
             let label = self.prepared.label.clone();
             let pid: i32 = self
-                .rt
+                .rt()?
                 .block_on(timed(
                     QUERY_TIMEOUT,
                     &label,
@@ -326,8 +333,7 @@ impl PgStore {
     ) -> Result<T, StoreError> {
         let label = self.prepared.label.clone();
         self.client()?;
-        let (rt, client) = (&self.rt, &mut self.client);
-        let Some(c) = client.as_mut() else {
+        let (Some(rt), Some(c)) = (self.rt.as_ref(), self.client.as_mut()) else {
             return Err(StoreError::Other("no connection".into()));
         };
         let r = match rt.block_on(async { tokio::time::timeout(QUERY_TIMEOUT, f(c)).await }) {
@@ -348,6 +354,21 @@ impl PgStore {
     /// The schema version (0 for an empty database).
     pub fn version(&mut self) -> Result<i64, StoreError> {
         self.run(async |c| Ok(read_version(c).await?))
+    }
+
+    /// A short summary of the whole queue that changes whenever any entry does (the periodic
+    /// safety net compares it instead of reading everything).
+    pub fn fingerprint(&mut self) -> Result<String, StoreError> {
+        self.run(async |c| {
+            let row = c
+                .query_one(
+                    "SELECT concat_ws('/', count(*), sum(version), max(updated_at),
+                                      count(claimed_by), max(claimed_at)) FROM triage",
+                    &[],
+                )
+                .await?;
+            Ok(row.try_get::<_, String>(0)?)
+        })
     }
 
     /// Brings the schema to [`VERSION`] in one transaction (or, with `dry_run`, says what it
@@ -405,12 +426,12 @@ impl PgStore {
     pub fn listen(&mut self, wake: impl Fn(Notice) + Send + 'static) -> Result<(), StoreError> {
         let p = self.prepared.clone();
         let label = p.label.clone();
-        let (client, mut conn) = self.rt.block_on(timed(
+        let (client, mut conn) = self.rt()?.block_on(timed(
             CONNECT_TIMEOUT + Duration::from_secs(1),
             &label,
             p.config.connect(p.tls),
         ))?;
-        self.rt.spawn(async move {
+        self.rt()?.spawn(async move {
             let why = loop {
                 match std::future::poll_fn(|cx| conn.poll_message(cx)).await {
                     Some(Ok(AsyncMessage::Notification(n))) => wake(Notice::Changed {
@@ -424,7 +445,7 @@ impl PgStore {
             };
             wake(Notice::Lost(why));
         });
-        self.rt.block_on(timed(
+        self.rt()?.block_on(timed(
             QUERY_TIMEOUT,
             &label,
             client.batch_execute(&format!("LISTEN {CHANNEL}")),
@@ -488,6 +509,16 @@ impl PgStore {
             }
             Ok(report)
         })
+    }
+}
+
+impl Drop for PgStore {
+    /// Without waiting for its tasks: a `PgStore` may be dropped inside another runtime (the
+    /// command line's), where a blocking shutdown would panic.
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The store thread for a team store on PostgreSQL. Online, changes go to the team database and
-//! every other instance's changes arrive by LISTEN/NOTIFY (the queue is sent again at once), with
-//! a full reload every 15 s as a safety net (it also ends expired claims on screen). When the
+//! every other instance's changes arrive by LISTEN/NOTIFY (the queue is sent again at once); as a
+//! safety net, every 15 s a one-row summary of the queue is compared and everything read again
+//! when it differs, and claims that expired meanwhile are cleared on screen. When the
 //! database is out of reach — at start or mid-session — the last known queue (kept in the local
 //! SQLite file) is shown, every change is written to the file's `pending` table before the UI is
 //! told it is saved, and the database is tried again with a growing pause (0.5 s up to 10 s).
@@ -15,7 +16,9 @@ use std::time::{Duration, Instant};
 use super::actor::{Input, StoreCmd, StoreEvent, receive, refuse_all};
 use super::logic;
 use super::postgres::Notice;
-use super::{Change, Entry, PgStore, Store, StoreError, StoreTarget, TeamDb, TriageStore};
+use super::{
+    Change, Entry, PasswordSource, PgStore, Store, StoreError, StoreTarget, TeamDb, TriageStore,
+};
 use crate::model::{Call, CallRef};
 
 /// How often the whole queue is read again while online.
@@ -41,6 +44,8 @@ struct Team<'a> {
     reloaded: Instant,
     /// What the UI was last told about the connection.
     said: Option<(bool, String, usize)>,
+    /// The queue's summary when it was last read (see [`PgStore::fingerprint`]).
+    fingerprint: String,
 }
 
 pub(super) fn run(
@@ -74,6 +79,7 @@ pub(super) fn run(
         backoff: FIRST_RETRY,
         reloaded: now,
         said: None,
+        fingerprint: String::new(),
     };
     // The last known queue at once; the database may take seconds to answer (or not at all).
     t.send_loaded();
@@ -95,7 +101,7 @@ pub(super) fn run(
         if t.pg.is_none() && Instant::now() >= t.retry_at {
             t.connect();
         } else if t.pg.is_some() && t.reloaded.elapsed() >= RELOAD {
-            t.reload(false);
+            t.check();
         }
     }
 }
@@ -141,6 +147,17 @@ impl Team<'_> {
 
     /// Connects, listens, sends what waited, loads everything; on failure, tries again later.
     fn connect(&mut self) {
+        // The password is read once (a `password_command` may ask for a passphrase), not at
+        // every attempt.
+        if matches!(
+            self.team.password,
+            PasswordSource::Env(_) | PasswordSource::Command(_)
+        ) {
+            match self.team.password.resolve() {
+                Ok(p) => self.team.password = p.map_or(PasswordSource::None, PasswordSource::Given),
+                Err(e) => return self.offline(e),
+            }
+        }
         let r = PgStore::open(&self.team, &self.who).and_then(|mut pg| {
             pg.set_claim_minutes(self.claim_minutes);
             let wake = self.wake.clone();
@@ -201,12 +218,34 @@ impl Team<'_> {
         }
     }
 
+    /// The safety net: claims that expired are cleared; the queue is read again when its
+    /// summary changed without a notification.
+    fn check(&mut self) {
+        let Some(pg) = self.pg.as_mut() else { return };
+        self.reloaded = Instant::now();
+        match pg.fingerprint() {
+            Ok(f) if f == self.fingerprint => {
+                let before = self.entries.clone();
+                let now = chrono::Utc::now();
+                for e in &mut self.entries {
+                    logic::expire(e, self.ttl, now);
+                }
+                if self.entries != before {
+                    self.send_loaded();
+                }
+            }
+            Ok(_) => self.reload(false),
+            Err(e) => self.offline(e),
+        }
+    }
+
     /// Reads the whole queue; tells it when it changed (or `always`).
     fn reload(&mut self, always: bool) {
         let Some(pg) = self.pg.as_mut() else { return };
         self.reloaded = Instant::now();
-        match pg.entries() {
-            Ok(entries) => {
+        match pg.fingerprint().and_then(|f| Ok((f, pg.entries()?))) {
+            Ok((f, entries)) => {
+                self.fingerprint = f;
                 if always || entries != self.entries {
                     self.entries = entries;
                     if let Err(e) = self.local.cache_team(&self.entries) {
