@@ -306,8 +306,30 @@ fn the_database_stopped_and_restarted_while_editing_loses_nothing() {
     anna.answer(req).unwrap();
     notes.push(text);
     drop(anna);
-    cluster.start();
+    // Started again while the database is still down: the last known queue, with what was
+    // typed offline, is on screen at once.
     let anna = instance(dir.path(), &team, "anna");
+    let shown = anna.wait("the last known queue", |e| match e {
+        StoreEvent::Loaded { entries, .. } => Some(entries.clone()),
+        _ => None,
+    });
+    let e = shown
+        .iter()
+        .find(|e| e.call == c)
+        .expect("the call is shown");
+    assert_eq!(
+        (e.note.as_str(), e.mark),
+        (notes.last().unwrap().as_str(), Mark::Done)
+    );
+    anna.wait("the offline state", |e| match e {
+        StoreEvent::Connection {
+            online: false,
+            waiting: 1,
+            ..
+        } => Some(()),
+        _ => None,
+    });
+    cluster.start();
     anna.wait("back online with nothing waiting", |e| match e {
         StoreEvent::Connection {
             online: true,
@@ -473,6 +495,75 @@ fn schemas_are_migrated_only_when_asked_and_a_newer_one_is_refused_untouched() {
     let after = cluster.sql(&db, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'");
     assert_eq!(before, after, "nothing created or dropped");
     assert_eq!(cluster.sql(&db, "SELECT count(*) FROM schema_version"), "1");
+}
+
+#[test]
+fn a_password_from_a_command_is_used_and_a_wrong_one_is_refused_without_showing_it() {
+    let Some(cluster) = support_pg::cluster() else {
+        return;
+    };
+    let (db, _) = migrated(&cluster);
+    cluster.sql(&db, "CREATE ROLE anna LOGIN PASSWORD 'right-CANARY'; GRANT ALL ON ALL TABLES IN SCHEMA public TO anna; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO anna;");
+    // Password authentication for anna over TCP (the harness trusts everyone else).
+    let hba = cluster.path().join("data/pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(
+        &hba,
+        format!("host all anna 127.0.0.1/32 scram-sha-256\n{rules}"),
+    )
+    .unwrap();
+    let out = cluster.pg(
+        "pg_ctl",
+        &[
+            "-D",
+            cluster.path().join("data").to_str().unwrap(),
+            "reload",
+        ],
+    );
+    assert!(out.status.success());
+    let url = format!(
+        "postgres://anna@127.0.0.1:{}/{db}?sslmode=disable",
+        cluster.port
+    );
+    let with = |password: PasswordSource| TeamDb {
+        url: url.clone(),
+        password,
+        ca_file: None,
+    };
+    let mut s = PgStore::open(
+        &with(PasswordSource::Command("echo right-CANARY".into())),
+        "anna",
+    )
+    .expect("the password from the command is used");
+    s.apply(&call("CA9"), None, Change::Mark(Mark::FollowUp))
+        .unwrap();
+    for wrong in [
+        PasswordSource::Command("echo wrong-CANARY".into()),
+        PasswordSource::None,
+    ] {
+        match PgStore::open(&with(wrong), "anna") {
+            Err(e @ StoreError::Refused { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("password") && !text.contains("CANARY"),
+                    "{text}"
+                );
+            }
+            other => panic!("a wrong password must be refused: {:?}", other.err()),
+        }
+    }
+    // A failing command: named (it is the user's own text), but what it printed is not shown.
+    let cmd = "echo oops-CANARY >&2; echo leaked-CANARY; exit 3";
+    let e = PgStore::open(&with(PasswordSource::Command(cmd.into())), "anna")
+        .err()
+        .expect("refused");
+    let said = e.to_string().replace(cmd, "");
+    assert!(
+        matches!(e, StoreError::Config(_))
+            && !said.contains("CANARY")
+            && said.contains("exit status: 3"),
+        "{e}"
+    );
 }
 
 #[test]

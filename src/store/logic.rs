@@ -150,3 +150,39 @@ pub fn change_entry(
         drop_draft,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Account, ProviderKind};
+
+    #[test]
+    fn a_claim_lasts_the_configured_time() {
+        let call = CallRef {
+            account: Account::new(ProviderKind::Solum, "https://api.getsolum.com", None),
+            id: "c".into(),
+        };
+        let at = Utc::now();
+        let ttl = Duration::minutes(5);
+        let e = change_entry(None, &call, None, Change::Claim, "anna", at, ttl)
+            .unwrap()
+            .entry;
+        let mut later = e.clone();
+        expire(&mut later, ttl, at + Duration::minutes(4));
+        assert_eq!(later.claimed_by.as_deref(), Some("anna"));
+        let refused = change_entry(Some(&e), &call, None, Change::Claim, "ben", at, ttl);
+        assert!(matches!(refused, Err(StoreError::Claimed { .. })));
+        expire(&mut later, ttl, at + Duration::minutes(5));
+        assert_eq!((later.claimed_by, later.claimed_at), (None, None));
+        let taken = change_entry(
+            Some(&e),
+            &call,
+            None,
+            Change::Claim,
+            "ben",
+            at + Duration::minutes(6),
+            ttl,
+        );
+        assert_eq!(taken.unwrap().entry.claimed_by.as_deref(), Some("ben"));
+    }
+}
