@@ -3,7 +3,7 @@
 //! machine"), and the team's queue as last seen (`team_cache`), shown while the database is out
 //! of reach. Drafts stay in the file's `drafts` table as always.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::sqlite::{call_key, parse_ts, ts};
 use super::{Change, Entry, HistoryRow, Store, StoreError};
@@ -198,19 +198,6 @@ impl Store {
             })
             .map_err(|e| self.sql_error(e))?;
         rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql_error(e))
-    }
-
-    /// Whether a draft exists for `call` (a refused note is kept as one).
-    pub fn has_draft(&self, call: &CallRef) -> Result<bool, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT 1 FROM drafts WHERE call_key = ?1",
-                params![call_key(call)],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|r| r.is_some())
             .map_err(|e| self.sql_error(e))
     }
 }

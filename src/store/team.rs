@@ -28,6 +28,10 @@ const MAX_RETRY: Duration = Duration::from_secs(10);
 
 struct Team<'a> {
     team: TeamDb,
+    /// `host:port/database`, for messages.
+    label: String,
+    /// Why the database was last out of reach.
+    why: Option<StoreError>,
     who: String,
     claim_minutes: u32,
     ttl: chrono::Duration,
@@ -64,8 +68,13 @@ pub(super) fn run(
         }
     };
     let now = Instant::now();
+    let label = super::pg_conn::prepare(&team, None)
+        .map(|p| p.label)
+        .unwrap_or_else(|_| super::pg_conn::redact(&team.url));
     let mut t = Team {
         team,
+        label,
+        why: None,
         who: who.to_string(),
         claim_minutes: target.claim_minutes,
         ttl: chrono::Duration::minutes(i64::from(target.claim_minutes.max(1))),
@@ -171,6 +180,7 @@ impl Team<'_> {
         match r {
             Ok(pg) => {
                 self.pg = Some(pg);
+                self.why = None;
                 self.backoff = FIRST_RETRY;
                 self.replay();
                 if self.pg.is_some() {
@@ -191,6 +201,7 @@ impl Team<'_> {
         self.retry_at = Instant::now() + self.backoff;
         self.backoff = (self.backoff * 2).min(MAX_RETRY);
         self.say_offline(&why);
+        self.why = Some(why);
     }
 
     fn notices(&mut self, notices: Vec<(u64, Notice)>) {
@@ -204,11 +215,8 @@ impl Team<'_> {
                     changed |= self.pg.as_ref().is_some_and(|pg| pg.backend_pid() != pid);
                 }
                 Notice::Lost(cause) => {
-                    let host = self.pg.as_ref().map(|p| p.label().to_string());
-                    self.offline(StoreError::Unreachable {
-                        host: host.unwrap_or_default(),
-                        cause,
-                    });
+                    let host = self.label.clone();
+                    self.offline(StoreError::Unreachable { host, cause });
                     return;
                 }
             }
@@ -353,18 +361,12 @@ impl Team<'_> {
         self.local.queue(req, call, snapshot, &changes, false)?;
         let entry = current.ok_or_else(|| StoreError::Other("nothing to apply".into()))?;
         self.remember(&entry);
-        let why = StoreError::Unreachable {
-            host: self.team_label(),
-            cause: "offline".into(),
-        };
+        let why = self.why.clone().unwrap_or_else(|| StoreError::Unreachable {
+            host: self.label.clone(),
+            cause: "not connected".into(),
+        });
         self.say_offline(&why);
         Ok(entry)
-    }
-
-    fn team_label(&self) -> String {
-        super::pg_conn::prepare(&self.team, None)
-            .map(|p| p.label)
-            .unwrap_or_default()
     }
 
     fn handle(&mut self, cmd: StoreCmd) {
