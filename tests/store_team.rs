@@ -619,3 +619,50 @@ fn tls_is_required_unless_the_address_is_this_machine_and_no_password_is_shown()
         "postgres://anna:***@db.example.org/t"
     );
 }
+
+#[test]
+fn a_database_that_does_not_answer_does_not_hold_up_the_store() {
+    // A server that accepts connections and never says a word (the thread ends with the test).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut keep = Vec::new();
+        for s in silent.incoming() {
+            keep.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let team = TeamDb {
+        url: format!("postgres://anna@127.0.0.1:{port}/triage?sslmode=disable"),
+        password: PasswordSource::None,
+        ca_file: None,
+    };
+    let mut anna = instance(dir.path(), &team, "anna");
+    let c = call("CA7");
+    let started = Instant::now();
+    anna.actor.send(StoreCmd::SaveDraft {
+        call: c.clone(),
+        text: "typed while connecting".into(),
+        base: 0,
+    });
+    let req = anna.apply(&c, Change::Mark(Mark::FollowUp));
+    assert_eq!(anna.answer(req).unwrap().mark, Mark::FollowUp);
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "the store waited {took:?} for the database"
+    );
+    let local = callbrowser::store::Store::open(&dir.path().join("anna.sqlite"), "anna").unwrap();
+    assert_eq!(
+        local.pending().unwrap().len(),
+        1,
+        "kept for the team database"
+    );
+    assert!(local.draft(&c).unwrap().is_some());
+    let stopping = Instant::now();
+    drop(anna);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(2),
+        "the store thread stops at once"
+    );
+}

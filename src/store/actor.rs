@@ -83,11 +83,12 @@ pub enum StoreEvent {
     },
 }
 
-/// What the store thread reads: the UI's commands, the team database's notifications (tagged
-/// with the connection they came from), and the order to stop.
+/// What the store thread reads: the UI's commands, the team database's notifications and a
+/// connection attempt's outcome (tagged with the attempt they belong to), and the order to stop.
 pub(super) enum Input {
     Cmd(StoreCmd),
     Notice(u64, Notice),
+    Connected(u64, Box<Result<super::PgStore, StoreError>>),
     Stop,
 }
 
@@ -171,11 +172,11 @@ pub(super) fn refuse_all(rx: &Receiver<Input>, tell: &dyn Fn(StoreEvent)) {
 }
 
 /// What arrived within `wait`: the commands before a stop, and whether to stop after them
-/// (a closed channel stops too). Notices go to `notices`.
+/// (a closed channel stops too). Everything else goes to `others`, in order.
 pub(super) fn receive(
     rx: &Receiver<Input>,
     wait: Duration,
-    notices: &mut Vec<(u64, Notice)>,
+    others: &mut Vec<Input>,
 ) -> (Vec<StoreCmd>, bool) {
     let first = match rx.recv_timeout(wait) {
         Ok(c) => Some(c),
@@ -186,8 +187,8 @@ pub(super) fn receive(
     for input in first.into_iter().chain(rx.try_iter()) {
         match input {
             Input::Cmd(c) => cmds.push(c),
-            Input::Notice(generation, n) => notices.push((generation, n)),
             Input::Stop => return (coalesce(cmds), true),
+            other => others.push(other),
         }
     }
     (coalesce(cmds), false)

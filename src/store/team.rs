@@ -37,8 +37,10 @@ struct Team<'a> {
     ttl: chrono::Duration,
     local: Store,
     pg: Option<PgStore>,
-    /// Which LISTEN connection is current (older ones' notices are stale).
+    /// Which connection attempt is current (older ones' notices are stale).
     generation: u64,
+    /// A connection attempt is under way.
+    connecting: bool,
     wake: Sender<Input>,
     tell: &'a dyn Fn(StoreEvent),
     /// The queue as last told.
@@ -82,6 +84,7 @@ pub(super) fn run(
         local,
         pg: None,
         generation: 0,
+        connecting: false,
         wake,
         tell,
         retry_at: now,
@@ -96,18 +99,27 @@ pub(super) fn run(
     loop {
         let wait = match &t.pg {
             Some(_) => RELOAD.saturating_sub(t.reloaded.elapsed()),
+            None if t.connecting => RELOAD,
             None => t.retry_at.saturating_duration_since(Instant::now()),
         };
-        let mut notices = Vec::new();
-        let (cmds, stop) = receive(rx, wait.max(Duration::from_millis(10)), &mut notices);
+        let mut others = Vec::new();
+        let (cmds, stop) = receive(rx, wait.max(Duration::from_millis(10)), &mut others);
         for cmd in cmds {
             t.handle(cmd);
         }
         if stop {
             return;
         }
+        let mut notices = Vec::new();
+        for input in others {
+            match input {
+                Input::Notice(generation, n) => notices.push((generation, n)),
+                Input::Connected(generation, r) => t.connected(generation, *r),
+                Input::Cmd(_) | Input::Stop => {}
+            }
+        }
         t.notices(notices);
-        if t.pg.is_none() && Instant::now() >= t.retry_at {
+        if t.pg.is_none() && !t.connecting && Instant::now() >= t.retry_at {
             t.connect();
         } else if t.pg.is_some() && t.reloaded.elapsed() >= RELOAD {
             t.check();
@@ -154,7 +166,9 @@ impl Team<'_> {
         self.say(false, detail);
     }
 
-    /// Connects, listens, sends what waited, loads everything; on failure, tries again later.
+    /// Starts a connection attempt on a thread of its own (a host that does not answer takes
+    /// seconds to give up on, and the store keeps answering meanwhile); its outcome comes back
+    /// as `Input::Connected`.
     fn connect(&mut self) {
         // The password is read once (a `password_command` may ask for a passphrase), not at
         // every attempt.
@@ -167,16 +181,37 @@ impl Team<'_> {
                 Err(e) => return self.offline(e),
             }
         }
-        let r = PgStore::open(&self.team, &self.who).and_then(|mut pg| {
-            pg.set_claim_minutes(self.claim_minutes);
-            let wake = self.wake.clone();
-            let generation = self.generation + 1;
-            pg.listen(move |n| {
-                let _ = wake.send(Input::Notice(generation, n));
-            })?;
-            self.generation = generation;
-            Ok(pg)
-        });
+        self.generation += 1;
+        let generation = self.generation;
+        let (team, who, minutes) = (self.team.clone(), self.who.clone(), self.claim_minutes);
+        let wake = self.wake.clone();
+        let attempt = move || {
+            let r = PgStore::open(&team, &who).and_then(|mut pg| {
+                pg.set_claim_minutes(minutes);
+                let notices = wake.clone();
+                pg.listen(move |n| {
+                    let _ = notices.send(Input::Notice(generation, n));
+                })?;
+                Ok(pg)
+            });
+            let _ = wake.send(Input::Connected(generation, Box::new(r)));
+        };
+        let spawned = std::thread::Builder::new()
+            .name("triage-connect".into())
+            .spawn(attempt);
+        match spawned {
+            Ok(_) => self.connecting = true,
+            Err(e) => self.offline(StoreError::Other(format!("cannot start a thread: {e}"))),
+        }
+    }
+
+    /// A connection attempt's outcome: online, the waiting changes sent, everything loaded; or
+    /// another attempt later.
+    fn connected(&mut self, generation: u64, r: Result<PgStore, StoreError>) {
+        if generation != self.generation {
+            return;
+        }
+        self.connecting = false;
         match r {
             Ok(pg) => {
                 self.pg = Some(pg);
@@ -186,8 +221,8 @@ impl Team<'_> {
                 if self.pg.is_some() {
                     self.reload(true);
                 }
-                if let Some(pg) = &self.pg {
-                    let detail = format!("Connected to the team database at {}.", pg.label());
+                if self.pg.is_some() {
+                    let detail = format!("Connected to the team database at {}.", self.label);
                     self.say(true, detail);
                 }
             }
@@ -361,11 +396,10 @@ impl Team<'_> {
         self.local.queue(req, call, snapshot, &changes, false)?;
         let entry = current.ok_or_else(|| StoreError::Other("nothing to apply".into()))?;
         self.remember(&entry);
-        let why = self.why.clone().unwrap_or_else(|| StoreError::Unreachable {
-            host: self.label.clone(),
-            cause: "not connected".into(),
-        });
-        self.say_offline(&why);
+        // Said once the first attempt has failed (not while it is still under way).
+        if let Some(why) = self.why.clone() {
+            self.say_offline(&why);
+        }
         Ok(entry)
     }
 
