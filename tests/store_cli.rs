@@ -174,13 +174,18 @@ fn migrate_then_copy_twice_gives_no_duplicates_and_keeps_history() {
         "{}",
         r.out
     );
-    // The morning huddle's one list: `triage list|export|audit` read the team database.
-    let r = run(&cfg, &["triage", "list", "--format", "json"]);
+    the_triage_commands_read_the_team_database(&cfg, local_s);
+}
+
+/// The morning huddle's one list: with `[store] url`, `triage list|export|audit` read the team
+/// database (which holds the calls of `c1` and `c2`); `--store FILE` still means that file.
+fn the_triage_commands_read_the_team_database(cfg: &Path, local_s: &str) {
+    let r = run(cfg, &["triage", "list", "--format", "json"]);
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
     let doc: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(doc["count"], 2, "{}", r.out);
     assert_eq!(doc["calls"][0]["note"], "Rückruf c1");
-    let r = run(&cfg, &["triage", "export"]);
+    let r = run(cfg, &["triage", "export"]);
     assert_eq!(r.code, Some(0), "{}{}", r.out, r.err);
     assert_eq!(
         r.out.lines().count(),
@@ -188,13 +193,13 @@ fn migrate_then_copy_twice_gives_no_duplicates_and_keeps_history() {
         "a header and two calls: {}",
         r.out
     );
-    let r = run(&cfg, &["triage", "audit", "--format", "json"]);
+    let r = run(cfg, &["triage", "audit", "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&r.out).unwrap();
     assert_eq!(doc["entries"][0]["action"], "exported", "{}", r.out);
     assert_eq!(doc["entries"][0]["who"], "admin", "{}", r.out);
     // `--store FILE` still means that file.
     let r = run(
-        &cfg,
+        cfg,
         &["triage", "list", "--format", "json", "--store", local_s],
     );
     let doc: serde_json::Value = serde_json::from_str(&r.out).unwrap();

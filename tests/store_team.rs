@@ -293,7 +293,20 @@ fn the_database_stopped_and_restarted_while_editing_loses_nothing() {
     ben.sees(&c, "Anna's offline changes", |e| {
         e.mark == Mark::Done && e.note == *notes.last().unwrap()
     });
-    // Down again, and the program ends before it is back: the queue is in the file.
+    closed_while_down(&cluster, &team, dir.path(), anna, &c, version, &mut notes);
+}
+
+/// Down again, and the program ends before it is back: the queue is in the file, and the
+/// program started again shows what was typed at once and sends it when the database is back.
+fn closed_while_down(
+    cluster: &support_pg::Cluster,
+    team: &TeamDb,
+    dir: &std::path::Path,
+    mut anna: Instance,
+    c: &CallRef,
+    version: i64,
+    notes: &mut Vec<String>,
+) {
     cluster.stop();
     let text = "typed, then the program was closed".to_string();
     let req = anna.apply(
@@ -308,14 +321,14 @@ fn the_database_stopped_and_restarted_while_editing_loses_nothing() {
     drop(anna);
     // Started again while the database is still down: the last known queue, with what was
     // typed offline, is on screen at once.
-    let anna = instance(dir.path(), &team, "anna");
+    let anna = instance(dir, team, "anna");
     let shown = anna.wait("the last known queue", |e| match e {
         StoreEvent::Loaded { entries, .. } => Some(entries.clone()),
         _ => None,
     });
     let e = shown
         .iter()
-        .find(|e| e.call == c)
+        .find(|e| &e.call == c)
         .expect("the call is shown");
     assert_eq!(
         (e.note.as_str(), e.mark),
@@ -338,7 +351,7 @@ fn the_database_stopped_and_restarted_while_editing_loses_nothing() {
         } => Some(()),
         _ => None,
     });
-    check_all_arrived(&team, &c, &notes);
+    check_all_arrived(team, c, notes);
 }
 
 #[test]
