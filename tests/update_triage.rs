@@ -54,6 +54,8 @@ fn saved(s: &mut World, req: u64, calls: &[CallRef], f: impl Fn(&mut Entry)) {
                 updated_at: chrono::Utc::now(),
                 updated_by: "anna".into(),
                 snapshot: None,
+                claimed_by: None,
+                claimed_at: None,
             });
             f(&mut e);
             e.version += 1;
@@ -152,6 +154,8 @@ fn the_note_editor_saves_drafts_as_typed_and_shows_both_versions_on_a_conflict()
         updated_at: chrono::Utc::now(),
         updated_by: "ben".into(),
         snapshot: None,
+        claimed_by: None,
+        claimed_at: None,
     };
     let error = StoreError::Conflict {
         who: "ben".into(),

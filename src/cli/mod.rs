@@ -10,6 +10,7 @@ mod out;
 mod play;
 mod recording;
 mod show;
+mod store_cmd;
 mod triage;
 
 pub use out::{Closed, Usage};
@@ -110,6 +111,56 @@ pub enum Command {
         #[command(subcommand)]
         command: TriageCommand,
     },
+    /// The triage store itself: its schema (`migrate`), where it is and how it is (`status`),
+    /// and moving this machine's SQLite triage into the team's PostgreSQL database (`copy`).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Bring the configured store's schema up to date: the team database (`[store] url`) is
+    /// only ever migrated this way; a SQLite file is backed up first. Prints the versions and
+    /// each migration run.
+    Migrate(StoreMigrateArgs),
+    /// Copy this machine's SQLite triage (entries and their history) into a team database.
+    /// Run it twice and nothing is copied twice; a call the team database has already is kept
+    /// as it is there.
+    Copy(StoreCopyArgs),
+    /// Which store is configured, its schema, how many calls it holds, the changes waiting for
+    /// the team database, and whether it answers (exit status 1 when it does not).
+    Status(StoreArgOnly),
+}
+
+#[derive(Args, Debug)]
+pub struct StoreMigrateArgs {
+    /// Say what would be run, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreCopyArgs {
+    /// The team database, postgres://user@host/database (the password comes from [store]
+    /// password_env or password_command, else from PGPASSWORD; never in the address).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Count what would be copied, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The SQLite store to copy from (default: [store] path, else the platform's).
+    #[command(flatten)]
+    pub store: StoreArg,
+}
+
+#[derive(Args, Debug)]
+pub struct StoreArgOnly {
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 #[derive(Subcommand, Debug)]
@@ -400,9 +451,12 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
         // The store alone: no provider is asked, no demo started.
         Some(Command::Triage { command }) if !matches!(command, TriageCommand::Mark(_)) => {
             let cfg = load_config(&cli).ok().flatten();
-            crate::privacy::set_redacting(cli.redact || cfg.is_some_and(|c| c.ui.privacy));
-            return triage::local(command, triage_tz(&cli));
+            crate::privacy::set_redacting(cli.redact || cfg.as_ref().is_some_and(|c| c.ui.privacy));
+            let store = cfg.map(|c| c.store).unwrap_or_default();
+            let tz = triage_tz(&cli);
+            return tokio::task::block_in_place(|| triage::local(command, &store, tz));
         }
+        Some(Command::Store { .. }) => return store_cmd::run(&cli).await,
         None => require_terminal()?,
         _ => {}
     }
@@ -467,6 +521,7 @@ pub async fn run(cli: Cli, started: Instant) -> anyhow::Result<ExitCode> {
             triage::mark(&cfg, args).await
         }
         Some(Command::Triage { .. }) => Ok(ExitCode::from(exit::OK)),
+        Some(Command::Store { .. }) => Ok(ExitCode::from(exit::OK)),
         Some(Command::Config { .. }) => Ok(ExitCode::from(exit::OK)),
         #[cfg(feature = "demo")]
         Some(Command::DemoServer) => Ok(ExitCode::from(exit::OK)),

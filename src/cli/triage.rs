@@ -8,7 +8,6 @@
 //! saves the mark, note and tags. `audit` prints the access log. Every text printed passes the
 //! sanitizer; times in JSON and CSV are RFC 3339 in UTC, in tables the user's zone.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -19,42 +18,74 @@ use super::{
     MarkArg, StoreArg, TriageAuditArgs, TriageCommand, TriageFormat, TriageListArgs,
     TriageMarkArgs, exit,
 };
-use crate::config::Config;
+use crate::config::{Config, StoreConfig};
 use crate::display::{format_time, sanitize, sanitize_multiline, width};
 use crate::model::{Account, CallRef, TimeZoneSetting};
-use crate::store::{self, AccessRow, Change, Entry, Mark, Store, StoreError};
+use crate::store::{
+    self, AccessRow, Change, Entry, Mark, PgStore, Store, StoreError, StoreTarget, TriageStore,
+};
 
-/// The store to use: `--store`, else the platform's.
-fn store_path(arg: &StoreArg) -> PathBuf {
-    arg.store.clone().unwrap_or_else(store::default_path)
+/// The store to use: `--store FILE` (that SQLite file), else the configured one — the team
+/// database with `[store] url`, else `[store] path` or the platform's file.
+fn target(cfg: &StoreConfig, arg: &StoreArg) -> StoreTarget {
+    let mut t = StoreTarget::from_config(cfg, arg.store.clone());
+    if arg.store.is_some() {
+        t.team = None;
+    }
+    t
 }
 
-fn open(path: &Path) -> anyhow::Result<Store> {
-    Ok(Store::open(path, &store::os_user())?)
+/// Where `t` is, for messages (never with a password).
+fn place(t: &StoreTarget) -> String {
+    match &t.team {
+        Some(team) => format!("the team database {}", store::pg_conn::redact(&team.url)),
+        None => t.path.display().to_string(),
+    }
 }
 
-/// The store at `path` for reading, or `None` when there is none yet (nothing is created).
-fn open_existing(path: &Path) -> anyhow::Result<Option<Store>> {
-    if !path.exists() {
+/// Opens the store; a SQLite file that is not there yet is made only with `create` (else
+/// `None`). The team database must answer (the command line keeps no offline queue).
+fn open(t: &StoreTarget, who: &str, create: bool) -> anyhow::Result<Option<Box<dyn TriageStore>>> {
+    if let Some(team) = &t.team {
+        let mut pg = PgStore::open(team, who)?;
+        pg.set_claim_minutes(t.claim_minutes);
+        return Ok(Some(Box::new(pg)));
+    }
+    if !create && !t.path.exists() {
         return Ok(None);
     }
-    open(path).map(Some)
+    let mut s = Store::open(&t.path, who)?;
+    s.set_claim_minutes(t.claim_minutes);
+    Ok(Some(Box::new(s)))
 }
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// `list`, `export` and `audit`: what needs the store alone.
-pub(super) fn local(command: &TriageCommand, tz: TimeZoneSetting) -> anyhow::Result<ExitCode> {
+/// `list`, `export` and `audit`: what needs the store alone. Blocking (the team database is
+/// driven by a runtime of its own): called off the async workers.
+pub(super) fn local(
+    command: &TriageCommand,
+    cfg: &StoreConfig,
+    tz: TimeZoneSetting,
+) -> anyhow::Result<ExitCode> {
     match command {
-        TriageCommand::List(args) => {
-            list(args, args.format.unwrap_or(TriageFormat::Table), false, tz)
-        }
-        TriageCommand::Export(args) => {
-            list(args, args.format.unwrap_or(TriageFormat::Csv), true, tz)
-        }
-        TriageCommand::Audit(args) => audit(args, tz),
+        TriageCommand::List(args) => list(
+            args,
+            cfg,
+            args.format.unwrap_or(TriageFormat::Table),
+            false,
+            tz,
+        ),
+        TriageCommand::Export(args) => list(
+            args,
+            cfg,
+            args.format.unwrap_or(TriageFormat::Csv),
+            true,
+            tz,
+        ),
+        TriageCommand::Audit(args) => audit(args, cfg, tz),
         TriageCommand::Mark(_) => Err(Usage("triage mark needs a provider".into()).into()),
     }
 }
@@ -206,22 +237,18 @@ struct ListDoc {
 
 fn list(
     args: &TriageListArgs,
+    cfg: &StoreConfig,
     format: TriageFormat,
     export: bool,
     tz: TimeZoneSetting,
 ) -> anyhow::Result<ExitCode> {
     check_bom(args.bom, format)?;
     let filter = store::filter::parse(&args.filter).map_err(Usage)?;
-    let path = store_path(&args.store);
-    let (entries, store) = if export {
-        // An export is recorded even when the store is new: open (and create) it.
-        let s = open(&path)?;
-        (s.entries()?, Some(s))
-    } else {
-        match open_existing(&path)? {
-            Some(s) => (s.entries()?, Some(s)),
-            None => (Vec::new(), None),
-        }
+    let t = target(cfg, &args.store);
+    // An export is recorded even when the store is new: open (and create) it.
+    let (entries, store) = match open(&t, &store::target::who(cfg), export)? {
+        Some(mut s) => (s.entries()?, Some(s)),
+        None => (Vec::new(), None),
     };
     let shown: Vec<&Entry> = entries.iter().filter(|e| filter.matches(e)).collect();
     if export && let Some(mut s) = store {
@@ -241,7 +268,7 @@ fn list(
     }
     if shown.is_empty() && format == TriageFormat::Table {
         if entries.is_empty() {
-            note(format!("no triaged calls in {}", path.display()));
+            note(format!("no triaged calls in {}", place(&t)));
         } else {
             note(format!(
                 "none of the {} triaged calls match the filter",
@@ -460,11 +487,15 @@ struct AuditDoc {
     count: usize,
 }
 
-fn audit(args: &TriageAuditArgs, tz: TimeZoneSetting) -> anyhow::Result<ExitCode> {
+fn audit(
+    args: &TriageAuditArgs,
+    cfg: &StoreConfig,
+    tz: TimeZoneSetting,
+) -> anyhow::Result<ExitCode> {
     check_bom(args.bom, args.format)?;
-    let path = store_path(&args.store);
-    let rows = match open_existing(&path)? {
-        Some(s) => s.audit()?,
+    let t = target(cfg, &args.store);
+    let rows = match open(&t, &store::target::who(cfg), false)? {
+        Some(mut s) => s.audit()?,
         None => Vec::new(),
     };
     let rows: Vec<(AccessOut, &AccessRow)> = rows.iter().map(|r| (AccessOut::new(r), r)).collect();
@@ -480,7 +511,7 @@ fn audit(args: &TriageAuditArgs, tz: TimeZoneSetting) -> anyhow::Result<ExitCode
         }
         TriageFormat::Table => {
             if rows.is_empty() {
-                note(format!("the access log in {} is empty", path.display()));
+                note(format!("the access log in {} is empty", place(&t)));
             }
             let cells: Vec<Vec<String>> = rows
                 .iter()
@@ -521,7 +552,10 @@ pub(super) async fn mark(cfg: &Config, args: TriageMarkArgs) -> anyhow::Result<E
         MarkArg::Clear => Mark::None,
     };
     // The store first: one that cannot be written is said before the provider is asked.
-    let mut store = open(&store_path(&args.store))?;
+    let t = target(&cfg.store, &args.store);
+    let who = store::target::who(&cfg.store);
+    let mut store = tokio::task::block_in_place(|| open(&t, &who, true))?
+        .ok_or_else(|| anyhow::anyhow!("the triage store cannot be opened"))?;
     let p = super::provider(cfg, Some(args.provider.as_str())).await?;
     let (scope, detail) =
         super::show::find_call(p.as_ref(), args.scope.as_deref(), &args.id).await?;
@@ -538,9 +572,12 @@ pub(super) async fn mark(cfg: &Config, args: TriageMarkArgs) -> anyhow::Result<E
     }
     changes.extend(args.tags.into_iter().map(Change::AddTag));
     changes.extend(args.untags.into_iter().map(Change::RemoveTag));
-    let entry = store.apply_all(&call, Some(&snapshot), changes, true)?;
-    // The call was read to mark it: the access log says so.
-    store.log_access(Some(&call), "opened", "triage mark")?;
+    let entry = tokio::task::block_in_place(|| -> Result<Entry, StoreError> {
+        let entry = store.apply_all(&call, Some(&snapshot), changes, true)?;
+        // The call was read to mark it: the access log says so.
+        store.log_access(Some(&call), "opened", "triage mark")?;
+        Ok(entry)
+    })?;
     let mut out = Out::new();
     out.line(format!(
         "marked {} {}",

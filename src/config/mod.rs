@@ -50,11 +50,67 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
 }
 
-/// `[store]`: where the triage store lives (default: the platform data folder).
+/// `[store]`: where the triage store lives. By default a SQLite file in the platform data
+/// folder; with `url`, the team's PostgreSQL database (the file then keeps drafts, the last known
+/// queue and the changes waiting while the database is out of reach).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StoreConfig {
     pub path: Option<PathBuf>,
+    /// `postgres://user@host/db` (no password: that comes from `password_env` or
+    /// `password_command`). TLS is required and verified unless `sslmode=disable` on loopback.
+    pub url: Option<String>,
+    pub password_env: Option<String>,
+    pub password_command: Option<String>,
+    /// A PEM file of the CA that signed the team database's certificate (else the public roots).
+    pub ca_file: Option<PathBuf>,
+    /// Who changes are recorded as (default: the OS user).
+    pub user: Option<String>,
+    /// How long a claim ("I'm calling back") lasts, in minutes (default 30).
+    pub claim_minutes: Option<u32>,
+}
+
+impl StoreConfig {
+    /// What is wrong with the `[store]` table, if anything (the password is never quoted).
+    fn problem(&self) -> Option<String> {
+        if self.password_env.is_some() && self.password_command.is_some() {
+            return Some("[store]: give only one of password_env and password_command".into());
+        }
+        if self
+            .password_env
+            .as_deref()
+            .is_some_and(|e| !secrets::is_env_name(e))
+        {
+            return Some(
+                "[store]: password_env takes the name of an environment variable (letters, \
+                 digits and _, such as CALLBROWSER_DB_PASSWORD), not the password itself"
+                    .into(),
+            );
+        }
+        if self.claim_minutes.is_some_and(|m| !(1..=1440).contains(&m)) {
+            return Some("[store]: claim_minutes takes 1 to 1440 (minutes)".into());
+        }
+        if self.user.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            return Some(
+                "[store]: user must not be empty (leave it out to use the OS user)".into(),
+            );
+        }
+        let url = self.url.as_deref()?;
+        match url::Url::parse(url) {
+            Ok(u) if !matches!(u.scheme(), "postgres" | "postgresql") => Some(
+                "[store]: url takes a PostgreSQL address, postgres://user@host/database".into(),
+            ),
+            Ok(u) if u.password().is_some() => Some(
+                "[store]: the url holds a password; remove it from the file and give it with \
+                 password_env or password_command"
+                    .into(),
+            ),
+            Ok(_) => None,
+            Err(_) => {
+                Some("[store]: url is not a URL (expected postgres://user@host/database)".into())
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -327,6 +383,12 @@ impl Config {
     }
 
     fn validate(&self, src: &str, path: &str) -> Result<(), ConfigError> {
+        if let Some(message) = self.store.problem() {
+            return Err(ConfigError::Invalid {
+                path: path.to_string(),
+                message: secrets::mask(src, &message),
+            });
+        }
         let mut seen = std::collections::HashSet::new();
         for p in &self.providers {
             let name = p.name.get_ref();
@@ -441,6 +503,36 @@ mod tests {
         let d = Config::defaults();
         assert_eq!(d.http.page_size, 100);
         assert!(Config::parse_str(TEMPLATE, "t").is_ok());
+    }
+
+    #[test]
+    fn the_store_table_is_checked_without_repeating_a_password() {
+        let ok = "[store]\nurl = \"postgres://anna@db.example.org/triage\"\npassword_env = \"DB_PW\"\nuser = \"anna\"\nclaim_minutes = 45\n";
+        let c = Config::parse_str(ok, "c.toml").unwrap();
+        assert_eq!(c.store.claim_minutes, Some(45));
+        for (src, said) in [
+            (
+                "url = \"postgres://anna:hunter2-CANARY@db/t\"",
+                "password_env or password_command",
+            ),
+            ("url = \"mysql://anna@db/t\"", "PostgreSQL address"),
+            ("url = \"not a url\"", "is not a URL"),
+            ("claim_minutes = 0", "1 to 1440"),
+            (
+                "password_env = \"A\"\npassword_command = \"b\"",
+                "only one of",
+            ),
+            (
+                "password_env = \"hunter2-CANARY!\"",
+                "name of an environment variable",
+            ),
+            ("user = \" \"", "must not be empty"),
+        ] {
+            let e = Config::parse_str(&format!("[store]\n{src}\n"), "c.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(said) && !e.contains("CANARY"), "{src}: {e}");
+        }
     }
 
     #[test]

@@ -38,6 +38,14 @@ const KNOWN_KEYS: &[&str] = &[
     "instance",
     "client",
     "auth_style",
+    "store",
+    "path",
+    "url",
+    "password_env",
+    "password_command",
+    "ca_file",
+    "user",
+    "claim_minutes",
 ];
 
 /// Key names whose values are (or, misplaced, may be) secrets.

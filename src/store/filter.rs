@@ -187,6 +187,8 @@ mod tests {
             updated_at: Utc::now(),
             updated_by: "anna".into(),
             snapshot: Some(snap),
+            claimed_by: None,
+            claimed_at: None,
         }
     }
 

@@ -2,15 +2,25 @@
 //! saved as they are typed, and the access log — the data users must never lose. Keyed by the
 //! stable [`CallRef`] (vendor account and call id), never by the user-chosen provider name.
 //!
-//! One implementation today: SQLite ([`sqlite`]) in the platform data folder, WAL with
-//! `synchronous=FULL`, one `BEGIN IMMEDIATE` transaction per change, migrations in one
-//! transaction after a backup copy. The UI talks to it through a job-runner subscription, so it
-//! never waits for the disk.
+//! Two implementations of one interface ([`TriageStore`]): SQLite ([`sqlite`], the embedded
+//! default) in the platform data folder, WAL with `synchronous=FULL`, one `BEGIN IMMEDIATE`
+//! transaction per change, migrations in one transaction after a backup copy; and PostgreSQL
+//! ([`postgres`]) for a care team sharing one triage, live across machines ([`team`]: changes
+//! arrive by LISTEN/NOTIFY, and while the team database is unreachable changes wait in the local
+//! SQLite file). What a change does is decided once, in [`logic`], for both. The UI talks to the
+//! store through a job-runner subscription ([`actor`]), so it never waits for the disk or the
+//! network.
 
 pub mod actor;
 pub mod filter;
+pub mod local;
+pub mod logic;
+pub mod pg_conn;
+pub mod postgres;
 pub mod schema;
 pub mod sqlite;
+pub mod target;
+pub mod team;
 
 use std::path::PathBuf;
 
@@ -20,7 +30,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Call, CallRef};
 
 pub use filter::TriageFilter;
+pub use postgres::PgStore;
 pub use sqlite::Store;
+pub use target::{PasswordSource, StoreTarget, TeamDb};
 
 /// A call's triage state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,6 +89,31 @@ pub struct Entry {
     /// The call's list fields when it was last triaged: the queue shows the call even when its
     /// provider does not answer.
     pub snapshot: Option<Call>,
+    /// Who said "I'm calling back" (a claim); `None` when nobody holds one or it expired.
+    #[serde(default)]
+    pub claimed_by: Option<String>,
+    /// Since when the claim is held (renewed by claiming again).
+    #[serde(default)]
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+impl Entry {
+    /// A call nobody has triaged yet.
+    pub fn untriaged(call: CallRef) -> Entry {
+        Entry {
+            call,
+            mark: Mark::None,
+            note: String::new(),
+            tags: Vec::new(),
+            version: 0,
+            created_at: DateTime::default(),
+            updated_at: DateTime::default(),
+            updated_by: String::new(),
+            snapshot: None,
+            claimed_by: None,
+            claimed_at: None,
+        }
+    }
 }
 
 /// One change in a call's history: nothing is overwritten without trace.
@@ -103,7 +140,8 @@ pub struct AccessRow {
 }
 
 /// A change to one call's triage.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     Mark(Mark),
     /// The note, saved over version `base` (the version the editor started from).
@@ -113,6 +151,11 @@ pub enum Change {
     },
     AddTag(String),
     RemoveTag(String),
+    /// "I'm calling back": refused while another person's claim has not expired; one's own
+    /// claim is renewed. Marking the call done releases it.
+    Claim,
+    /// Gives one's own claim back (another person's unexpired claim is refused).
+    Unclaim,
 }
 
 /// Why the store could not do something, in a sentence that says what to do.
@@ -152,6 +195,32 @@ pub enum StoreError {
     },
     #[error("a tag is one word of letters, digits, - or _ (at most 32): {0:?} is not")]
     BadTag(String),
+    /// Another person holds an unexpired claim on the call.
+    #[error(
+        "{who} is calling this patient back (claimed at {since}): leave it to them, or wait until the claim expires"
+    )]
+    Claimed { who: String, since: String },
+    /// The team database cannot be reached (network, server down, timeout).
+    #[error(
+        "the team database at {host} is unreachable ({cause}): check that it runs and that this machine can reach it"
+    )]
+    Unreachable { host: String, cause: String },
+    /// The team database answered, but refused (authentication, permissions, TLS, a bad query).
+    #[error("the team database at {host} refused: {cause}")]
+    Refused { host: String, cause: String },
+    /// The team database's schema is older than this program's: it is not migrated behind the
+    /// team's back.
+    #[error(
+        "the team database at {host} has schema {found}, this callbrowser needs {known}: run `callbrowser store migrate`"
+    )]
+    Older {
+        host: String,
+        found: i64,
+        known: i64,
+    },
+    /// The `[store]` configuration cannot be used.
+    #[error("{0}")]
+    Config(String),
     #[error("the triage store failed: {0}")]
     Other(String),
 }
@@ -203,4 +272,83 @@ pub fn clean_tag(tag: &str) -> Option<String> {
         && t.chars()
             .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
     ok.then_some(t)
+}
+
+impl StoreError {
+    /// Whether the change may go through later unchanged (the team database is out of reach):
+    /// such a change is kept on this machine and sent again, never dropped.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
+    }
+}
+
+/// A stable id for one history row copied from a SQLite store (`store copy`): the same row
+/// copied twice gets the same id, so the team database keeps it once. FNV-1a over the row's
+/// fields, 128 bits, as hex (stable across builds and platforms, unlike the std hasher).
+pub fn history_origin(call_key: &str, local_id: i64, row: &HistoryRow) -> String {
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    let at = row.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let id = local_id.to_string();
+    for part in [
+        call_key,
+        id.as_str(),
+        at.as_str(),
+        &row.who,
+        &row.field,
+        &row.old,
+        &row.new,
+    ] {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    format!("sqlite:{h:032x}")
+}
+
+/// The triage store's interface, one for SQLite ([`Store`]) and PostgreSQL ([`PgStore`]): every
+/// change in one transaction with its history rows, recorded as [`TriageStore::who`]; a note
+/// saved over an older version is a [`StoreError::Conflict`] on both. Synchronous: it is used
+/// from the store thread and the command line.
+pub trait TriageStore {
+    /// Who changes are recorded as.
+    fn who(&self) -> &str;
+    /// Where the store is, for messages (a file, or the team database without its password).
+    fn describe(&self) -> String;
+    /// Applies `changes` to `call` in one transaction (all or none). With `rebase`, a note in the
+    /// batch is saved over the version the batch has reached, not over the one it names.
+    fn apply_all(
+        &mut self,
+        call: &CallRef,
+        snapshot: Option<&Call>,
+        changes: Vec<Change>,
+        rebase: bool,
+    ) -> Result<Entry, StoreError>;
+    /// One change in its own transaction; `snapshot` (the call's list fields) is kept for the
+    /// Follow-ups queue.
+    fn apply(
+        &mut self,
+        call: &CallRef,
+        snapshot: Option<&Call>,
+        change: Change,
+    ) -> Result<Entry, StoreError> {
+        self.apply_all(call, snapshot, vec![change], false)
+    }
+    fn get(&mut self, call: &CallRef) -> Result<Option<Entry>, StoreError>;
+    /// Every triaged call, oldest first.
+    fn entries(&mut self) -> Result<Vec<Entry>, StoreError>;
+    /// A call's history, oldest first.
+    fn history(&mut self, call: &CallRef) -> Result<Vec<HistoryRow>, StoreError>;
+    /// Records that `call` (or, for `None`, a list) was `action`ed by this user.
+    fn log_access(
+        &mut self,
+        call: Option<&CallRef>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError>;
+    /// The access log, oldest first.
+    fn audit(&mut self) -> Result<Vec<AccessRow>, StoreError>;
+    /// The schema version the store is at.
+    fn schema_version(&mut self) -> Result<i64, StoreError>;
 }

@@ -9,28 +9,31 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use super::logic::{self, DEFAULT_CLAIM_MINUTES};
 use super::schema::{MIGRATIONS, VERSION};
-use super::{AccessRow, Change, Entry, HistoryRow, Mark, StoreError, clean_tag};
+use super::{AccessRow, Change, Entry, HistoryRow, Mark, StoreError, TriageStore};
 use crate::model::{Call, CallRef};
 
 /// How long a change waits for another writer before it says the store is locked.
 const BUSY: Duration = Duration::from_secs(2);
 
 pub struct Store {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
     who: String,
+    /// How long a claim lasts.
+    ttl: chrono::Duration,
 }
 
 fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn parse_ts(s: &str) -> DateTime<Utc> {
+pub(super) fn parse_ts(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default()
@@ -73,6 +76,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             who: who.to_string(),
+            ttl: chrono::Duration::minutes(i64::from(DEFAULT_CLAIM_MINUTES)),
         };
         store.migrate(found)?;
         Ok(store)
@@ -86,7 +90,29 @@ impl Store {
         &self.who
     }
 
+    /// How long a claim lasts (default 30 minutes).
+    pub fn set_claim_minutes(&mut self, minutes: u32) {
+        self.ttl = chrono::Duration::minutes(i64::from(minutes.max(1)));
+    }
+
+    /// The schema version of the file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// An entry as read now: a claim past its time reads as none.
+    fn fresh(&self, mut e: Entry) -> Entry {
+        logic::expire(&mut e, self.ttl, now());
+        e
+    }
+
     fn err(&self, e: rusqlite::Error) -> StoreError {
+        map_error(e, &self.path)
+    }
+
+    pub(super) fn sql_error(&self, e: rusqlite::Error) -> StoreError {
         map_error(e, &self.path)
     }
 
@@ -157,6 +183,7 @@ impl Store {
     ) -> Result<Entry, StoreError> {
         let path = self.path.clone();
         let who = self.who.clone();
+        let ttl = self.ttl;
         let e = |e: rusqlite::Error| map_error(e, &path);
         let tx = self
             .conn
@@ -176,12 +203,12 @@ impl Store {
                 (c, _) => c,
             };
             entry = Some(
-                apply_one(&tx, &key, call, snapshot.take(), change, &who).map_err(
-                    |err| match err {
+                apply_one(&tx, &key, call, snapshot.take(), change, &who, ttl).map_err(|err| {
+                    match err {
                         Fail::Sql(x) => map_error(x, &path),
                         Fail::Store(s) => s,
-                    },
-                )?,
+                    }
+                })?,
             );
         }
         tx.commit().map_err(e)?;
@@ -189,12 +216,14 @@ impl Store {
             Some(entry) => Ok(entry),
             None => read_entry(&self.conn, &key)
                 .map_err(e)?
+                .map(|x| self.fresh(x))
                 .ok_or_else(|| StoreError::Other("nothing to apply".into())),
         }
     }
 
     pub fn get(&self, call: &CallRef) -> Result<Option<Entry>, StoreError> {
-        read_entry(&self.conn, &call_key(call)).map_err(|e| self.err(e))
+        let e = read_entry(&self.conn, &call_key(call)).map_err(|e| self.err(e))?;
+        Ok(e.map(|e| self.fresh(e)))
     }
 
     /// Every triaged call, oldest first.
@@ -204,7 +233,10 @@ impl Store {
             .prepare_cached(&format!("{SELECT} ORDER BY created_at, call_key"))
             .map_err(|e| self.err(e))?;
         let rows = stmt.query_map([], row_to_entry).map_err(|e| self.err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        let rows = rows
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().map(|e| self.fresh(e)).collect())
     }
 
     /// A call's history, oldest first.
@@ -329,6 +361,67 @@ impl Store {
     }
 }
 
+/// The schema version of the SQLite file at `path`, read without changing it (`None`: no file).
+pub fn file_version(path: &Path) -> Result<Option<i64>, StoreError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| map_error(e, path))?;
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map(Some)
+        .map_err(|e| map_error(e, path))
+}
+
+impl TriageStore for Store {
+    fn who(&self) -> &str {
+        &self.who
+    }
+
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn apply_all(
+        &mut self,
+        call: &CallRef,
+        snapshot: Option<&Call>,
+        changes: Vec<Change>,
+        rebase: bool,
+    ) -> Result<Entry, StoreError> {
+        Store::apply_all(self, call, snapshot, changes, rebase)
+    }
+
+    fn get(&mut self, call: &CallRef) -> Result<Option<Entry>, StoreError> {
+        Store::get(self, call)
+    }
+
+    fn entries(&mut self) -> Result<Vec<Entry>, StoreError> {
+        Store::entries(self)
+    }
+
+    fn history(&mut self, call: &CallRef) -> Result<Vec<HistoryRow>, StoreError> {
+        Store::history(self, call)
+    }
+
+    fn log_access(
+        &mut self,
+        call: Option<&CallRef>,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        Store::log_access(self, call, action, detail)
+    }
+
+    fn audit(&mut self) -> Result<Vec<AccessRow>, StoreError> {
+        Store::audit(self)
+    }
+
+    fn schema_version(&mut self) -> Result<i64, StoreError> {
+        Store::schema_version(self)
+    }
+}
+
 /// Why one change in a transaction failed.
 enum Fail {
     Sql(rusqlite::Error),
@@ -349,83 +442,31 @@ fn apply_one(
     snapshot: Option<&Call>,
     change: Change,
     who: &str,
+    ttl: chrono::Duration,
 ) -> Result<Entry, Fail> {
     let at = now();
     let before = read_entry(tx, key)?;
-    let mut entry = before.clone().unwrap_or_else(|| Entry {
-        call: call.clone(),
-        mark: Mark::None,
-        note: String::new(),
-        tags: Vec::new(),
-        version: 0,
-        created_at: at,
-        updated_at: at,
-        updated_by: who.to_string(),
-        snapshot: None,
-    });
-    let mut history: Vec<(&str, String, String)> = Vec::new();
-    match change {
-        Change::Mark(m) if m != entry.mark => {
-            history.push(("mark", entry.mark.as_str().into(), m.as_str().into()));
-            entry.mark = m;
-        }
-        Change::Mark(_) => {}
-        Change::Note { text, base } => {
-            if base != entry.version && before.is_some() && text != entry.note {
-                return Err(Fail::Store(StoreError::Conflict {
-                    who: entry.updated_by.clone(),
-                    at: ts(entry.updated_at),
-                    theirs: Box::new(entry),
-                    mine: text,
-                }));
-            }
-            if text != entry.note {
-                history.push(("note", entry.note.clone(), text.clone()));
-                entry.note = text;
-            }
-            tx.execute("DELETE FROM drafts WHERE call_key = ?1", params![key])?;
-        }
-        Change::AddTag(t) => {
-            let t = clean_tag(&t).ok_or(Fail::Store(StoreError::BadTag(t)))?;
-            if !entry.tags.contains(&t) {
-                let old = entry.tags.join(" ");
-                entry.tags.push(t);
-                entry.tags.sort();
-                history.push(("tags", old, entry.tags.join(" ")));
-            }
-        }
-        Change::RemoveTag(t) => {
-            let t = clean_tag(&t).unwrap_or(t);
-            if let Some(i) = entry.tags.iter().position(|x| *x == t) {
-                let old = entry.tags.join(" ");
-                entry.tags.remove(i);
-                history.push(("tags", old, entry.tags.join(" ")));
-            }
-        }
+    let out = logic::change_entry(before.as_ref(), call, snapshot, change, who, at, ttl)
+        .map_err(Fail::Store)?;
+    if out.drop_draft {
+        tx.execute("DELETE FROM drafts WHERE call_key = ?1", params![key])?;
     }
-    if let Some(s) = snapshot {
-        entry.snapshot = Some(s.clone());
+    if !out.write {
+        return Ok(out.entry);
     }
-    if history.is_empty() && snapshot.is_none() {
-        return Ok(entry);
-    }
-    if !history.is_empty() {
-        entry.version += 1;
-        entry.updated_at = at;
-        entry.updated_by = who.to_string();
-    }
-    write_entry(tx, key, &entry)?;
-    for (field, old, new) in history {
+    write_entry(tx, key, &out.entry)?;
+    for (field, old, new) in out.history {
         tx.execute(
-                "INSERT INTO history (call_key, at, who, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key, ts(at), who, field, old, new],
-            )?;
+            "INSERT INTO history (call_key, at, who, field, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, ts(at), who, field, old, new],
+        )?;
     }
-    Ok(entry)
+    Ok(out.entry)
 }
 
 const SELECT: &str = "SELECT call_key, kind, host, account, call_id, mark, note, tags, version, \
-                      created_at, updated_at, updated_by, snapshot FROM triage";
+                      created_at, updated_at, updated_by, snapshot, claimed_by, claimed_at \
+                      FROM triage";
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     let key: String = r.get(0)?;
@@ -444,6 +485,8 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         updated_at: parse_ts(&r.get::<_, String>(10)?),
         updated_by: r.get(11)?,
         snapshot: snapshot.and_then(|s| serde_json::from_str::<Call>(&s).ok()),
+        claimed_by: r.get(13)?,
+        claimed_at: r.get::<_, Option<String>>(14)?.map(|s| parse_ts(&s)),
     })
 }
 
@@ -460,10 +503,11 @@ fn write_entry(conn: &Connection, key: &str, e: &Entry) -> rusqlite::Result<()> 
         .and_then(|s| serde_json::to_string(s).ok());
     conn.execute(
         "INSERT INTO triage (call_key, kind, host, account, call_id, mark, note, tags, version,
-                             created_at, updated_at, updated_by, snapshot)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                             created_at, updated_at, updated_by, snapshot, claimed_by, claimed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (call_key) DO UPDATE SET mark = ?6, note = ?7, tags = ?8, version = ?9,
-             updated_at = ?11, updated_by = ?12, snapshot = ?13",
+             updated_at = ?11, updated_by = ?12, snapshot = ?13, claimed_by = ?14,
+             claimed_at = ?15",
         params![
             key,
             e.call.account.kind.as_str(),
@@ -478,6 +522,8 @@ fn write_entry(conn: &Connection, key: &str, e: &Entry) -> rusqlite::Result<()> 
             ts(e.updated_at),
             e.updated_by,
             snapshot,
+            e.claimed_by,
+            e.claimed_at.map(ts),
         ],
     )
     .map(|_| ())
@@ -521,7 +567,7 @@ fn set_private(path: &Path) {
 }
 
 /// A SQLite error as one of the store's sentences.
-fn map_error(e: rusqlite::Error, path: &Path) -> StoreError {
+pub(super) fn map_error(e: rusqlite::Error, path: &Path) -> StoreError {
     tracing::warn!("triage store {}: {e}", path.display());
     match e.sqlite_error_code() {
         Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {

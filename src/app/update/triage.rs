@@ -388,6 +388,8 @@ pub(super) fn on_event(state: &mut State, event: StoreEvent) -> Vec<Effect> {
             state.set_status(text, true);
         }
         StoreEvent::Audit(_) => {}
+        // The team database reached or lost (a PostgreSQL store): said on the status line.
+        StoreEvent::Connection { online, detail, .. } => state.set_status(detail, !online),
     }
     refilter_list(state);
     super::detail::relayout_detail(state);
@@ -487,17 +489,7 @@ pub(super) fn filter_rows(state: &mut State) {
         let call = calls[i].reference();
         match entries.get(&call) {
             Some(e) => f.matches(e),
-            None => f.matches(&Entry {
-                call,
-                mark: Mark::None,
-                note: String::new(),
-                tags: Vec::new(),
-                version: 0,
-                created_at: chrono::DateTime::default(),
-                updated_at: chrono::DateTime::default(),
-                updated_by: String::new(),
-                snapshot: None,
-            }),
+            None => f.matches(&Entry::untriaged(call)),
         }
     });
     let n = rows.visible.len();
