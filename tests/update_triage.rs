@@ -336,3 +336,109 @@ fn the_list_filter_takes_triage_tokens_and_follows_new_marks() {
     saved(&mut s, a[0].0, &a[0].1.clone(), |e| e.mark = Mark::Done);
     assert_eq!(s.list.rows.visible.len(), before - 1);
 }
+
+/// Issue 13: `C` claims ("I'm calling back") and gives back one's own claim; the queue and the
+/// detail show who holds a claim and since when; another's claim is refused with who and when;
+/// the team database out of reach shows in the title with the changes kept here.
+#[test]
+fn claims_show_in_the_queue_and_the_team_store_offline_in_the_title() {
+    let mut s = with_store((140, 40));
+    let first = s.list.selected().unwrap().reference();
+    let a = applies(&key(&mut s, KeyCode::Char('C')));
+    assert_eq!(a[0].2, Change::Claim);
+    let now = (s.now)();
+    saved(&mut s, a[0].0, &a[0].1.clone(), |e| {
+        e.mark = Mark::FollowUp;
+        e.claimed_by = Some("anna".into());
+        e.claimed_at = Some(now);
+    });
+    assert!(
+        s.status.text.contains("Claimed the call"),
+        "{}",
+        s.status.text
+    );
+    // Again: given back.
+    let a = applies(&key(&mut s, KeyCode::Char('C')));
+    assert_eq!(a[0].2, Change::Unclaim);
+    assert_eq!(a[0].1, vec![first.clone()]);
+    // Another coordinator's claim arrives from the team database: the queue shows it.
+    let mut theirs = s.triage.entry(&first).cloned().unwrap();
+    theirs.claimed_by = Some("ben".into());
+    theirs.claimed_at = Some((s.now)() - chrono::Duration::minutes(5));
+    update(
+        &mut s.state,
+        Msg::Store(StoreEvent::Loaded {
+            entries: vec![theirs],
+            drafts: HashMap::new(),
+        }),
+    );
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Char('g'));
+    press(&mut s, KeyCode::Enter);
+    let text = screen(&s);
+    assert!(
+        text.contains("Claimed") && text.contains("☎ ben "),
+        "{text}"
+    );
+    // Claiming it is refused by the store: the sentence names who and since when.
+    let a = applies(&key(&mut s, KeyCode::Char('C')));
+    assert_eq!(a[0].2, Change::Claim, "not mine: claim, not give back");
+    update(
+        &mut s.state,
+        Msg::Store(StoreEvent::Failed {
+            req: a[0].0,
+            error: StoreError::Claimed {
+                who: "ben".into(),
+                since: "14:05".into(),
+            },
+            done: Vec::new(),
+        }),
+    );
+    assert!(
+        s.status.is_error && s.status.text.contains("ben is calling this patient back"),
+        "{}",
+        s.status.text
+    );
+    // A claim past its time is shown as none.
+    let mut old = s.triage.entry(&first).cloned().unwrap();
+    old.claimed_at = Some((s.now)() - chrono::Duration::minutes(31));
+    update(
+        &mut s.state,
+        Msg::Store(StoreEvent::Loaded {
+            entries: vec![old],
+            drafts: HashMap::new(),
+        }),
+    );
+    assert!(!screen(&s).contains("☎ ben"), "{}", screen(&s));
+
+    // The team database out of reach: the title says so with what waits; back: said once.
+    let offline = |waiting| {
+        Msg::Store(StoreEvent::Connection {
+            online: false,
+            detail: "the team database at db.example:5432 is unreachable (connection refused): changes are kept on this machine".into(),
+            waiting,
+        })
+    };
+    update(&mut s.state, offline(0));
+    assert!(s.status.is_error && s.status.text.contains("unreachable"));
+    update(&mut s.state, offline(2));
+    let text = screen(&s);
+    assert!(
+        text.contains("TEAM STORE OFFLINE · 2 changes kept here"),
+        "{text}"
+    );
+    update(
+        &mut s.state,
+        Msg::Store(StoreEvent::Connection {
+            online: true,
+            detail: "the team database at db.example:5432 is back: 2 changes sent".into(),
+            waiting: 0,
+        }),
+    );
+    let text = screen(&s);
+    assert!(
+        !text.contains("OFFLINE") && text.contains("team store"),
+        "{text}"
+    );
+    assert!(s.status.text.contains("is back"), "{}", s.status.text);
+}

@@ -251,11 +251,13 @@ impl Jobs {
                 }
                 Some(Running::Player(player))
             }
-            Subscription::Store { path, who } => {
-                Some(Running::Store(StoreActor::start(path, who, move |event| {
+            Subscription::Store { target, who } => Some(Running::Store(StoreActor::open(
+                target,
+                who,
+                move |event| {
                     let _ = tx.send(Msg::Store(event));
-                })))
-            }
+                },
+            ))),
         }
     }
 }

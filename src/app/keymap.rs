@@ -48,6 +48,8 @@ pub enum Action {
     SaveRecording,
     StopPlayer,
     MarkFollowUp,
+    /// "I'm calling back": claim the call (again: give the claim back).
+    Claim,
     MarkDone,
     ClearMark,
     EditNote,
@@ -320,6 +322,14 @@ pub static BINDINGS: &[Binding] = &[
         "mark for follow-up (the selected rows, or the call)",
         true,
         [(KeyCode::Char('m'), NONE)]
+    ),
+    b!(
+        "C",
+        Context::Global,
+        Action::Claim,
+        "claim: I'm calling back (again: give it back)",
+        false,
+        [(KeyCode::Char('C'), SHIFT), (KeyCode::Char('C'), NONE)]
     ),
     b!(
         "d",

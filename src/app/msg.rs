@@ -184,10 +184,11 @@ pub enum Subscription {
         /// Commands sent as soon as it runs (a save asked for before playing).
         first: Vec<PlayerCmd>,
     },
-    /// The triage store at `path`, changes recorded as `who`: loads, saves, and watches for
-    /// another instance's changes, sending [`Msg::Store`].
+    /// The triage store `target` names (a SQLite file, or the team database beside one),
+    /// changes recorded as `who`: loads, saves, and watches for another instance's changes,
+    /// sending [`Msg::Store`].
     Store {
-        path: std::path::PathBuf,
+        target: crate::store::StoreTarget,
         who: String,
     },
     /// Sends [`Msg::IdleTick`] once, `after` from when it starts: when privacy mode is due to

@@ -569,15 +569,15 @@ async fn tui(cfg: &Config, screen: Screen, started: Instant) -> anyhow::Result<(
     } else {
         None
     };
-    state.triage.path = Some(match &demo_store {
-        Some(d) => d.join("triage.sqlite"),
-        None => cfg
-            .store
-            .path
-            .clone()
-            .unwrap_or_else(crate::store::default_path),
-    });
-    state.triage.who = crate::store::os_user();
+    // The demo's store is a file of its own, never the team database.
+    let target = match &demo_store {
+        Some(d) => crate::store::StoreTarget::sqlite(d.join("triage.sqlite")),
+        None => crate::store::StoreTarget::from_config(&cfg.store, None),
+    };
+    state.triage.path = Some(target.path);
+    state.triage.team = target.team;
+    state.triage.claim_minutes = Some(target.claim_minutes);
+    state.triage.who = crate::store::target::who(&cfg.store);
     let trace = std::env::var_os("CALLBROWSER_TRACE").map(PathBuf::from);
     let stderr = crate::logging::StderrToLog::redirect(&log_path());
     let result = crate::tui::run(&mut state, adapters, tx, &mut rx, started, trace).await;

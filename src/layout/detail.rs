@@ -64,6 +64,8 @@ pub struct TriageView<'a> {
     /// The vendor's own state for the call, where it has one (Solum `follow_up_needed`, TalkPilot
     /// `done`), labelled as the vendor's.
     pub vendor: Option<String>,
+    /// Who is calling back and since when, while the claim holds (one line, made by the caller).
+    pub claim: Option<String>,
     pub stamp: u64,
 }
 
@@ -205,6 +207,9 @@ fn triage_section(
             width,
             theme::dim(),
         ),
+    }
+    if let Some(c) = &t.claim {
+        wrapped(out, &sanitize(c), width, theme::warn());
     }
     if let Some(v) = &t.vendor {
         out.push(Line::styled(sanitize(v).into_owned(), theme::dim()));

@@ -19,6 +19,14 @@ pub fn demo_badge() -> Style {
         .add_modifier(Modifier::BOLD)
 }
 /// The title bar's marker while privacy mode is on.
+/// The team database out of reach (changes kept on this machine).
+pub fn offline_badge() -> Style {
+    Style::new()
+        .fg(Color::White)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD)
+}
+
 pub fn privacy_badge() -> Style {
     Style::new()
         .fg(Color::White)

@@ -55,6 +55,23 @@ fn draw_title(f: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(" PRIVACY (P) ", theme::privacy_badge()));
     }
+    // The team database: offline says so, with the changes kept here until it is back.
+    match &state.triage.connection {
+        Some(c) if !c.online => {
+            let waiting = match c.waiting {
+                0 => String::new(),
+                1 => " · 1 change kept here".to_string(),
+                n => format!(" · {n} changes kept here"),
+            };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                format!(" TEAM STORE OFFLINE{waiting} "),
+                theme::offline_badge(),
+            ));
+        }
+        Some(_) => spans.push(Span::styled("  team store", theme::dim())),
+        None => {}
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

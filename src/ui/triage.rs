@@ -119,6 +119,7 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 )),
                 Cell::from(e.call.account.kind.label()),
                 Cell::from(caller),
+                Cell::from(claim_cell(state, e)),
                 Cell::from(sanitize(&e.tags.join(" ")).into_owned()),
                 Cell::from(sanitize(&text).into_owned()),
             ]);
@@ -133,6 +134,7 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         Constraint::Length(19),
         Constraint::Length(13),
         Constraint::Length(28),
+        Constraint::Length(18),
         Constraint::Length(16),
         Constraint::Fill(1),
     ];
@@ -143,6 +145,7 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 "Time",
                 "Provider",
                 "Caller",
+                "Claimed",
                 "Tags",
                 "Note / summary",
             ])
@@ -150,4 +153,20 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
         )
         .column_spacing(1);
     f.render_widget(table, inner);
+}
+
+/// Who is calling back and since when (`☎ ana 14:05`), while the claim holds; "you" for this
+/// user.
+fn claim_cell(state: &State, e: &crate::store::Entry) -> String {
+    let Some((who, at)) = state.triage.claim_of(e, (state.now)()) else {
+        return String::new();
+    };
+    let who = if who == state.triage.who {
+        "you".to_string()
+    } else {
+        sanitize(who).into_owned()
+    };
+    let at = format_time(Some(at), state.time_zone);
+    let hm = at.get(11..16).unwrap_or(&at);
+    format!("☎ {who} {hm}")
 }

@@ -13,6 +13,12 @@ use crate::store::{Entry, HistoryRow, Mark};
 pub struct TriageState {
     /// The store's file (`None`: no store, as in tests that do not need one).
     pub path: Option<PathBuf>,
+    /// The team database (PostgreSQL) the file stands beside, when `[store] url` names one.
+    pub team: Option<crate::store::TeamDb>,
+    /// How long a claim lasts (`[store] claim_minutes`; `None`: the default).
+    pub claim_minutes: Option<u32>,
+    /// How the team database stands, once its store thread told (`None` without one).
+    pub connection: Option<TeamConnection>,
     /// Who changes are recorded as.
     pub who: String,
     pub entries: HashMap<CallRef, Entry>,
@@ -33,6 +39,16 @@ pub struct TriageState {
     pub stamp: u64,
     /// The Follow-ups view, while it is the list on screen.
     pub view: Option<FollowUpsView>,
+}
+
+/// The team database as its store thread last told.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamConnection {
+    pub online: bool,
+    /// One sentence (the database named without its password).
+    pub detail: String,
+    /// Changes kept on this machine, waiting to be sent.
+    pub waiting: usize,
 }
 
 /// The Follow-ups view: the triaged calls passing its filter (by default every follow-up),
@@ -58,6 +74,19 @@ impl Default for FollowUpsView {
 }
 
 impl TriageState {
+    /// Who holds a claim on the call of `e` and since when, while it has not expired.
+    pub fn claim_of<'a>(
+        &self,
+        e: &'a Entry,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<(&'a str, chrono::DateTime<chrono::Utc>)> {
+        let minutes = self
+            .claim_minutes
+            .unwrap_or(crate::store::logic::DEFAULT_CLAIM_MINUTES);
+        let (who, at) = (e.claimed_by.as_deref()?, e.claimed_at?);
+        (at + chrono::Duration::minutes(i64::from(minutes)) > now).then_some((who, at))
+    }
+
     pub fn mark_of(&self, call: &CallRef) -> Mark {
         self.entries.get(call).map_or(Mark::None, |e| e.mark)
     }

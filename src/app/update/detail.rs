@@ -135,7 +135,12 @@ pub fn relayout_detail(state: &mut State) {
             width,
             query: &d.search.query,
             tz: state.time_zone,
-            triage: triage_view(&state.triage, detail, stamp),
+            triage: triage_view(
+                &state.triage,
+                detail,
+                stamp,
+                ((state.now)(), state.time_zone),
+            ),
             privacy,
         });
         if before > 0 && layout.lines.len() != before {
@@ -151,6 +156,7 @@ fn triage_view<'a>(
     t: &'a crate::app::state::TriageState,
     d: &'a CallDetail,
     stamp: u64,
+    (now, tz): (chrono::DateTime<chrono::Utc>, crate::model::TimeZoneSetting),
 ) -> Option<crate::layout::detail::TriageView<'a>> {
     t.path.as_ref()?;
     let call = d.call.reference();
@@ -167,10 +173,32 @@ fn triage_view<'a>(
         };
         own.then(|| format!("{}'s own status: {s}", kind.label()))
     });
+    let entry = t.entries.get(&call);
+    let claim = entry.and_then(|e| t.claim_of(e, now)).map(|(who, at)| {
+        let minutes = t
+            .claim_minutes
+            .unwrap_or(crate::store::logic::DEFAULT_CLAIM_MINUTES);
+        let until = at + chrono::Duration::minutes(i64::from(minutes));
+        let hm = |x| {
+            let s = crate::display::format_time(Some(x), tz);
+            s.get(11..16).map(str::to_string).unwrap_or(s)
+        };
+        let who = if who == t.who {
+            "you (C gives it back)".to_string()
+        } else {
+            who.to_string()
+        };
+        format!(
+            "☎ being called back by {who} since {} (the claim lasts until {})",
+            hm(at),
+            hm(until)
+        )
+    });
     Some(crate::layout::detail::TriageView {
-        entry: t.entries.get(&call),
+        entry,
         history,
         vendor,
+        claim,
         stamp,
     })
 }

@@ -233,6 +233,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Action::MarkFollowUp
+        | Action::Claim
         | Action::MarkDone
         | Action::ClearMark
         | Action::EditNote

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::keymap::Action;
 use super::super::msg::{Effect, Subscription};
+use super::super::state::triage::TeamConnection;
 use super::super::state::{Focus, Input, InputKind, NoteEditor, State};
 use crate::model::{Call, CallDetail, CallKey, CallRef};
 use crate::store::actor::{StoreCmd, StoreEvent};
@@ -15,10 +16,17 @@ use crate::store::{Change, Entry, Mark, StoreError};
 
 /// The store subscription, when there is a store.
 pub(super) fn subscription(state: &State) -> Option<Subscription> {
-    let path = state.triage.path.clone()?;
+    let t = &state.triage;
+    let path = t.path.clone()?;
     Some(Subscription::Store {
-        path,
-        who: state.triage.who.clone(),
+        target: crate::store::StoreTarget {
+            path,
+            team: t.team.clone(),
+            claim_minutes: t
+                .claim_minutes
+                .unwrap_or(crate::store::logic::DEFAULT_CLAIM_MINUTES),
+        },
+        who: t.who.clone(),
     })
 }
 
@@ -95,6 +103,7 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
             };
             send(state, calls, Change::Mark(mark), what)
         }
+        Action::Claim => claim(state),
         Action::EditNote => {
             open_editor(state);
             Vec::new()
@@ -126,6 +135,43 @@ pub(super) fn action(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextFollowUp => next_followup(state),
         _ => Vec::new(),
     }
+}
+
+/// `C`: "I'm calling back" on the calls the change is for; when every one of them is already
+/// claimed by this user, the claims are given back instead. Another person's unexpired claim is
+/// refused by the store, with who and since when.
+fn claim(state: &mut State) -> Vec<Effect> {
+    let calls = targets(state);
+    let now = (state.now)();
+    let minutes = i64::from(
+        state
+            .triage
+            .claim_minutes
+            .unwrap_or(crate::store::logic::DEFAULT_CLAIM_MINUTES),
+    );
+    let mine = |r: &CallRef| {
+        state.triage.entry(r).is_some_and(|e| {
+            e.claimed_by.as_deref() == Some(state.triage.who.as_str())
+                && e.claimed_at
+                    .is_some_and(|at| at + chrono::Duration::minutes(minutes) > now)
+        })
+    };
+    let give_back = !calls.is_empty() && calls.iter().all(|(r, _)| mine(r));
+    let (change, what) = if give_back {
+        (
+            Change::Unclaim,
+            format!("Gave back the claim on {}.", plural(calls.len())),
+        )
+    } else {
+        (
+            Change::Claim,
+            format!(
+                "Claimed {}: the team sees you are calling back (for {minutes} minutes; C again gives it back).",
+                plural(calls.len())
+            ),
+        )
+    };
+    send(state, calls, change, what)
 }
 
 /// `e`: the note editor for the call the change is for (one call), from its draft if one was
@@ -388,8 +434,24 @@ pub(super) fn on_event(state: &mut State, event: StoreEvent) -> Vec<Effect> {
             state.set_status(text, true);
         }
         StoreEvent::Audit(_) => {}
-        // The team database reached or lost (a PostgreSQL store): said on the status line.
-        StoreEvent::Connection { online, detail, .. } => state.set_status(detail, !online),
+        // The team database reached or lost (a PostgreSQL store): the title shows how it
+        // stands; the status line says it when it changes.
+        StoreEvent::Connection {
+            online,
+            detail,
+            waiting,
+        } => {
+            let before = state.triage.connection.as_ref().map(|c| c.online);
+            if before != Some(online) {
+                state.set_status(detail.clone(), !online);
+            }
+            state.triage.connection = Some(TeamConnection {
+                online,
+                detail,
+                waiting,
+            });
+            state.dirty = true;
+        }
     }
     refilter_list(state);
     super::detail::relayout_detail(state);
