@@ -310,7 +310,7 @@ fn closed_while_down(
     cluster.stop();
     let text = "typed, then the program was closed".to_string();
     let req = anna.apply(
-        &c,
+        c,
         Change::Note {
             text: text.clone(),
             base: version,
