@@ -442,3 +442,40 @@ fn claims_show_in_the_queue_and_the_team_store_offline_in_the_title() {
     );
     assert!(s.status.text.contains("is back"), "{}", s.status.text);
 }
+
+/// A note kept while the team database was out of reach and refused when sent (another
+/// coordinator saved a newer one meanwhile): the text typed becomes the call's draft with both
+/// versions, and `e` opens it.
+#[test]
+fn a_note_refused_after_the_team_store_came_back_is_kept_as_a_draft_with_both() {
+    let mut s = with_store((140, 40));
+    let call = s.list.selected().unwrap().reference();
+    let mut theirs = Entry::untriaged(call.clone());
+    theirs.note = "called, left a message".into();
+    theirs.version = 4;
+    update(
+        &mut s.state,
+        Msg::Store(StoreEvent::Failed {
+            req: 9_999,
+            error: StoreError::Conflict {
+                who: "ben".into(),
+                at: "14:05".into(),
+                theirs: Box::new(theirs),
+                mine: "needs a callback on Friday".into(),
+            },
+            done: Vec::new(),
+        }),
+    );
+    assert!(
+        s.status.text.contains("kept as the call's draft"),
+        "{}",
+        s.status.text
+    );
+    press(&mut s, KeyCode::Char('e'));
+    let ed = s.triage.editor.as_ref().unwrap();
+    let text = ed.text();
+    assert!(
+        text.contains("called, left a message") && text.contains("needs a callback on Friday"),
+        "{text}"
+    );
+}

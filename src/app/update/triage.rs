@@ -492,6 +492,26 @@ fn failed(state: &mut State, req: u64, error: StoreError) {
             ed.saving = None;
             ed.notice = Some(format!("Not saved: {text}"));
         }
+        // A change kept while the team database was out of reach, refused when it was sent
+        // (the editor long closed): the text typed is the call's draft again.
+        (
+            None,
+            StoreError::Conflict {
+                theirs, mine, who, ..
+            },
+        ) => {
+            let merged = format!(
+                "<<<<<<< saved by {who}\n{}\n=======\n{mine}\n>>>>>>> yours",
+                theirs.note
+            );
+            let call = theirs.call.clone();
+            state.triage.drafts.insert(call, (merged, theirs.version));
+            state.set_status(
+                format!("{text}: your note is kept as the call's draft; e on the call opens both"),
+                true,
+            );
+            return;
+        }
         (None, _) => {}
     }
     state.set_status(text, true);
