@@ -85,6 +85,12 @@ async fn allomia_sorts_by_duration_on_its_server_and_pages_on_in_that_order() {
     asc.reverse();
     assert_eq!(got, asc[..got.len()].to_vec());
 
+    by_caller_then_elsewhere(&mut p, &org).await;
+}
+
+/// `o` to the caller column (no server sorts by it), then a sort chosen in one list carried to
+/// the next organization (sorted by its server) and to "all organizations" (merged: sorted here).
+async fn by_caller_then_elsewhere(p: &mut support::program::Program, org: &str) {
     // `o` again: the caller column, which no server sorts by: the server's own order comes
     // back (the key leaves the filter line) and what is loaded is sorted here.
     p.press(KeyCode::Char('o'));
@@ -127,15 +133,15 @@ async fn allomia_sorts_by_duration_on_its_server_and_pages_on_in_that_order() {
         .sidebar_to(SidebarRow::Scope(callbrowser::model::ProviderId(0), 1));
     p.press(KeyCode::Enter);
     assert_ne!(
-        p.state.list.source.as_ref().unwrap().scope.as_ref(),
-        Some(&org)
+        p.state.list.source.as_ref().unwrap().scope.as_deref(),
+        Some(org)
     );
     assert_eq!(p.state.list.filter.text, "sort:duration_desc");
     p.until("the next organization's longest calls", |s| {
         !s.list.rows.visible.is_empty()
     })
     .await;
-    let got = durations(&p);
+    let got = durations(p);
     assert!(got.windows(2).all(|w| w[0] >= w[1]), "{got:?}");
     p.state.focus = callbrowser::app::state::Focus::Sidebar;
     p.state

@@ -376,51 +376,19 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     } else {
         0
     };
-    // A merged list on a narrow pane gives the provider column room from the time: the year
-    // and seconds go (`03-20 14:55`); on a very narrow pane a call of today shows its time
-    // (`14:55`), an older one its day (`03-20`), as mail programs do.
-    let short_time = merged && inner.width < 100;
-    let compact = inner.width < 50;
-    let time_w: u16 = match (compact, short_time) {
-        (true, _) => 5,
-        (false, true) => 11,
-        (false, false) => 19,
-    };
-    let today = format_time(Some((state.now)()), state.time_zone);
-    let time = |c: &Call| {
-        let t = format_time(c.started_at, state.time_zone);
-        if t.len() < 16 {
-            t
-        } else if compact && t[..10] == today[..10.min(today.len())] {
-            t[11..16].to_string()
-        } else if compact {
-            t[5..10].to_string()
-        } else if short_time {
-            t[5..16].to_string()
-        } else {
-            t
-        }
-    };
-    // Time, duration and status keep their width; caller and summary share the rest, the
-    // caller first (it matters more when the pane is narrow).
-    let status_max = if inner.width < 72 { 9 } else { 16 };
     let status_w = calls()
         .map(|c| status(c).chars().count())
         .max()
-        .unwrap_or(6)
-        .clamp(6, status_max) as u16;
-    let dir_w = if show_dir { 4 } else { 0 };
-    let dur_w: u16 = if compact { 6 } else { 7 };
-    let provider_fixed = if merged { provider_w + 1 } else { 0 };
-    let fixed = 3 + 1 + provider_fixed + time_w + 1 + dir_w + dur_w + 1 + 1;
-    // The status goes when it would leave the caller too little (a number needs 12 columns
-    // to be read with its … ).
-    let show_status = inner.width.saturating_sub(fixed + status_w + 1) >= 12 || !compact;
-    let status_w = if show_status { status_w } else { 0 };
-    let rest = inner
-        .width
-        .saturating_sub(fixed + if show_status { status_w + 1 } else { 0 });
-    let caller_w = (rest / 2).clamp(rest.min(18), 36);
+        .unwrap_or(6) as u16;
+    let w = plan(
+        inner.width,
+        merged.then_some(provider_w),
+        show_dir,
+        status_w,
+    );
+    let today = format_time(Some((state.now)()), state.time_zone);
+    let time = |c: &Call| time_cell(format_time(c.started_at, state.time_zone), &today, &w);
+    let (caller_w, show_status, status_w) = (w.caller, w.status.is_some(), w.status.unwrap_or(0));
     let masked = state.privacy.on;
     let rows = calls().enumerate().map(|(k, c)| {
         let mut cells = vec![Cell::from(triage_cell(state, c))];
@@ -461,19 +429,59 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
             row
         }
     });
-    let widths = Widths {
-        provider: merged.then_some(provider_w),
-        time: time_w,
-        caller: caller_w,
-        dir: show_dir,
-        dur: dur_w,
-        status: show_status.then_some(status_w),
-    };
-    let (widths, header) = columns(l.sort, &widths);
+    let (widths, header) = columns(l.sort, &w);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme::dim()))
         .column_spacing(1);
     f.render_widget(table, inner);
+}
+
+/// The widths of the columns on a pane `width` wide. On a narrow pane the columns give way by
+/// priority: the summary first (it takes what is left), then the direction; the status is
+/// shortened with …, the caller cut with … . A merged list on a narrow pane gives the provider
+/// column room from the time: the year and seconds go (`03-20 14:55`); on a very narrow pane a
+/// call of today shows its time (`14:55`), an older one its day (`03-20`), as mail programs do,
+/// and the status goes when it would leave the caller under 12 columns (a number with its …).
+fn plan(width: u16, provider: Option<u16>, dir: bool, status_w: u16) -> Widths {
+    let short_time = provider.is_some() && width < 100;
+    let compact = width < 50;
+    let time: u16 = match (compact, short_time) {
+        (true, _) => 5,
+        (false, true) => 11,
+        (false, false) => 19,
+    };
+    let status_max = if width < 72 { 9 } else { 16 };
+    let status_w = status_w.clamp(6, status_max);
+    let dur: u16 = if compact { 6 } else { 7 };
+    let dir_w = if dir { 4 } else { 0 };
+    let fixed = 3 + 1 + provider.map_or(0, |p| p + 1) + time + 1 + dir_w + dur + 1 + 1;
+    let show_status = !compact || width.saturating_sub(fixed + status_w + 1) >= 12;
+    let rest = width.saturating_sub(fixed + if show_status { status_w + 1 } else { 0 });
+    Widths {
+        provider,
+        time,
+        caller: (rest / 2).clamp(rest.min(18), 36),
+        dir,
+        dur,
+        status: show_status.then_some(status_w),
+        short_time,
+        compact,
+    }
+}
+
+/// A call's time as the time column shows it (see [`plan`]); `today` is now, formatted alike.
+fn time_cell(t: String, today: &str, w: &Widths) -> String {
+    if t.len() < 16 {
+        t
+    } else if w.compact && t.get(..10) == today.get(..10) {
+        t[11..16].to_string()
+    } else if w.compact {
+        t[5..10].to_string()
+    } else if w.short_time {
+        t[5..16].to_string()
+    } else {
+        t
+    }
 }
 
 /// The widths of the table's columns that vary.
@@ -487,6 +495,9 @@ struct Widths {
     dur: u16,
     /// The status column, when shown.
     status: Option<u16>,
+    /// Times without year and seconds; on a very narrow pane, the time of today or the day.
+    short_time: bool,
+    compact: bool,
 }
 
 /// The columns' widths and headers; the sorted column's header carries ▼ or ▲.
