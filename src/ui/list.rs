@@ -1,5 +1,6 @@
 //! The call list: only the rows on screen are built, so 100,000 loaded calls cost what 40 do.
 
+use crate::app::state::{Rows, Viewport};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span, Text};
@@ -338,24 +339,36 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     }
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if state.list.rows.visible.is_empty() {
+    let l = &state.list;
+    // While `r` reloads, what was loaded stays on screen until the first page replaces it.
+    let (rows, view) = match &l.reloading {
+        Some(r) if l.rows.visible.is_empty() => (&r.rows, &r.view),
+        _ => (&l.rows, &l.view),
+    };
+    if rows.visible.is_empty() {
         f.render_widget(
             Paragraph::new(empty_message(state)).wrap(ratatui::widgets::Wrap { trim: false }),
             inner,
         );
         return;
     }
-    draw_table(f, inner, state, focused);
+    draw_table(f, inner, state, (rows, view), focused);
 }
 
 /// The rows on screen as a table: time, caller, direction (when any call has one), duration,
 /// status and summary.
-fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
+fn draw_table(
+    f: &mut Frame,
+    inner: Rect,
+    state: &State,
+    (rows, view): (&Rows, &Viewport),
+    focused: bool,
+) {
     let l = &state.list;
     let rows_h = inner.height.saturating_sub(1) as usize;
-    let end = (l.view.offset + rows_h).min(l.rows.visible.len());
-    let window = &l.rows.visible[l.view.offset.min(end)..end];
-    let calls = || window.iter().map(|&i| &l.rows.calls[i]);
+    let end = (view.offset + rows_h).min(rows.visible.len());
+    let window = &rows.visible[view.offset.min(end)..end];
+    let calls = || window.iter().map(|&i| &rows.calls[i]);
     // On a narrow pane the columns give way by priority: the summary first (it takes what is
     // left), then the direction; the status is shortened with …, the caller cut with … .
     let show_dir = calls().any(|c| c.direction.is_some()) && inner.width >= 72;
@@ -363,7 +376,7 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
     let origin = |k: usize| -> String {
         window
             .get(k)
-            .and_then(|&i| l.rows.origin.get(i))
+            .and_then(|&i| rows.origin.get(i))
             .map(|p| sanitize(&state.provider(*p).info.name).into_owned())
             .unwrap_or_default()
     };
@@ -417,11 +430,11 @@ fn draw_table(f: &mut Frame, inner: Rect, state: &State, focused: bool) {
         } else {
             c.summary
                 .as_deref()
-                .map(|s| privacy::text(s, &[], false).into_owned())
+                .map(|s| crate::display::fit(&privacy::text(s, &[], false), usize::from(w.summary)))
                 .unwrap_or_default()
         }));
         let row = Row::new(cells);
-        if l.view.offset + k == l.view.cursor {
+        if view.offset + k == view.cursor {
             row.style(theme::selected(focused))
         } else if c.deleted || c.purged {
             row.style(theme::dim())
@@ -457,10 +470,12 @@ fn plan(width: u16, provider: Option<u16>, dir: bool, status_w: u16) -> Widths {
     let fixed = 3 + 1 + provider.map_or(0, |p| p + 1) + time + 1 + dir_w + dur + 1 + 1;
     let show_status = !compact || width.saturating_sub(fixed + status_w + 1) >= 12;
     let rest = width.saturating_sub(fixed + if show_status { status_w + 1 } else { 0 });
+    let caller = (rest / 2).clamp(rest.min(18), 36);
     Widths {
         provider,
         time,
-        caller: (rest / 2).clamp(rest.min(18), 36),
+        caller,
+        summary: rest.saturating_sub(caller),
         dir,
         dur,
         status: show_status.then_some(status_w),
@@ -495,6 +510,8 @@ struct Widths {
     dur: u16,
     /// The status column, when shown.
     status: Option<u16>,
+    /// What is left for the summary (cut with … to it).
+    summary: u16,
     /// Times without year and seconds; on a very narrow pane, the time of today or the day.
     short_time: bool,
     compact: bool,
