@@ -289,8 +289,24 @@ fn r_keeps_the_cursor_on_its_call_and_a_failed_reload_keeps_the_rows() {
     // All calls while every provider is offline: the rows stay, the cursor on its call, and
     // the failure is a note.
     let loaded = s.list.rows.calls.len();
+    let before = render(&s);
     let mut effects = key(&mut s, KeyCode::Char('r'));
     assert_eq!(s.list.rows.calls.len(), 0, "reloading");
+    // The rows stay on screen while it reloads (the title says what it is doing).
+    let during = render(&s);
+    let rows = |t: &str| {
+        t.lines()
+            .skip(3)
+            .take(8)
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let row_text = |v: Vec<String>| {
+        v.iter()
+            .map(|l| l.split("││").nth(1).unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row_text(rows(&during)), row_text(rows(&before)), "{during}");
     while !effects.is_empty() {
         let e = effects.remove(0);
         let Effect::LoadMerged { generation, ask } = e else {
