@@ -426,3 +426,15 @@ fn with_two_providers_the_program_opens_on_all_calls() {
     assert_eq!(s.list.source.as_ref().unwrap().provider, ProviderId(1));
     assert_eq!(s.list.rows.calls.len(), 7);
 }
+
+#[test]
+fn a_single_providers_list_skips_the_provider_column_when_sorting() {
+    let mut s = loaded(30, (120, 30));
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        press(&mut s, KeyCode::Char('o'));
+        seen.push(s.list.sort.column);
+    }
+    use callbrowser::model::sort::SortColumn::*;
+    assert_eq!(seen, [Duration, Caller, Status, Triage, Time, Duration]);
+}

@@ -551,7 +551,13 @@ pub(super) fn change_sort(state: &mut State, flip: bool) {
     l.sort = if flip {
         l.sort.flipped()
     } else {
-        l.sort.next_column()
+        let next = l.sort.next_column();
+        // One provider's list has no provider column to sort by.
+        if next.column == crate::model::sort::SortColumn::Provider && l.merged.is_none() {
+            next.next_column()
+        } else {
+            next
+        }
     };
     sort(state);
     restore_cursor(state, before);
