@@ -249,6 +249,17 @@ fn follow_ups_are_at_the_top_of_the_sidebar_and_filterable() {
         text.contains("Follow-ups · triage:followup · 1 of 2"),
         "{text}"
     );
+    // Enter on the parent whose list is loaded beneath shows that list again.
+    let source = s.list.source.clone().unwrap();
+    press(&mut s, KeyCode::Tab);
+    s.sidebar_to(SidebarRow::Scope(source.provider, 0));
+    press(&mut s, KeyCode::Enter);
+    assert!(s.triage.view.is_none(), "the Follow-ups queue closed");
+    assert_eq!(s.list.source.as_ref(), Some(&source));
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Char('g'));
+    press(&mut s, KeyCode::Enter);
+    assert!(s.triage.view.is_some());
     // Filtered by tag.
     press(&mut s, KeyCode::Char('/'));
     type_text(&mut s, " tag:billing");
@@ -389,13 +400,19 @@ fn claims_show_in_the_queue_and_the_team_store_offline_in_the_title() {
             req: a[0].0,
             error: StoreError::Claimed {
                 who: "ben".into(),
-                since: "14:05".into(),
+                since: "2026-03-20T13:05:00.000Z".into(),
             },
             done: Vec::new(),
         }),
     );
     assert!(
         s.status.is_error && s.status.text.contains("ben is calling this patient back"),
+        "{}",
+        s.status.text
+    );
+    // Its time as every list shows times (the user's zone; UTC in these tests).
+    assert!(
+        s.status.text.contains("(claimed at 2026-03-20 13:05:00)"),
         "{}",
         s.status.text
     );

@@ -81,13 +81,9 @@ fn draw_status(f: &mut Frame, area: Rect, state: &State) {
     } else {
         theme::dim()
     };
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            sanitize(&state.status.text).into_owned(),
-            style,
-        )),
-        area,
-    );
+    // A sentence longer than the screen ends with … (its cause is in the log).
+    let text = crate::display::fit(&sanitize(&state.status.text), usize::from(area.width));
+    f.render_widget(Paragraph::new(Line::styled(text, style)), area);
 }
 
 /// The keys of a text input line, shown while one is open.

@@ -216,6 +216,9 @@ fn open_row(state: &mut State, row: SidebarRow) -> Vec<Effect> {
                 .as_ref()
                 .is_some_and(|src| src.provider == id && src.scope.as_deref() == Some(&s.id));
             if same {
+                // Its list is loaded already: shown again (over the Follow-ups queue, say).
+                super::followups::close(state);
+                state.dirty = true;
                 return Vec::new();
             }
             list::select_source(state, scope_source(id, s))

@@ -459,8 +459,22 @@ pub(super) fn on_event(state: &mut State, event: StoreEvent) -> Vec<Effect> {
 }
 
 /// A change that was not saved: the editor keeps its text (with both versions on a conflict).
+/// A store's sentence with its UTC timestamps (a claim's or a note's time) in the user's zone,
+/// as every list shows times.
+fn local_times(text: &str, tz: crate::model::TimeZoneSetting) -> String {
+    let mut out = text.to_string();
+    for word in text.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+        let word = word.trim_end_matches([':', ',', '.']);
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(word) {
+            let local = crate::display::format_time(Some(t.with_timezone(&chrono::Utc)), tz);
+            out = out.replace(word, &local);
+        }
+    }
+    out
+}
+
 fn failed(state: &mut State, req: u64, error: StoreError) {
-    let text = error.to_string();
+    let text = local_times(&error.to_string(), state.time_zone);
     let editor = state
         .triage
         .editor
