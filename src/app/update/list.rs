@@ -354,32 +354,11 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
         return Vec::new();
     };
     let caps = state.caps(id);
-    // The triage tokens go to the store's filter; the rest to the provider's.
-    let (triage_text, rest) = super::triage::split_filter(&text);
-    let triage = match triage_text
-        .map(|t| crate::store::filter::parse(&t))
-        .transpose()
-    {
-        Ok(t) => t,
+    let new = match list_filter(state, text, &caps) {
+        Ok(f) => f,
         Err(e) => return keep_open(state, e, input),
     };
-    let filter = match parse_filter(state, &rest, &caps) {
-        Ok(f) => f,
-        Err(e) => return keep_open(state, e.to_string(), input),
-    };
-    let mut local_keys = filter.local_keys(&caps);
-    if triage.is_some() {
-        local_keys.push("triage".into());
-    }
-    let effects = set_filter(
-        state,
-        ListFilter {
-            text,
-            filter,
-            triage,
-            local_keys,
-        },
-    );
+    let effects = set_filter(state, new);
     if !state.list.filter.local_keys.is_empty() {
         let label = &state.provider(id).info.label;
         let text = format!(
@@ -389,6 +368,26 @@ pub(super) fn apply_filter(state: &mut State, text: String, input: Input) -> Vec
         state.set_status(text, false);
     }
     effects
+}
+
+/// A filter line read for a list of `caps`: the triage tokens go to the store's filter, the rest
+/// to the provider's; the keys applied to loaded calls are noted. The error is one sentence.
+fn list_filter(state: &State, text: String, caps: &Capabilities) -> Result<ListFilter, String> {
+    let (triage_text, rest) = super::triage::split_filter(&text);
+    let triage = triage_text
+        .map(|t| crate::store::filter::parse(&t))
+        .transpose()?;
+    let filter = parse_filter(state, &rest, caps).map_err(|e| e.to_string())?;
+    let mut local_keys = filter.local_keys(caps);
+    if triage.is_some() {
+        local_keys.push("triage".into());
+    }
+    Ok(ListFilter {
+        text,
+        filter,
+        triage,
+        local_keys,
+    })
 }
 
 /// Puts a new filter on the list. When only what is applied to the loaded calls changed (the
@@ -620,19 +619,8 @@ fn server_sort(state: &mut State) -> Option<Vec<Effect>> {
     if text == l.filter.text || (!server_sorting && !l.paging.has_more) {
         return None;
     }
-    let (triage_text, rest) = super::triage::split_filter(&text);
-    let triage = triage_text.and_then(|t| crate::store::filter::parse(&t).ok());
-    let filter = parse_filter(state, &rest, &caps).ok()?;
-    let local_keys = filter.local_keys(&caps);
-    let effects = set_filter(
-        state,
-        ListFilter {
-            text,
-            filter,
-            triage,
-            local_keys,
-        },
-    );
+    let new = list_filter(state, text, &caps).ok()?;
+    let effects = set_filter(state, new);
     let label = state.provider(source.provider).info.label.clone();
     let sort = state.list.sort;
     let text = match sort.server_value() {

@@ -459,6 +459,11 @@ pub(super) fn on_event(state: &mut State, event: StoreEvent) -> Vec<Effect> {
 }
 
 /// A change that was not saved: the editor keeps its text (with both versions on a conflict).
+/// A note saved over by `who` and the user's own text, between merge markers, to be merged.
+fn both_versions(who: &str, theirs: &str, mine: &str) -> String {
+    format!("<<<<<<< saved by {who}\n{theirs}\n=======\n{mine}\n>>>>>>> yours")
+}
+
 /// A store's sentence with its UTC timestamps (a claim's or a note's time) in the user's zone,
 /// as every list shows times.
 fn local_times(text: &str, tz: crate::model::TimeZoneSetting) -> String {
@@ -487,10 +492,7 @@ fn failed(state: &mut State, req: u64, error: StoreError) {
                 theirs, mine, who, ..
             },
         ) => {
-            let merged = format!(
-                "<<<<<<< saved by {who}\n{}\n=======\n{mine}\n>>>>>>> yours",
-                theirs.note
-            );
+            let merged = both_versions(&who, &theirs.note, &mine);
             *ed = NoteEditor::new(
                 ed.call.clone(),
                 ed.snapshot.clone(),
@@ -514,10 +516,7 @@ fn failed(state: &mut State, req: u64, error: StoreError) {
                 theirs, mine, who, ..
             },
         ) => {
-            let merged = format!(
-                "<<<<<<< saved by {who}\n{}\n=======\n{mine}\n>>>>>>> yours",
-                theirs.note
-            );
+            let merged = both_versions(&who, &theirs.note, &mine);
             let call = theirs.call.clone();
             state.triage.drafts.insert(call, (merged, theirs.version));
             state.set_status(
