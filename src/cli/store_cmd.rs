@@ -10,7 +10,7 @@ use super::out::{Out, Usage};
 use super::{Cli, Command, StoreCommand, StoreCopyArgs, exit};
 use crate::config::{Config, StoreConfig};
 use crate::store::postgres::MigrationPlan;
-use crate::store::schema::{MIGRATION_NAMES, VERSION};
+use crate::store::schema::VERSION;
 use crate::store::{
     PasswordSource, PgStore, Store, StoreError, StoreTarget, TeamDb, TriageStore, pg_conn, sqlite,
     target,
@@ -130,19 +130,7 @@ fn migrate_file(out: &mut Out, t: &StoreTarget, who: &str, dry_run: bool) -> any
         }
         .into());
     }
-    let steps = (from..VERSION)
-        .map(|v| {
-            (
-                v + 1,
-                MIGRATION_NAMES.get(v as usize).copied().unwrap_or(""),
-            )
-        })
-        .collect();
-    let plan = MigrationPlan {
-        from,
-        to: VERSION,
-        steps,
-    };
+    let plan = MigrationPlan::from_version(from);
     if !dry_run && from < VERSION {
         // Opening migrates, after a backup copy beside the file.
         Store::open(&t.path, who)?;

@@ -44,6 +44,27 @@ pub struct MigrationPlan {
     pub steps: Vec<(i64, &'static str)>,
 }
 
+impl MigrationPlan {
+    /// The migrations that take a database of version `from` to this program's.
+    pub fn from_version(from: i64) -> MigrationPlan {
+        let steps = (from.max(0)..VERSION)
+            .map(|v| {
+                let name = usize::try_from(v)
+                    .ok()
+                    .and_then(|i| MIGRATION_NAMES.get(i))
+                    .copied()
+                    .unwrap_or("");
+                (v + 1, name)
+            })
+            .collect();
+        MigrationPlan {
+            from,
+            to: VERSION.max(from),
+            steps,
+        }
+    }
+}
+
 /// What `store copy` did (or would do).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyReport {
@@ -380,19 +401,7 @@ impl PgStore {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
                 .await?;
             let from = read_version(&tx).await?;
-            let steps: Vec<(i64, &'static str)> = (from.max(0)..VERSION)
-                .map(|v| {
-                    (
-                        v + 1,
-                        MIGRATION_NAMES.get(v as usize).copied().unwrap_or(""),
-                    )
-                })
-                .collect();
-            let plan = MigrationPlan {
-                from,
-                to: VERSION.max(from),
-                steps,
-            };
+            let plan = MigrationPlan::from_version(from);
             if from >= VERSION || dry_run {
                 return Ok(plan);
             }
