@@ -36,7 +36,11 @@ impl<'a> Screen<'a> {
         self.0
             .lines()
             .filter_map(|l| l.split_once("││").map(|(_, list)| list))
-            .find(|list| list.chars().take(30).collect::<String>().contains(time))
+            // The queue on a narrower pane shows `12-02 20:25` for `2026-12-02 20:25:04`.
+            .find(|list| {
+                let head: String = list.chars().take(30).collect();
+                head.contains(time) || time.get(5..16).is_some_and(|short| head.contains(short))
+            })
             .map(|list| list.trim_end_matches(['│', ' ']))
     }
 

@@ -38,7 +38,7 @@ pub fn position_text(list: &CallList) -> String {
 /// The caller cell in `width` columns: the name and the number, cut with `…` where they do not
 /// fit — the name from its end, the number from its start, so its last digits (all privacy mode
 /// leaves) always show.
-fn caller(c: &Call, masked: bool, width: usize) -> String {
+pub(super) fn caller(c: &Call, masked: bool, width: usize) -> String {
     use crate::display::{fit, fit_end, width as w};
     let name = c.caller_name.as_deref().map(|n| privacy::name(n, masked));
     let phone = c

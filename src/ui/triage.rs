@@ -87,6 +87,7 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
     }
     let h = usize::from(inner.height.saturating_sub(1));
     let end = (v.offset + h).min(rows.len());
+    let w = QueueWidths::for_width(inner.width);
     let table_rows = rows[v.offset.min(end)..end]
         .iter()
         .enumerate()
@@ -97,67 +98,70 @@ pub fn draw_followups(f: &mut Frame, area: Rect, state: &State, focused: bool) {
                 .and_then(|c| c.caller_name.as_deref())
                 .into_iter()
                 .collect();
+            // Cut as the lists cut it: a number keeps its last digits, after a … .
             let caller = snap
-                .map(|c| {
-                    let name = c.caller_name.as_deref().unwrap_or_default();
-                    let number = c.caller_number.as_deref().unwrap_or_default();
-                    let name = crate::privacy::name(name, masked);
-                    let number = crate::privacy::phone(number, masked);
-                    sanitize(format!("{name} {number}").trim()).into_owned()
-                })
+                .map(|c| super::list::caller(c, masked, usize::from(w.caller)))
                 .unwrap_or_default();
             let text = match e.note.lines().next() {
                 Some(l) if !l.is_empty() => format!("✎ {l}"),
                 _ => snap.and_then(|c| c.summary.clone()).unwrap_or_default(),
             };
             let text = crate::privacy::text(&text, &names, masked).into_owned();
-            let row = Row::new(vec![
+            let time = format_time(snap.and_then(|c| c.started_at), state.time_zone);
+            let time = match time.get(5..16) {
+                Some(short) if w.time < 19 => short.to_string(),
+                _ => time,
+            };
+            let mut cells = vec![
                 Cell::from(format!(" {}", e.mark.symbol())),
-                Cell::from(format_time(
-                    snap.and_then(|c| c.started_at),
-                    state.time_zone,
+                Cell::from(time),
+                Cell::from(crate::display::fit(
+                    e.call.account.kind.label(),
+                    usize::from(w.provider),
                 )),
-                Cell::from(e.call.account.kind.label()),
                 Cell::from(caller),
-                Cell::from(claim_cell(state, e)),
-                Cell::from(sanitize(&e.tags.join(" ")).into_owned()),
-                Cell::from(sanitize(&text).into_owned()),
-            ]);
+                Cell::from(claim_cell(state, e, usize::from(w.claimed))),
+            ];
+            if w.tags > 0 {
+                cells.push(Cell::from(crate::display::fit(
+                    &sanitize(&e.tags.join(" ")),
+                    usize::from(w.tags),
+                )));
+            }
+            cells.push(Cell::from(crate::display::fit(
+                &sanitize(&text),
+                usize::from(w.note(inner.width)),
+            )));
+            let row = Row::new(cells);
             if v.offset + k == v.cursor {
                 row.style(theme::selected(focused))
             } else {
                 row
             }
         });
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(2),
-        Constraint::Length(19),
-        Constraint::Length(13),
-        Constraint::Length(28),
-        Constraint::Length(18),
-        Constraint::Length(16),
-        Constraint::Fill(1),
+        Constraint::Length(w.time),
+        Constraint::Length(w.provider),
+        Constraint::Length(w.caller),
+        Constraint::Length(w.claimed),
     ];
+    let mut header = vec!["", "Time", "Provider", "Caller", "Claimed"];
+    if w.tags > 0 {
+        widths.push(Constraint::Length(w.tags));
+        header.push("Tags");
+    }
+    widths.push(Constraint::Fill(1));
+    header.push("Note / summary");
     let table = Table::new(table_rows, widths)
-        .header(
-            Row::new(vec![
-                "",
-                "Time",
-                "Provider",
-                "Caller",
-                "Claimed",
-                "Tags",
-                "Note / summary",
-            ])
-            .style(theme::dim()),
-        )
+        .header(Row::new(header).style(theme::dim()))
         .column_spacing(1);
     f.render_widget(table, inner);
 }
 
 /// Who is calling back and since when (`☎ ana 14:05`), while the claim holds; "you" for this
 /// user.
-fn claim_cell(state: &State, e: &crate::store::Entry) -> String {
+fn claim_cell(state: &State, e: &crate::store::Entry, width: usize) -> String {
     let Some((who, at)) = state.triage.claim_of(e, (state.now)()) else {
         return String::new();
     };
@@ -168,5 +172,49 @@ fn claim_cell(state: &State, e: &crate::store::Entry) -> String {
     };
     let at = format_time(Some(at), state.time_zone);
     let hm = at.get(11..16).unwrap_or(&at);
+    // The name gives way (with …) so the time always shows.
+    let who = crate::display::fit(&who, width.saturating_sub(hm.chars().count() + 3).max(1));
     format!("☎ {who} {hm}")
+}
+
+/// The Follow-ups queue's columns on a pane `width` wide: under 120 columns the time loses its
+/// year and seconds, the caller and the provider narrow, and under 100 the tags go (the note or
+/// summary takes what is left).
+struct QueueWidths {
+    time: u16,
+    provider: u16,
+    caller: u16,
+    claimed: u16,
+    /// 0: not shown.
+    tags: u16,
+}
+
+impl QueueWidths {
+    /// What is left for the note or summary (each column but it takes its width and a space).
+    fn note(&self, width: u16) -> u16 {
+        let tags = if self.tags > 0 { self.tags + 1 } else { 0 };
+        width.saturating_sub(
+            3 + self.time + 1 + self.provider + 1 + self.caller + 1 + self.claimed + 1 + tags,
+        )
+    }
+
+    fn for_width(width: u16) -> QueueWidths {
+        if width >= 120 {
+            QueueWidths {
+                time: 19,
+                provider: 13,
+                caller: 28,
+                claimed: 18,
+                tags: 16,
+            }
+        } else {
+            QueueWidths {
+                time: 11,
+                provider: 9,
+                caller: if width >= 70 { 20 } else { 14 },
+                claimed: 12,
+                tags: if width >= 100 { 12 } else { 0 },
+            }
+        }
+    }
 }
