@@ -444,6 +444,7 @@ fn claims_show_in_the_queue_and_the_team_store_offline_in_the_title() {
         text.contains("TEAM STORE OFFLINE · 2 changes kept here"),
         "{text}"
     );
+    insta::assert_snapshot!("follow_ups_claimed_team_offline_140x40", text);
     update(
         &mut s.state,
         Msg::Store(StoreEvent::Connection {
