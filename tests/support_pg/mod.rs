@@ -170,6 +170,38 @@ impl Cluster {
         );
     }
 
+    /// Writes `contents` to `name` in the cluster's folder, owned by the user the server runs as
+    /// and with `mode` (PostgreSQL wants its TLS key readable by itself alone); its path.
+    pub fn server_file(&self, name: &str, contents: &[u8], mode: u32) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write a file for the server");
+        if let Some(user) = &self.run_as {
+            let (uid, gid) = uid_gid(user);
+            std::os::unix::fs::chown(&path, Some(uid), Some(gid)).expect("chown a server file");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .expect("chmod a server file");
+        path
+    }
+
+    /// Appends `lines` to `postgresql.conf` (a later setting wins over an earlier one) and
+    /// restarts the server, which reads `pg_hba.conf` again too.
+    pub fn configure(&self, lines: &[String]) {
+        use std::io::Write;
+        let conf = self.dir.path().join("data/postgresql.conf");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&conf)
+            .expect("open postgresql.conf");
+        for line in lines {
+            writeln!(f, "{line}").expect("write postgresql.conf");
+        }
+        drop(f);
+        self.stop();
+        self.start();
+    }
+
     /// `pg_ctl stop -m fast`: every session is ended, as when the server is shut down.
     pub fn stop(&self) {
         let out = self.pg("pg_ctl", &["-D", &self.data(), "-w", "-m", "fast", "stop"]);
