@@ -239,6 +239,10 @@ fn refused(what: &str, r: Result<PgStore, StoreError>) -> String {
             eprintln!("{what}: {text}");
             assert!(!text.contains('\n'), "one sentence: {text}");
             assert!(text.to_lowercase().contains("certificate"), "{text}");
+            assert!(
+                text.contains("set [store] ca_file"),
+                "says what to do: {text}"
+            );
             assert!(!text.contains(CANARY), "the password is shown: {text}");
             text
         }

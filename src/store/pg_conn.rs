@@ -203,7 +203,14 @@ pub fn map_error(e: &tokio_postgres::Error, host: &str) -> StoreError {
     };
     // TLS and authentication problems do not go away by waiting.
     let lower = cause.to_lowercase();
-    if lower.contains("tls") || lower.contains("certificate") || lower.contains("password") {
+    if lower.contains("certificate") {
+        // This side refused the server's certificate: say what to do about it.
+        let cause = format!(
+            "{cause} (its certificate is not trusted for this address: set [store] ca_file to the CA that signed it, and use the host name the certificate names)"
+        );
+        return StoreError::Refused { host, cause };
+    }
+    if lower.contains("tls") || lower.contains("password") {
         return StoreError::Refused { host, cause };
     }
     StoreError::Unreachable { host, cause }
