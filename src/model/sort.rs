@@ -277,6 +277,40 @@ mod tests {
     }
 
     #[test]
+    fn a_text_column_sorts_case_folded_with_missing_values_last_and_ties_by_arrival() {
+        let account = Arc::new(Account::new(ProviderKind::Solum, "https://x", None));
+        let names = ["bo", "Al", "al", "", "Zed", "+1555"];
+        let calls: Vec<Call> = (0..60)
+            .map(|i| {
+                let mut c = Call::new(&account, None, &format!("c{i}"));
+                c.caller_name = (i % 7 != 3).then(|| names[(i * 5) % names.len()].to_string());
+                c
+            })
+            .collect();
+        for desc in [false, true] {
+            let mut rows: Vec<usize> = (0..calls.len()).rev().collect();
+            let sort = Sort {
+                column: SortColumn::Caller,
+                descending: desc,
+            };
+            sort_rows(&mut rows, &calls, sort, &|_| String::new(), &|_| None);
+            let mut naive: Vec<usize> = (0..calls.len()).collect();
+            let text = |i: usize| calls[i].caller_name.as_ref().map(|n| n.to_lowercase());
+            naive.sort_by(|&a, &b| {
+                let o = match (text(a), text(b)) {
+                    (Some(x), Some(y)) if desc => y.cmp(&x),
+                    (Some(x), Some(y)) => x.cmp(&y),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => Ordering::Equal,
+                };
+                o.then(a.cmp(&b))
+            });
+            assert_eq!(rows, naive, "descending: {desc}");
+        }
+    }
+
+    #[test]
     fn sorts_stably_with_missing_values_last() {
         let account = Arc::new(Account::new(ProviderKind::Solum, "https://x", None));
         let mk = |id: &str, d: Option<f64>| {
