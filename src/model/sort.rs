@@ -193,6 +193,83 @@ fn folded(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A call's value in `column`, for telling equal values apart (see [`reversed`]).
+enum Value<'a> {
+    Time(Option<i64>),
+    Number(Option<f64>),
+    Text(Option<Cow<'a, str>>),
+}
+
+impl PartialEq for Value<'_> {
+    /// Texts equal as they sort: case folded (compared without making folded copies).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Time(a), Value::Time(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::Text(Some(a)), Value::Text(Some(b))) => {
+                a == b
+                    || a.chars()
+                        .flat_map(char::to_lowercase)
+                        .eq(b.chars().flat_map(char::to_lowercase))
+            }
+            (Value::Text(a), Value::Text(b)) => a.is_none() && b.is_none(),
+            _ => false,
+        }
+    }
+}
+
+impl Value<'_> {
+    fn is_none(&self) -> bool {
+        match self {
+            Value::Time(v) => v.is_none(),
+            Value::Number(v) => v.is_none(),
+            Value::Text(v) => v.is_none(),
+        }
+    }
+}
+
+/// `order` (every call sorted by `column` one way, as [`sort_rows`] makes it) sorted the other
+/// way, in one pass: the runs of equal values in reverse, each run keeping its calls in the
+/// order they came, the calls without a value still last — what a new sort would give, without
+/// sorting. Not for the triage column (its values are not the calls').
+pub fn reversed(
+    order: &[usize],
+    calls: &[Call],
+    column: SortColumn,
+    provider: &dyn Fn(usize) -> String,
+) -> Vec<usize> {
+    let value = |i: usize| {
+        let c = &calls[i];
+        match column {
+            SortColumn::Time => Value::Time(c.started_at.map(|t| t.timestamp_millis())),
+            SortColumn::Duration => Value::Number(c.duration_secs),
+            SortColumn::Caller => Value::Text(
+                c.caller_name
+                    .as_deref()
+                    .or(c.caller_number.as_deref())
+                    .map(Cow::Borrowed),
+            ),
+            SortColumn::Status => Value::Text(c.status.as_deref().map(Cow::Borrowed)),
+            SortColumn::Provider => Value::Text(Some(Cow::Owned(provider(i)))),
+            SortColumn::Triage => Value::Text(None),
+        }
+    };
+    let values: Vec<Value> = order.iter().map(|&i| value(i)).collect();
+    let present = values.iter().take_while(|v| !v.is_none()).count();
+    let mut out = Vec::with_capacity(order.len());
+    let mut end = present;
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && values[start - 1] == values[end - 1] {
+            start -= 1;
+        }
+        out.extend_from_slice(&order[start..end]);
+        end = start;
+    }
+    out.extend_from_slice(&order[present..]);
+    out
+}
+
 /// Sorts `rows` (indices into `calls`) by `sort`, stably (ties keep the order they came in).
 /// `provider(i)` names call `i`'s provider and `triage(i)` its triage state, for those columns.
 pub fn sort_rows(
@@ -307,6 +384,17 @@ mod tests {
                 o.then(a.cmp(&b))
             });
             assert_eq!(rows, naive, "descending: {desc}");
+            // Turned round, it is what a new sort the other way gives.
+            let mut other: Vec<usize> = (0..calls.len()).collect();
+            sort_rows(
+                &mut other,
+                &calls,
+                sort.flipped(),
+                &|_| String::new(),
+                &|_| None,
+            );
+            let turned = reversed(&rows, &calls, SortColumn::Caller, &|_| String::new());
+            assert_eq!(turned, other, "descending: {desc}");
         }
     }
 

@@ -528,8 +528,19 @@ pub(super) fn sort(state: &mut State) {
         .as_ref()
         .is_some_and(|o| o.sort == sort && o.calls == calls.len());
     if !kept {
-        let mut order: Vec<usize> = (0..calls.len()).collect();
-        crate::model::sort::sort_rows(&mut order, calls, sort, &provider, &mark);
+        // The same column the other way: the order kept, turned round (no new sort).
+        let flipped = rows
+            .sorted
+            .as_ref()
+            .filter(|o| o.sort == sort.flipped() && o.calls == calls.len());
+        let order = match flipped {
+            Some(o) => crate::model::sort::reversed(&o.order, calls, sort.column, &provider),
+            None => {
+                let mut order: Vec<usize> = (0..calls.len()).collect();
+                crate::model::sort::sort_rows(&mut order, calls, sort, &provider, &mark);
+                order
+            }
+        };
         rows.sorted = Some(SortedOrder {
             sort,
             calls: calls.len(),
