@@ -63,7 +63,21 @@ fn bench(c: &mut Criterion) {
             effects.len()
         })
     });
-    // The slowest column to sort (text) and the worst filter: most calls pass, in a list sorted
+    // The slowest column to sort: text, made afresh each time.
+    g.bench_function("sort_by_caller_to_frame", |b| {
+        b.iter(|| {
+            state.list.sort = callbrowser::model::sort::Sort::parse("duration").unwrap();
+            state.list.rows.sorted = None;
+            let effects = update(&mut state, key(KeyCode::Char('o')));
+            assert_eq!(
+                state.list.sort.column,
+                callbrowser::model::sort::SortColumn::Caller
+            );
+            term.draw(|f| callbrowser::ui::draw(f, &state)).unwrap();
+            effects.len()
+        })
+    });
+    // A reversed sort and the worst filter: most calls pass, in a list sorted
     // by caller (the sort is not made again: the order of every call is kept).
     state.list.sort = callbrowser::model::sort::Sort::parse("caller").unwrap();
     g.bench_function("sort_by_caller_flip_to_frame", |b| {
