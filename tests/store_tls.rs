@@ -317,8 +317,13 @@ fn a_private_ca_given_verifies_the_server_and_keeps_changes_and_passwords_over_t
         refused("no CA file", PgStore::open(&t, "anna"));
     }
 
-    // 4. A password over TLS to scram-sha-256: the right one is used (with channel binding
-    //    preferred, and required), a wrong one refused without being shown.
+    passwords_over_tls(&cluster, &db, &pki);
+}
+
+/// 4. A password over TLS to scram-sha-256: the right one is used (with channel binding
+///    preferred, and required), a wrong one refused without being shown.
+fn passwords_over_tls(cluster: &support_pg::Cluster, db: &str, pki: &Pki) {
+    let (db, port) = (db.to_string(), cluster.port);
     cluster.sql(
         &db,
         &format!(
@@ -336,7 +341,7 @@ fn a_private_ca_given_verifies_the_server_and_keeps_changes_and_passwords_over_t
     };
     let right = format!("right-{CANARY}");
     let mut s = PgStore::open(&as_anna("", &right), "anna").expect("the password is used");
-    assert_eq!(encrypted(&cluster, &db, &s), "t");
+    assert_eq!(encrypted(cluster, &db, &s), "t");
     assert_eq!(
         cluster.sql(
             &db,
