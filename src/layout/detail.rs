@@ -232,7 +232,16 @@ fn triage_section(
                 "note: {}",
                 text_of(mask, h.new.lines().next().unwrap_or_default())
             ),
-            _ => format!("{}: {} → {}", h.field, h.old, h.new),
+            _ => {
+                let shown = |v: &str| {
+                    if v.is_empty() {
+                        "—".to_string()
+                    } else {
+                        v.to_string()
+                    }
+                };
+                format!("{}: {} → {}", h.field, shown(&h.old), shown(&h.new))
+            }
         };
         let line = format!("  {} {} {}", format_time(Some(h.at), tz), h.who, change);
         let cut: String = sanitize(&line).chars().take(usize::from(width)).collect();

@@ -468,6 +468,10 @@ fn plan(width: u16, provider: Option<u16>, dir: bool, status_w: u16) -> Widths {
     let dur: u16 = if compact { 6 } else { 7 };
     let dir_w = if dir { 4 } else { 0 };
     let fixed = 3 + 1 + provider.map_or(0, |p| p + 1) + time + 1 + dir_w + dur + 1 + 1;
+    // The status is shortened (to 6, with …) before the caller would get under 20 columns: a
+    // name and its number's last digits need them.
+    let short_of = 20u16.saturating_sub(width.saturating_sub(fixed + status_w + 1));
+    let status_w = status_w.saturating_sub(short_of).max(6);
     let show_status = !compact || width.saturating_sub(fixed + status_w + 1) >= 12;
     let rest = width.saturating_sub(fixed + if show_status { status_w + 1 } else { 0 });
     let caller = (rest / 2).clamp(rest.min(18), 36);
@@ -552,4 +556,20 @@ fn columns(sort: crate::model::sort::Sort, w: &Widths) -> (Vec<Constraint>, Vec<
     widths.push(Constraint::Fill(1));
     header.push("Summary".to_string());
     (widths, header)
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use super::plan;
+
+    #[test]
+    fn the_status_shortens_before_the_caller_gets_too_narrow_for_a_name_and_its_number() {
+        // A merged list at 80 columns beside the sidebar: 58 inside, `COMPLETED` statuses.
+        let w = plan(58, Some(8), false, 9);
+        assert_eq!(w.status, Some(6));
+        assert!(w.caller >= 17, "{}", w.caller);
+        // Wide enough: nothing shortened.
+        let w = plan(140, Some(8), true, 9);
+        assert_eq!(w.status, Some(9));
+    }
 }
